@@ -1,0 +1,1 @@
+"""Runnable lessons: `python -m demos.NAME` from the repository root."""

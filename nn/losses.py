@@ -1,0 +1,245 @@
+"""Loss functions and the L2 penalty, each one fused graph node.
+
+Each loss computes its value and, side by side, its local gradient with respect to every
+prediction (the same formula a hand-derived backward pass uses), and returns ONE node whose
+parents are the predictions. A batch of 100 samples therefore adds one node to the graph, not
+several hundred. Plain-number predictions or targets are constants and get no edge.
+
+`reduction` is "mean" (the default, as in PyTorch), "sum", or "none" (one node per sample).
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Real
+from typing import Any, Iterable, Sequence, Union
+
+from scalargrad import Value, is_grad_enabled
+
+Operand = Union[Value, int, float]
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def mse_loss(predictions: Sequence[Operand] | Operand, targets: Sequence[Operand] | Operand,
+             reduction: str = "mean") -> Value | list[Value]:
+    """Mean squared error: L = (1/n) Σ (pᵢ − tᵢ)²;  ∂L/∂pᵢ = 2(pᵢ − tᵢ)/n,  ∂L/∂tᵢ = −2(pᵢ − tᵢ)/n.
+
+    Predictions and targets are numbers or Values, one per sample (lists of equal-length
+    lists are flattened: each output of each sample is one term).
+    """
+    preds = _flatten(predictions, "mse_loss predictions")
+    targs = _flatten(targets, "mse_loss targets")
+    _same_length(preds, targs, "mse_loss", "predictions", "targets")
+    red = _reduction(reduction, "mse_loss")
+    terms = []
+    for p, t in zip(preds, targs):
+        d = _data(p, "mse_loss prediction") - _data(t, "mse_loss target")
+        terms.append((d * d, ((p, 2.0 * d), (t, -2.0 * d))))
+    return _reduce(terms, red, "mse")
+
+
+def hinge_loss(scores: Sequence[Operand] | Operand, labels: Sequence[int] | int,
+               margin: float = 1.0, reduction: str = "mean") -> Value | list[Value]:
+    """Hinge (max-margin) loss, micrograd's demo loss: L = (1/n) Σ relu(margin − yᵢ·sᵢ).
+
+    Labels are −1 or +1. ∂L/∂sᵢ = −yᵢ/n where the margin is violated (margin − yᵢsᵢ > 0),
+    else 0 (also at exactly 0, as relu's slope there).
+    """
+    ss = _flatten(scores, "hinge_loss scores")
+    ys = _labels(labels, "hinge_loss")
+    _same_length(ss, ys, "hinge_loss", "scores", "labels")
+    for y in ys:
+        if y not in (-1, 1):
+            raise ValueError(f"hinge_loss: labels must be -1 or +1, got {y!r} "
+                             "(for 0/1 labels use [2*y - 1 for y in labels], or "
+                             "nn.moons(..., signed=True))")
+    m = _real(margin, "hinge_loss margin")
+    red = _reduction(reduction, "hinge_loss")
+    terms = []
+    for s, y in zip(ss, ys):
+        z = m - y * _data(s, "hinge_loss score")
+        terms.append((z, ((s, -float(y)),)) if z > 0.0 else (0.0, ((s, 0.0),)))
+    return _reduce(terms, red, "hinge")
+
+
+def bce_with_logits(logits: Sequence[Operand] | Operand, targets: Sequence[Operand] | Operand,
+                    reduction: str = "mean") -> Value | list[Value]:
+    """Binary cross-entropy on logits (the sigmoid inside, stably), targets in [0, 1].
+
+    Lᵢ = −[tᵢ log σ(zᵢ) + (1 − tᵢ) log(1 − σ(zᵢ))] = max(zᵢ, 0) − zᵢtᵢ + log(1 + e^−|zᵢ|),
+    which never overflows, even for |z| = 1e4.  ∂Lᵢ/∂zᵢ = σ(zᵢ) − tᵢ,  ∂Lᵢ/∂tᵢ = −zᵢ.
+    """
+    zs = _flatten(logits, "bce_with_logits logits")
+    ts = _flatten(targets, "bce_with_logits targets")
+    _same_length(zs, ts, "bce_with_logits", "logits", "targets")
+    red = _reduction(reduction, "bce_with_logits")
+    terms = []
+    for zv, tv in zip(zs, ts):
+        z = _data(zv, "bce_with_logits logit")
+        t = _data(tv, "bce_with_logits target")
+        if not 0.0 <= t <= 1.0:
+            raise ValueError(f"bce_with_logits: targets must be in [0, 1], got {t!r}")
+        loss = max(z, 0.0) - z * t + math.log1p(math.exp(-abs(z)))
+        terms.append((loss, ((zv, _sigmoid(z) - t), (tv, -z))))
+    return _reduce(terms, red, "bce")
+
+
+def cross_entropy(logits: Sequence[Sequence[Operand]] | Sequence[Operand],
+                  labels: Sequence[int] | int, reduction: str = "mean") -> Value | list[Value]:
+    """Softmax cross-entropy for k classes: Lᵢ = log Σⱼ e^zᵢⱼ − zᵢ,yᵢ (stable: max subtracted).
+
+    `logits` is a list with one list of k scores per sample (or one sample's list, with one int
+    label); `labels` are class indices 0..k−1.  ∂Lᵢ/∂zᵢⱼ = softmax(zᵢ)ⱼ − [j = yᵢ].
+    """
+    if _is_single_sample(logits):
+        logits = [logits]  # type: ignore[list-item]
+        labels = [labels] if not isinstance(labels, (list, tuple)) else labels
+    rows = _rows(logits)
+    ys = _labels(labels, "cross_entropy")
+    _same_length(rows, ys, "cross_entropy", "rows of logits", "labels")
+    red = _reduction(reduction, "cross_entropy")
+    terms = []
+    for row, y in zip(rows, ys):
+        k = len(row)
+        if not 0 <= y < k:
+            raise ValueError(f"cross_entropy: label {y!r} is not a class index 0..{k - 1}")
+        zs = [_data(z, "cross_entropy logit") for z in row]
+        top = max(zs)
+        exps = [math.exp(z - top) for z in zs]
+        total = math.fsum(exps)
+        loss = top + math.log(total) - zs[y]
+        grads = [e / total for e in exps]
+        grads[y] -= 1.0
+        terms.append((loss, tuple(zip(row, grads))))
+    return _reduce(terms, red, "cross_entropy")
+
+
+def l2_regularization(parameters: Iterable[Value], alpha: float = 1e-4) -> Value:
+    """α·Σ pᵢ² as one node (micrograd's demo uses α = 1e-4);  ∂/∂pᵢ = 2α·pᵢ.
+
+    Note: an optimizer's `weight_decay=λ` adds λ·p to each gradient, which is the gradient of
+    (λ/2)·Σ p², so `weight_decay=2α` is the same as adding this penalty.
+    """
+    a = _real(alpha, "l2_regularization alpha")
+    params = list(parameters)
+    for p in params:
+        if not isinstance(p, Value):
+            raise TypeError(f"l2_regularization expected Values, got {type(p).__name__}")
+    data = [p.data for p in params]
+    total = a * math.fsum(d * d for d in data)
+    return _node(total, params, [2.0 * a * d for d in data], "l2")
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+def _node(data: float, parents: Sequence[Value], local: Sequence[float], op: str) -> Value:
+    """One graph node (a leaf with no history inside `no_grad()`)."""
+    if not is_grad_enabled():
+        return Value(data)
+    return Value.from_op(data, parents, local, op)
+
+
+Term = tuple  # (loss value, ((operand, local gradient), ...))
+
+
+def _reduce(terms: list[Term], reduction: str, op: str) -> Value | list[Value]:
+    """Combine per-sample terms into one node ("mean"/"sum") or one node each ("none")."""
+    if reduction == "none":
+        return [_node(loss, *_edges(edges, 1.0), op) for loss, edges in terms]
+    if not terms:
+        raise ValueError(f"{op} loss of an empty batch: expected at least one sample")
+    scale = 1.0 / len(terms) if reduction == "mean" else 1.0
+    total = math.fsum(loss for loss, _ in terms) * scale
+    parents: list[Value] = []
+    local: list[float] = []
+    for _, edges in terms:
+        ps, ls = _edges(edges, scale)
+        parents += ps
+        local += ls
+    return _node(total, parents, local, op)
+
+
+def _edges(edges: Iterable[tuple[Operand, float]], scale: float) -> tuple[list, list]:
+    parents, local = [], []
+    for operand, g in edges:
+        if isinstance(operand, Value):
+            parents.append(operand)
+            local.append(g * scale)
+    return parents, local
+
+
+def _data(x: Any, what: str) -> float:
+    if isinstance(x, Value):
+        return x.data
+    return _real(x, what)
+
+
+def _real(x: Any, what: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, Real):
+        raise TypeError(f"{what} must be a real number, got {type(x).__name__} {x!r}")
+    return float(x)
+
+
+def _flatten(xs: Any, what: str) -> list:
+    if isinstance(xs, (Value, Real)):
+        return [xs]
+    if isinstance(xs, (str, bytes)) or not isinstance(xs, Sequence):
+        raise TypeError(f"{what} must be a list of numbers or Values, got {type(xs).__name__}")
+    out: list = []
+    for x in xs:
+        if isinstance(x, (list, tuple)):
+            out.extend(x)
+        else:
+            out.append(x)
+    return out
+
+
+def _labels(labels: Any, what: str) -> list[int]:
+    if isinstance(labels, int) and not isinstance(labels, bool):
+        labels = [labels]
+    if isinstance(labels, (str, bytes)) or not isinstance(labels, Sequence):
+        raise TypeError(f"{what}: labels must be a list of ints, got {type(labels).__name__}")
+    out = []
+    for y in labels:
+        if isinstance(y, bool) or not isinstance(y, (int, float)) or y != int(y):
+            raise TypeError(f"{what}: labels must be ints, got {y!r}")
+        out.append(int(y))
+    return out
+
+
+def _rows(logits: Any) -> list[Sequence[Operand]]:
+    if isinstance(logits, (str, bytes)) or not isinstance(logits, Sequence):
+        raise TypeError("cross_entropy: logits must be a list of per-sample lists of scores, "
+                        f"got {type(logits).__name__}")
+    rows = []
+    for row in logits:
+        if not isinstance(row, (list, tuple)) or not row:
+            raise TypeError("cross_entropy: each sample's logits must be a non-empty list of "
+                            f"scores, got {row!r}")
+        rows.append(row)
+    return rows
+
+
+def _is_single_sample(logits: Any) -> bool:
+    return (isinstance(logits, (list, tuple)) and len(logits) > 0
+            and isinstance(logits[0], (Value, Real)))
+
+
+def _same_length(a: Sequence, b: Sequence, fn: str, a_name: str, b_name: str) -> None:
+    if len(a) != len(b):
+        raise ValueError(f"{fn}: {len(a)} {a_name} but {len(b)} {b_name}; "
+                         "expected one per sample")
+
+
+def _reduction(reduction: Any, fn: str) -> str:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{fn}: reduction must be one of {', '.join(REDUCTIONS)}; "
+                         f"got {reduction!r}")
+    return reduction
+
+
+def _sigmoid(z: float) -> float:
+    if z >= 0.0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)

@@ -477,6 +477,15 @@ def test_random_mlps_match_torch(seeds: range) -> None:
     assert not failures, "\n".join(failures[:5])
 
 
+def test_random_graphs_match_torch_in_anomaly_mode() -> None:
+    """detect_anomaly() runs its own checking backward pass: it must give the same numbers."""
+    programs = [random_program(seed) for seed in range(min(EXAMPLES, 200))]
+    with sg.detect_anomaly():
+        failures = [f"{p}\n  " + "\n  ".join(problems)
+                    for p in programs if (problems := compare_program(p))]
+    assert not failures, "\n\n".join(failures[:3])
+
+
 def test_generator_covers_every_op_and_shape() -> None:
     """The CI seeds exercise every op, constants on each side, reuse and exact zeros at kinks.
 
@@ -485,7 +494,6 @@ def test_generator_covers_every_op_and_shape() -> None:
     seen: set[str] = set()
     for seed in range(min(EXAMPLES, 400)):
         program = random_program(seed)
-        _, _ = program.inputs, program.steps
         values, _ = run_scalargrad(program)
         for step in program.steps:
             seen.add(step.op)

@@ -1,0 +1,249 @@
+"""Anomaly detection: stop at the first NaN or infinity, and say which line of code made it.
+
+    with scalargrad.detect_anomaly():
+        loss = model(x)
+        loss.backward()
+
+Inside the block:
+
+* **forward** — every op checks its result; the first NaN or ±inf raises `AnomalyError` naming
+  the op and its input values (and labels). It is raised while the node is being made, so the
+  traceback ends at the line that made it, and the message names that line too.
+* every node made in the block remembers where in the user's code it was created;
+* **backward** — every downstream gradient (upstream × local gradient) and every sum it is
+  added into is checked; the first NaN or ±inf raises `AnomalyError` naming the node's op and
+  label, its inputs, the local gradient, the upstream gradient and where the node was created.
+
+Off by default, and free when off: the mode works by rebinding the module globals the engine
+already looks up on every call (`value._make`, as `no_grad()` does, and `graph.backward`), so
+outside the block the engine runs exactly the code it runs without this module. Inside, every
+op costs a finiteness check and a stack capture (a few times slower): a debugging mode.
+Like `no_grad()`, the mode is process-wide (not per thread); it nests with itself and with
+`no_grad()`/`enable_grad()` in any order.
+"""
+
+from __future__ import annotations
+
+import linecache
+import math
+import os
+import sys
+from contextlib import contextmanager
+from typing import Callable, Iterator, Sequence
+
+from . import graph
+from . import value as _value
+from .value import Value
+
+__all__ = ["AnomalyError", "detect_anomaly", "is_anomaly_enabled"]
+
+Maker = Callable[[float, tuple, tuple, str], Value]
+
+_MAX_FRAMES = 32  # how much of the stack a node remembers
+_LIBRARY_DIRS = tuple(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                   name) + os.sep for name in ("scalargrad", "nn"))
+_PLAIN_RESULT: Maker = _value._result
+_PLAIN_RESULT_WITHOUT_GRAPH: Maker = _value._result_without_graph
+_depth = 0
+
+
+class AnomalyError(FloatingPointError):
+    """A NaN or infinity appeared in forward or backward inside `detect_anomaly()`.
+
+    Attributes: `phase` ("forward" or "backward"), `op` (the op's name), `label` (the node's
+    label, "" if unset), `inputs` (the input values), `where` ("file:line in function" of the
+    user's code that created the node, or None if unknown) and `stack` (the creation stack,
+    innermost first, as "file:line in function" strings).
+    """
+
+    def __init__(self, message: str, *, phase: str, op: str, label: str,
+                 inputs: Sequence[float], where: str | None, stack: Sequence[str]) -> None:
+        super().__init__(message)
+        self.phase = phase
+        self.op = op
+        self.label = label
+        self.inputs = tuple(inputs)
+        self.where = where
+        self.stack = tuple(stack)
+
+
+class _TracedOp(str):
+    """An op name that also remembers where its node was created (anomaly mode only).
+
+    It compares, hashes and prints as the plain op name, so nothing else sees a difference;
+    the creation stack lives exactly as long as the node.
+    """
+
+    frames: tuple
+
+
+def is_anomaly_enabled() -> bool:
+    """True inside `detect_anomaly()`."""
+    return _depth > 0
+
+
+@contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Raise `AnomalyError` at the first NaN/inf made in forward or backward inside the block."""
+    global _depth
+    saved = (_value._make, _value._result, _value._result_without_graph, graph.backward)
+    _value._result = _CHECKED_RESULT
+    _value._result_without_graph = _CHECKED_RESULT_WITHOUT_GRAPH
+    _value._make = _checked_variant(saved[0])
+    graph.backward = _checked_backward
+    _depth += 1
+    try:
+        yield
+    finally:
+        _depth -= 1
+        _value._make, _value._result, _value._result_without_graph, graph.backward = saved
+
+
+# -- forward --------------------------------------------------------------------------------
+
+
+def _checking(make: Maker) -> Maker:
+    """`make`, plus: raise on a non-finite result, and record where the node was created."""
+
+    def make_checked(data: float, parents: tuple, local: tuple, op: str) -> Value:
+        if not op:  # a constant lifted to a leaf (or a no-grad result being stripped)
+            return make(data, parents, local, op)
+        if not math.isfinite(data):
+            raise _forward_error(data, parents, op, _capture_frames(2))
+        node = make(data, parents, local, op)
+        if node._prev:
+            traced = _TracedOp(node._op)
+            traced.frames = _capture_frames(2)
+            node._op = traced
+        return node
+
+    make_checked.unchecked = make  # type: ignore[attr-defined]
+    return make_checked
+
+
+_CHECKED_RESULT = _checking(_PLAIN_RESULT)
+_CHECKED_RESULT_WITHOUT_GRAPH = _checking(_PLAIN_RESULT_WITHOUT_GRAPH)
+
+
+def _checked_variant(make: Maker) -> Maker:
+    """The checking version of whatever node maker is active (grad on, grad off, or other)."""
+    if make is _PLAIN_RESULT or make is _CHECKED_RESULT:
+        return _CHECKED_RESULT
+    if make is _PLAIN_RESULT_WITHOUT_GRAPH or make is _CHECKED_RESULT_WITHOUT_GRAPH:
+        return _CHECKED_RESULT_WITHOUT_GRAPH
+    if hasattr(make, "unchecked"):
+        return make
+    return _checking(make)
+
+
+def _capture_frames(skip: int) -> tuple:
+    """(file, line, function) of the callers, innermost first, starting `skip` frames up."""
+    frames = []
+    frame = sys._getframe(skip)
+    while frame is not None and len(frames) < _MAX_FRAMES:
+        frames.append((frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name))
+        frame = frame.f_back
+    return tuple(frames)
+
+
+def _user_frame(frames: tuple) -> tuple | None:
+    """The innermost frame outside scalargrad and nn: where the user's code made the node."""
+    for frame in frames:
+        filename = os.path.abspath(frame[0])
+        if not filename.startswith(_LIBRARY_DIRS) and not filename.endswith("contextlib.py"):
+            return frame
+    return frames[0] if frames else None
+
+
+def _describe_frame(frame: tuple) -> str:
+    filename, lineno, function = frame
+    return f"{filename}:{lineno} in {function}"
+
+
+def _where(frames: tuple) -> tuple[str | None, str]:
+    """('file:line in function', '\\n    created at …' text) for a creation stack."""
+    frame = _user_frame(frames)
+    if frame is None:
+        return None, ("\n    (created outside detect_anomaly() or by Value(...)/Value.from_op, "
+                      "so where is unknown: enter detect_anomaly() before the forward pass)")
+    where = _describe_frame(frame)
+    source = linecache.getline(frame[0], frame[1]).strip()
+    return where, f"\n    created at {where}" + (f": {source}" if source else "")
+
+
+def _node_name(op: str, label: str) -> str:
+    return f"op {str(op)!r}" + (f" (label {label!r})" if label else "")
+
+
+def _inputs_text(parents: Sequence[Value]) -> str:
+    parts = [f"{p.label}={p.data!r}" if p.label else repr(p.data) for p in parents]
+    return "(" + ", ".join(parts) + ")"
+
+
+def _forward_error(data: float, parents: tuple, op: str, frames: tuple) -> AnomalyError:
+    where, created = _where(frames)
+    inputs = tuple(p.data for p in parents)
+    hint = ""
+    if not all(math.isfinite(x) for x in inputs):
+        hint = ("\n    an input was already non-finite: it was a leaf made with that value, "
+                "or was computed outside detect_anomaly()")
+    message = (f"forward: {_node_name(op, '')} produced {data!r} from the inputs "
+               f"{_inputs_text(parents)}{created}{hint}")
+    return AnomalyError(message, phase="forward", op=str(op), label="", inputs=inputs,
+                        where=where, stack=[_describe_frame(f) for f in frames])
+
+
+# -- backward -------------------------------------------------------------------------------
+
+
+def _checked_backward(root: Value, grad: float = 1.0) -> None:
+    """`graph.backward`, checking every downstream gradient and every sum it goes into.
+
+    Same semantics as the plain pass: interior nodes' grads are recomputed, leaves accumulate.
+    It also refuses a node whose `_prev` and `_local` differ in length (an edited `_prev`),
+    which the plain pass would silently truncate.
+    """
+    order = graph.topological_order(root)
+    for node in order:
+        if node._prev:
+            if len(node._prev) != len(node._local):
+                raise ValueError(f"backward: {_node_name(node._op, node.label)} has "
+                                 f"{len(node._prev)} parents but {len(node._local)} local "
+                                 "gradients; was its _prev edited by hand?")
+            node.grad = 0.0
+    if not math.isfinite(grad) or not math.isfinite(root.grad + grad):
+        raise AnomalyError(f"backward: seeded with {grad!r}, so {_node_name(root._op, root.label)}"
+                           f" starts with grad {root.grad + grad!r}", phase="backward",
+                           op=str(root._op), label=root.label, inputs=(),
+                           where=None, stack=())
+    root.grad += grad
+    for node in reversed(order):
+        upstream = node.grad
+        for i, (parent, local) in enumerate(zip(node._prev, node._local)):
+            downstream = local * upstream
+            total = parent.grad + downstream
+            if not math.isfinite(total):
+                raise _backward_error(node, i, local, upstream, downstream, parent.grad)
+            parent.grad = total
+
+
+def _backward_error(node: Value, i: int, local: float, upstream: float, downstream: float,
+                    before: float) -> AnomalyError:
+    parent = node._prev[i]
+    if not math.isfinite(local):
+        why = f"its local gradient for input {i} is {local!r}"
+    elif not math.isfinite(downstream):
+        why = f"upstream × local = {upstream!r} × {local!r} overflows to {downstream!r}"
+    elif not math.isfinite(before):
+        why = f"input {i} already held the gradient {before!r} (from an earlier backward?)"
+    else:
+        why = f"adding {downstream!r} to input {i}'s gradient {before!r} overflows"
+    frames = getattr(node._op, "frames", ())
+    where, created = _where(frames)
+    parent_name = f" {parent.label!r}" if parent.label else ""
+    message = (f"backward: {_node_name(node._op, node.label)} (value {node.data!r}, inputs "
+               f"{_inputs_text(node._prev)}) sends a non-finite gradient to input {i}"
+               f"{parent_name}: {why}{created}")
+    return AnomalyError(message, phase="backward", op=str(node._op), label=node.label,
+                        inputs=[p.data for p in node._prev], where=where,
+                        stack=[_describe_frame(f) for f in frames])

@@ -300,14 +300,26 @@ def _apply_torch(step: Step, args: list) -> Any:
     return total
 
 
-def run_scalargrad(program: Program) -> tuple[list[float], list[float]]:
-    """Every node's value and gradient after backward() on the engine."""
+def run_scalargrad(program: Program) -> tuple[list[float], list[float], list[float]]:
+    """Every node's value, gradient, and gradient scale after backward() on the engine.
+
+    The scale of a gradient is the sum of the *absolute values* of all the chain-rule
+    contributions that make it up. Where contributions cancel (x/x has gradient 0, made of
+    1/x and −x/x²), the two libraries' rounding can differ by about 1e-16 × scale, however
+    small the gradient itself is; a wrong local gradient is off by a whole contribution.
+    """
     nodes: list[Value] = [Value(x) for x in program.inputs]
     for step in program.steps:
         args = [nodes[a.index] if isinstance(a, Ref) else a for a in step.args]
         nodes.append(_apply_sg(step, args))
-    nodes[-1].backward(program.seed_grad)
-    return [n.data for n in nodes], [n.grad for n in nodes]
+    root = nodes[-1]
+    root.backward(program.seed_grad)
+    scale = {root: abs(program.seed_grad)}
+    for node in reversed(sg.topological_order(root)):
+        upstream = scale.get(node, 0.0)
+        for parent, local in zip(node._prev, node._local):
+            scale[parent] = scale.get(parent, 0.0) + abs(local) * upstream
+    return [n.data for n in nodes], [n.grad for n in nodes], [scale[n] for n in nodes]
 
 
 def run_torch(program: Program) -> tuple[list[float], list[float]]:
@@ -326,25 +338,28 @@ def run_torch(program: Program) -> tuple[list[float], list[float]]:
     return [n.item() for n in nodes], grads
 
 
-def close(ours: float, theirs: float) -> bool:
-    """Equal to RTOL (and ATOL near 0); NaN matches NaN and infinities match exactly."""
+def close(ours: float, theirs: float, scale: float = 0.0) -> bool:
+    """Equal to RTOL of the larger of the two (or of `scale`), plus ATOL near 0.
+
+    NaN matches only NaN, and infinities match exactly.
+    """
     if math.isnan(ours) or math.isnan(theirs):
         return math.isnan(ours) and math.isnan(theirs)
     if math.isinf(ours) or math.isinf(theirs):
         return ours == theirs
-    return abs(ours - theirs) <= RTOL * max(abs(ours), abs(theirs)) + ATOL
+    return abs(ours - theirs) <= RTOL * max(abs(ours), abs(theirs), scale) + ATOL
 
 
 def compare_program(program: Program) -> list[str]:
     """The disagreements between engine and torch on one program (empty when they agree)."""
-    values, grads = run_scalargrad(program)
+    values, grads, scales = run_scalargrad(program)
     t_values, t_grads = run_torch(program)
     problems = []
-    for i, (v, tv, g, tg) in enumerate(zip(values, t_values, grads, t_grads)):
+    for i, (v, tv, g, tg, s) in enumerate(zip(values, t_values, grads, t_grads, scales)):
         if not close(v, tv):
             problems.append(f"v{i}.data: engine {v!r}, torch {tv!r}")
-        if not close(g, tg):
-            problems.append(f"v{i}.grad: engine {g!r}, torch {tg!r}")
+        if not close(g, tg, s):
+            problems.append(f"v{i}.grad: engine {g!r}, torch {tg!r} (scale {s:.3g})")
     return problems
 
 
@@ -454,6 +469,42 @@ def check_mlps(seeds: Sequence[int]) -> list[str]:
     return failures
 
 
+def check_nn_mlps(seeds: Sequence[int]) -> list[str]:
+    """`nn.MLP` (fused and elementary) against torch with the same weights, by seed."""
+    nn = pytest.importorskip("nn")
+    failures = []
+    for seed in seeds:
+        rng = random.Random(seed)
+        nin = rng.randint(1, 4)
+        nouts = [rng.randint(1, 5) for _ in range(rng.randint(0, 2))] + [rng.randint(1, 3)]
+        activation = rng.choice(nn.ACTIVATIONS)
+        model = nn.MLP(nin, nouts, activation=activation, seed=seed, fused=rng.random() < 0.5)
+        batch = [[rng.uniform(-2.0, 2.0) for _ in range(nin)] for _ in range(rng.randint(1, 3))]
+        targets = [[rng.uniform(-1.0, 1.0) for _ in range(nouts[-1])] for _ in batch]
+        layers = tuple((tuple(tuple(w.data for w in n.w) for n in layer.neurons),
+                        tuple(n.b.data for n in layer.neurons),
+                        activation if i < len(nouts) - 1 else "linear")
+                       for i, layer in enumerate(model.layers))
+        t_loss, t_grads = mlp_torch(MLPCase(seed, layers, tuple(map(tuple, batch)),
+                                            tuple(map(tuple, targets))))
+        loss: Value | float = 0.0
+        for x, target in zip(batch, targets):
+            out = model(x)
+            outs = out if isinstance(out, list) else [out]
+            for o, t in zip(outs, target):
+                loss = loss + (o - t) ** 2
+        model.zero_grad()
+        loss.backward()
+        grads = [v.grad for layer in model.layers for n in layer.neurons for v in (*n.w, n.b)]
+        bad = [i for i, (g, tg) in enumerate(zip(grads, t_grads)) if not close(g, tg)]
+        if not close(loss.data, t_loss) or bad or len(grads) != len(t_grads):
+            fused = model.layers[0].neurons[0].fused
+            failures.append(f"nn.MLP seed {seed} ({model.describe()}, fused={fused}): "
+                            f"loss {loss.data!r} vs {t_loss!r}; "
+                            f"parameters differing: {bad}")
+    return failures
+
+
 # -- the tests --------------------------------------------------------------------------------
 
 
@@ -477,6 +528,40 @@ def test_random_mlps_match_torch(seeds: range) -> None:
     assert not failures, "\n".join(failures[:5])
 
 
+@pytest.mark.parametrize("seeds", _chunks(max(EXAMPLES // 10, 20)),
+                         ids=lambda r: f"seeds{r.start}-{r.stop - 1}")
+def test_random_nn_mlps_match_torch(seeds: range) -> None:
+    """nn.MLP's parameter gradients (random sizes, activation, fused or not) equal torch's."""
+    failures = check_nn_mlps(seeds)
+    assert not failures, "\n".join(failures[:5])
+
+
+def test_fuzz_catches_a_planted_wrong_derivative(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With cos′ = +sin planted (instead of −sin), many programs are flagged."""
+
+    def wrong_cos(x: Value) -> Value:
+        return sg.value._make(math.cos(x.data), (x,), (math.sin(x.data),), "cos")
+
+    monkeypatch.setitem(UNARY, "cos", (wrong_cos, torch.cos))
+    assert len(check_graphs(range(200))) > 10
+
+
+def test_fuzz_catches_assignment_instead_of_accumulation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The classic bug — `parent.grad = …` instead of `+=` — is flagged (nodes are reused)."""
+
+    def assigning_backward(root: Value, grad: float = 1.0) -> None:
+        order = sg.topological_order(root)
+        for node in order:
+            node.grad = 0.0
+        root.grad = grad
+        for node in reversed(order):
+            for parent, local in zip(node._prev, node._local):
+                parent.grad = local * node.grad
+
+    monkeypatch.setattr(sg.graph, "backward", assigning_backward)
+    assert len(check_graphs(range(200))) > 10
+
+
 def test_random_graphs_match_torch_in_anomaly_mode() -> None:
     """detect_anomaly() runs its own checking backward pass: it must give the same numbers."""
     programs = [random_program(seed) for seed in range(min(EXAMPLES, 200))]
@@ -494,7 +579,7 @@ def test_generator_covers_every_op_and_shape() -> None:
     seen: set[str] = set()
     for seed in range(min(EXAMPLES, 400)):
         program = random_program(seed)
-        values, _ = run_scalargrad(program)
+        values = run_scalargrad(program)[0]
         for step in program.steps:
             seen.add(step.op)
             refs = [a for a in step.args if isinstance(a, Ref)]
@@ -524,10 +609,11 @@ def main(argv: list[str]) -> int:
     """`python tests/test_fuzz_torch.py [graphs] [mlps]`: a long run with a summary line."""
     graphs = int(argv[1]) if len(argv) > 1 else 100_000
     mlps = int(argv[2]) if len(argv) > 2 else graphs // 10
-    failures = check_graphs(range(graphs)) + check_mlps(range(mlps))
+    failures = check_graphs(range(graphs)) + check_mlps(range(mlps)) + check_nn_mlps(range(mlps))
     for failure in failures[:10]:
         print(failure, end="\n\n")
-    print(f"{graphs} random graphs and {mlps} random MLPs compared with PyTorch float64: "
+    print(f"{graphs} random graphs, {mlps} random MLPs and {mlps} random nn.MLPs "
+          "compared with PyTorch float64: "
           f"{len(failures)} disagreed")
     return 1 if failures else 0
 

@@ -1,0 +1,197 @@
+"""Step frames: the backward pass as a sequence of pictures, gradients filling in node by node.
+
+Frame 0 shows the forward pass (every `data` known, every `grad` "?"); frame 1 seeds the output
+with upstream 1; then one frame per op node, in reverse topological order, shows that node
+sending downstream = upstream × local gradient into each of its inputs. A node whose consumers
+have not all reported yet shows its partial sum ("…"). The last frame is the finished pass.
+
+`backward_frames(root)` returns the frames as data (no drawing), `save_frames(root, folder)`
+writes one PNG per frame and `save_gif(root, "backward.gif")` one animated GIF. Drawing uses
+matplotlib with the Agg canvas (no display, no graphviz). The pass is replayed from the stored
+local gradients: no `.grad` is changed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path as FilePath
+from typing import TYPE_CHECKING, Any, Collection, Iterable, NamedTuple
+
+from .draw import GraphSpec, Layout, draw_spec, graph_spec, layout, new_figure
+from .graph import topological_order
+from .trace import format_number, node_names
+from .value import Value, _as_float
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+__all__ = ["Frame", "backward_frames", "draw_frame", "save_frames", "save_gif"]
+
+
+class Frame(NamedTuple):
+    """The state of the backward pass after one step, ready to draw.
+
+    `grads` maps a node's topological index to its gradient so far (None: nothing has reached
+    it yet); `partial` holds the nodes still waiting for some consumers; `current` is the node
+    whose step this is, `touched` the inputs it just sent gradient to, `active_edges` those
+    uses as (node, argument position).
+    """
+
+    step: int
+    title: str
+    detail: str
+    grads: dict[int, float | None]
+    partial: frozenset[int]
+    current: int | None
+    touched: tuple[int, ...]
+    active_edges: tuple[tuple[int, int], ...]
+
+
+def backward_frames(root: Value, grad: float = 1.0, *,
+                    only: Collection[int] | None = None) -> list[Frame]:
+    """The backward pass from `root` as a list of Frames (forward, seed, one per op node, done).
+
+    `only` limits the per-node frames to those topological indices (the drawn nodes of a
+    limited picture); gradients are still computed for the whole graph.
+    """
+    seed = _as_float(grad, "backward_frames grad")
+    order = topological_order(root)
+    names = node_names(order)
+    index = {node: i for i, node in enumerate(order)}
+    n = len(order)
+    uses = [0] * n
+    for node in order:
+        for parent in node._prev:
+            uses[index[parent]] += 1
+    received = [0] * n
+    grads: list[float | None] = [None] * n
+    shown = range(n) if only is None else sorted(set(only) | {n - 1})
+    fmt = format_number
+
+    def snapshot() -> dict[int, float | None]:
+        return {i: grads[i] for i in shown}
+
+    frames = [Frame(0, "Forward pass done: every data is known, no gradient yet",
+                    "Backward starts at the output and walks the graph in reverse.",
+                    snapshot(), frozenset(), None, (), ())]
+    grads[n - 1] = seed
+    frames.append(Frame(1, f"Seed: {names[-1]}.grad = {fmt(seed)} (the upstream of the output)",
+                        f"∂{names[-1]}/∂{names[-1]} = 1", snapshot(), frozenset(), n - 1, (),
+                        ()))
+    for i in range(n - 1, -1, -1):
+        node = order[i]
+        if not node._prev:
+            continue
+        upstream = grads[i] or 0.0
+        touched = []
+        edges = []
+        lines = []
+        for k, (parent, local) in enumerate(zip(node._prev, node._local)):
+            j = index[parent]
+            downstream = local * upstream
+            grads[j] = (grads[j] or 0.0) + downstream
+            received[j] += 1
+            touched.append(j)
+            edges.append((i, k))
+            lines.append(f"downstream to {names[j]}: {fmt(upstream)} × {fmt(local)} = "
+                         f"{fmt(downstream)}")
+        if only is not None and i not in only:
+            continue
+        partial = frozenset(j for j in shown if 0 < received[j] < uses[j])
+        inputs = [names[index[p]] for p in node._prev]
+        title = (f"{_expression(names[i], node._op, inputs)}:  upstream {fmt(upstream)}, "
+                 "downstream = upstream × local gradient")
+        frames.append(Frame(len(frames), title, "\n".join(lines[:4]) + (
+            f"\n… and {len(lines) - 4} more" if len(lines) > 4 else ""), snapshot(), partial,
+            i, tuple(dict.fromkeys(touched)), tuple(edges)))
+    frames.append(Frame(len(frames), "Done: every gradient is filled in",
+                        "Each grad is the sum of the downstream contributions it received.",
+                        snapshot(), frozenset(), None, (), ()))
+    return frames
+
+
+def _expression(name: str, op: str, inputs: list[str]) -> str:
+    """How a node was computed, in the lesson's notation: "c = v0 + b", "b = exp(a)"."""
+    if op in ("+", "-", "*", "/", "**") and len(inputs) == 2:
+        return f"{name} = {inputs[0]} {op} {inputs[1]}"
+    if op.startswith("**") and len(inputs) == 1:
+        return f"{name} = {inputs[0]}{op}"
+    if op == "neg" and len(inputs) == 1:
+        return f"{name} = -{inputs[0]}"
+    shown = ", ".join(inputs[:4]) + (", …" if len(inputs) > 4 else "")
+    return f"{name} = {op}({shown})"
+
+
+def _grad_texts(frame: Frame, digits: int) -> dict[int, str]:
+    texts = {}
+    for i, g in frame.grads.items():
+        if g is None:
+            texts[i] = "?"
+        else:
+            texts[i] = format_number(g, digits) + (" …" if i in frame.partial else "")
+    return texts
+
+
+def draw_frame(frame: Frame, spec: GraphSpec, lay: Layout, *, figure: Figure | None = None,
+               rankdir: str = "LR", digits: int = 4, total: int | None = None) -> Figure:
+    """Draw one Frame (on `figure`, cleared first, or on a new one) and return the Figure."""
+    if figure is None:
+        figure = new_figure(lay, extra_height=1.0)
+    else:
+        figure.clear()
+    ax = figure.add_axes((0.0, 0.0, 1.0, 0.8))
+    draw_spec(ax, spec, lay, rankdir=rankdir, grads=_grad_texts(frame, digits),
+              current=frame.current, touched=frame.touched, active_edges=frame.active_edges,
+              digits=digits)
+    count = f"step {frame.step} of {total - 1}: " if total else ""
+    figure.text(0.5, 0.97, count + frame.title, ha="center", va="top", fontsize=10,
+                fontweight="bold")
+    figure.text(0.5, 0.90, frame.detail, ha="center", va="top", fontsize=8.5,
+                color="#424242", linespacing=1.2)
+    return figure
+
+
+def _prepare(root: Value, rankdir: str, params: Iterable[Value], max_nodes: int | None,
+             collapse: Collection[str]) -> tuple[GraphSpec, Layout, list[Frame]]:
+    spec = graph_spec(root, params=params, max_nodes=max_nodes, collapse=collapse)
+    lay = layout(spec, rankdir)
+    frames = backward_frames(root, only={s.index for s in spec.nodes})
+    return spec, lay, frames
+
+
+def save_frames(root: Value, directory: str | FilePath, *, prefix: str = "frame",
+                rankdir: str = "LR", params: Iterable[Value] = (), max_nodes: int | None = 40,
+                collapse: Collection[str] = (), dpi: int = 100, digits: int = 4) -> list[FilePath]:
+    """Write the backward pass of `root` as PNGs prefix_000.png, prefix_001.png, … in
+    `directory` (created if needed); return their paths in order."""
+    directory = FilePath(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    spec, lay, frames = _prepare(root, rankdir, params, max_nodes, collapse)
+    figure = None
+    paths = []
+    for frame in frames:
+        figure = draw_frame(frame, spec, lay, figure=figure, rankdir=rankdir, digits=digits,
+                            total=len(frames))
+        path = directory / f"{prefix}_{frame.step:03d}.png"
+        figure.savefig(path, dpi=dpi, metadata={"Software": None})
+        paths.append(path)
+    return paths
+
+
+def save_gif(root: Value, path: str | FilePath, *, fps: float = 1.0, rankdir: str = "LR",
+             params: Iterable[Value] = (), max_nodes: int | None = 40,
+             collapse: Collection[str] = (), dpi: int = 100, digits: int = 4) -> FilePath:
+    """Write the backward pass of `root` as one animated GIF (matplotlib's PillowWriter,
+    `fps` frames per second, looping); return its path."""
+    from matplotlib.animation import PillowWriter
+
+    path = FilePath(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    spec, lay, frames = _prepare(root, rankdir, params, max_nodes, collapse)
+    figure = new_figure(lay, extra_height=1.0)
+    writer: Any = PillowWriter(fps=fps)
+    with writer.saving(figure, str(path), dpi):
+        for frame in frames:
+            draw_frame(frame, spec, lay, figure=figure, rankdir=rankdir, digits=digits,
+                       total=len(frames))
+            writer.grab_frame()
+    return path

@@ -1,0 +1,315 @@
+"""Training plots with matplotlib: decision boundary, loss/accuracy curves, f and f′.
+
+Each function returns a matplotlib `Figure` (shown inline in Jupyter) and saves a PNG when
+given `path=`. Figures are made without pyplot, on the Agg canvas, so they work headless (no
+display, no GUI backend) and are not kept alive by pyplot's global figure list. matplotlib is
+imported only when one of these functions is called.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Real
+from pathlib import Path as FilePath
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Mapping, Sequence, Union
+
+from .grad_mode import no_grad
+from .value import Value
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+__all__ = ["plot_decision_boundary", "plot_function", "plot_history"]
+
+PathLike = Union[str, FilePath, None]
+History = Union[Mapping[str, Sequence[Any]], Sequence[Any]]
+
+CLASS_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
+                "#7f7f7f", "#bcbd22", "#17becf")
+
+
+def _figure(width: float, height: float, rows: int = 1, cols: int = 1) -> tuple[Figure, list]:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.subplots(rows, cols, squeeze=False)
+    return figure, [ax for row in axes for ax in row]
+
+
+def _save(figure: Figure, path: PathLike) -> None:
+    if path is not None:
+        path = FilePath(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        figure.savefig(path, metadata={"Software": None} if path.suffix.lower() in (".png", "")
+                       else None)
+
+
+def _number(x: Any) -> float:
+    return x.data if isinstance(x, Value) else float(x)
+
+
+# -- decision boundary -----------------------------------------------------------------------
+
+
+def plot_decision_boundary(predict: Callable[[list[float]], Any], X: Sequence[Sequence[float]],
+                           y: Sequence[Hashable], *, threshold: float = 0.0,
+                           resolution: int = 100, padding: float = 0.5,
+                           title: str | None = None, path: PathLike = None) -> Figure:
+    """The regions a 2-D classifier assigns to each class, with the data points on top.
+
+    `predict` takes one point `[x1, x2]` (plain floats) and returns either
+    - one score (a float or a Value): class `max(y)` where score > `threshold`, else `min(y)`
+      (labels ±1 with threshold 0 as in micrograd's demo; a sigmoid output wants 0.5), or
+    - one score per class (a sequence): the class is the index of the largest score, or
+    - the class label itself (an int).
+    It is called (resolution)² times under `no_grad()`, so no graph is built; lower
+    `resolution` for a big model. The title gives the accuracy on (X, y); misclassified
+    points are ringed in black.
+    """
+    import numpy as np
+
+    points = [(float(p[0]), float(p[1])) for p in X]
+    labels = list(y)
+    if len(points) != len(labels):
+        raise ValueError(f"plot_decision_boundary: {len(points)} points but {len(labels)} labels")
+    if not points:
+        raise ValueError("plot_decision_boundary: no points to plot")
+    classes = sorted(set(labels), key=_sort_key)
+    low, high = classes[0], classes[-1]
+
+    def classify(point: list[float]) -> tuple[Hashable, float]:
+        with no_grad():
+            out = predict(point)
+        if isinstance(out, Value) or (isinstance(out, Real) and not _is_label(out)):
+            score = _number(out)
+            return (high if score > threshold else low), score
+        if _is_label(out):
+            return out, math.nan
+        scores = [_number(s) for s in out]
+        best = max(range(len(scores)), key=scores.__getitem__)
+        return best, math.nan
+
+    xs = [p[0] for p in points]
+    ys = [p[1] for p in points]
+    gx = np.linspace(min(xs) - padding, max(xs) + padding, resolution)
+    gy = np.linspace(min(ys) - padding, max(ys) + padding, resolution)
+    grid_class = []
+    scores = np.full((resolution, resolution), np.nan)
+    for r, yv in enumerate(gy):
+        row = []
+        for c, xv in enumerate(gx):
+            label, score = classify([float(xv), float(yv)])
+            row.append(label)
+            scores[r, c] = score
+        grid_class.append(row)
+    for row in grid_class:
+        for label in row:
+            if label not in classes:
+                classes.append(label)
+    position = {label: k for k, label in enumerate(classes)}
+    regions = np.array([[position[label] for label in row] for row in grid_class], dtype=float)
+
+    from matplotlib.colors import ListedColormap
+
+    colors = [CLASS_COLORS[k % len(CLASS_COLORS)] for k in range(len(classes))]
+    figure, (ax,) = _figure(6.0, 5.2)
+    ax.contourf(gx, gy, regions, levels=np.arange(len(classes) + 1) - 0.5,
+                cmap=ListedColormap(colors), alpha=0.25)
+    if not np.isnan(scores).all():
+        ax.contour(gx, gy, scores, levels=[threshold], colors="black", linewidths=1.2)
+    predicted = [classify(list(p))[0] for p in points]
+    correct = sum(p == t for p, t in zip(predicted, labels))
+    for label in classes:
+        members = [i for i, t in enumerate(labels) if t == label]
+        if members:
+            ax.scatter([xs[i] for i in members], [ys[i] for i in members], s=22,
+                       color=colors[position[label]], edgecolors="white", linewidths=0.5,
+                       label=f"class {label}", zorder=3)
+    wrong = [i for i, (p, t) in enumerate(zip(predicted, labels)) if p != t]
+    if wrong:
+        ax.scatter([xs[i] for i in wrong], [ys[i] for i in wrong], s=70, facecolors="none",
+                   edgecolors="black", linewidths=1.2, label="misclassified", zorder=4)
+    ax.set_xlim(gx[0], gx[-1])
+    ax.set_ylim(gy[0], gy[-1])
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    ax.legend(loc="upper right", fontsize=8, framealpha=0.8)
+    accuracy = f"accuracy {100.0 * correct / len(labels):.1f}% ({correct} of {len(labels)})"
+    ax.set_title(f"{title} — {accuracy}" if title else f"Decision boundary — {accuracy}",
+                 fontsize=10)
+    figure.tight_layout()
+    _save(figure, path)
+    return figure
+
+
+def _is_label(x: Any) -> bool:
+    """Ints (and bools, numpy ints) are class labels; floats and Values are scores."""
+    return isinstance(x, int) or (hasattr(x, "dtype") and getattr(x.dtype, "kind", "") in "iub"
+                                  and not hasattr(x, "__len__"))
+
+
+def _sort_key(label: Hashable) -> tuple[int, Any]:
+    return (0, label) if isinstance(label, Real) else (1, str(label))
+
+
+# -- training history -------------------------------------------------------------------------
+
+_X_KEYS = ("step", "epoch", "iteration", "iter")
+
+
+def _columns(history: History) -> dict[str, list[Any]]:
+    """A history as columns: a dict of lists as is; a list of dicts or objects by field."""
+    if isinstance(history, Mapping):
+        return {str(k): list(v) for k, v in history.items()}
+    records = [_record(r) for r in history]
+    keys: dict[str, None] = {}
+    for r in records:
+        keys.update(dict.fromkeys(r))
+    return {k: [r.get(k) for r in records] for k in keys}
+
+
+def _record(r: Any) -> dict[str, Any]:
+    if isinstance(r, Mapping):
+        return {str(k): v for k, v in r.items()}
+    if hasattr(r, "_asdict"):
+        return dict(r._asdict())
+    if hasattr(r, "__dataclass_fields__"):
+        return {k: getattr(r, k) for k in r.__dataclass_fields__}
+    if hasattr(r, "__dict__"):
+        return {k: v for k, v in vars(r).items() if not k.startswith("_")}
+    raise TypeError(f"plot_history: a record must be a dict or an object with fields, got "
+                    f"{type(r).__name__}")
+
+
+def _as_number(v: Any) -> float:
+    if v is None:
+        return math.nan
+    if isinstance(v, Value):
+        return v.data
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def plot_history(history: History, *, keys: Sequence[str] | None = None,
+                 log_loss: bool = False, title: str | None = None,
+                 path: PathLike = None) -> Figure:
+    """Loss and accuracy curves from a training history.
+
+    `history` is a dict of lists (`{"loss": [...], "accuracy": [...]}`) or a list of records
+    (dicts, dataclasses, named tuples or plain objects, one per step). A "step", "epoch" or
+    "iteration" field, if present, is the x axis. Fields named like "*loss*" go in the first
+    panel (log scale with `log_loss`), "*acc*" in the second, any other numeric field picked
+    with `keys` in a third.
+    """
+    columns = _columns(history)
+    x_key = next((k for k in _X_KEYS if k in columns), None)
+    chosen = list(keys) if keys is not None else [k for k in columns if k != x_key]
+    missing = [k for k in chosen if k not in columns]
+    if missing:
+        raise KeyError(f"plot_history: no field {missing[0]!r} in the history; fields: "
+                       f"{', '.join(columns)}")
+    groups: dict[str, list[str]] = {"loss": [], "accuracy": [], "other": []}
+    for k in chosen:
+        values = [_as_number(v) for v in columns[k]]
+        if all(math.isnan(v) for v in values):
+            continue
+        low = k.lower()
+        group = "loss" if "loss" in low else "accuracy" if "acc" in low else "other"
+        if group == "other" and keys is None:
+            continue
+        groups[group].append(k)
+    panels = [(g, ks) for g, ks in groups.items() if ks]
+    if not panels:
+        raise ValueError("plot_history: nothing to plot; expected fields named like 'loss' or "
+                         f"'accuracy' (or pick them with keys=); fields: {', '.join(columns)}")
+    figure, axes = _figure(5.0 * len(panels), 3.8, 1, len(panels))
+    for ax, (group, ks) in zip(axes, panels):
+        for k in ks:
+            values = [_as_number(v) for v in columns[k]]
+            xs = ([_as_number(v) for v in columns[x_key]] if x_key else list(range(len(values))))
+            ax.plot(xs, values, label=k, linewidth=1.5)
+        ax.set_xlabel(x_key or "step")
+        ax.set_ylabel(group)
+        ax.grid(True, alpha=0.3)
+        if group == "loss" and log_loss:
+            ax.set_yscale("log")
+        if group == "accuracy":
+            top = max(_as_number(v) for k in ks for v in columns[k] if not
+                      math.isnan(_as_number(v)))
+            ax.set_ylim(0.0, 1.02 if top <= 1.0 else 102.0)
+        ax.legend(fontsize=8)
+        ax.set_title(group.capitalize(), fontsize=10)
+    if title:
+        figure.suptitle(title, fontsize=11)
+    figure.tight_layout()
+    _save(figure, path)
+    return figure
+
+
+# -- a function and its derivative -------------------------------------------------------------
+
+
+def plot_function(f: Callable[[Value], Any], x_range: tuple[float, float] = (-3.0, 3.0), *,
+                  points: int = 201, eps: float = 1e-6, marker_every: int = 10,
+                  title: str | None = None, path: PathLike = None) -> Figure:
+    """f(x) and f′(x) over `x_range`: the engine's gradient beside central finite differences.
+
+    `f` takes a Value and returns a Value (e.g. `lambda x: x.tanh()`). The top panel is f;
+    the bottom one the engine's f′ (a line, from `backward()`) and (f(x+ε) − f(x−ε)) / 2ε
+    (dots, every `marker_every`-th point). The legend gives the largest difference. Points
+    outside f's domain are left as gaps.
+    """
+    if points < 2:
+        raise ValueError(f"plot_function: points must be at least 2, got {points}")
+    lo, hi = float(x_range[0]), float(x_range[1])
+    xs = [lo + (hi - lo) * k / (points - 1) for k in range(points)]
+    values, slopes, numeric = [], [], []
+    for x in xs:
+        leaf = Value(x)
+        try:
+            out = f(leaf)
+            if isinstance(out, Value):
+                out.backward()
+                values.append(out.data)
+                slopes.append(leaf.grad)
+            else:
+                values.append(float(out))
+                slopes.append(0.0)
+        except (ArithmeticError, ValueError):
+            values.append(math.nan)
+            slopes.append(math.nan)
+        numeric.append(_central_difference(f, x, eps))
+    diffs = [abs(a - b) for a, b in zip(slopes, numeric) if not (math.isnan(a) or math.isnan(b))]
+    worst = max(diffs) if diffs else math.nan
+
+    figure, (top, bottom) = _figure(6.0, 5.6, 2, 1)
+    top.plot(xs, values, color="#1f77b4", linewidth=1.8, label="f(x)")
+    top.set_ylabel("f(x)")
+    top.legend(fontsize=8)
+    top.grid(True, alpha=0.3)
+    bottom.plot(xs, slopes, color="#d62728", linewidth=1.8, label="f′(x), engine (backward)")
+    step = max(1, marker_every)
+    bottom.plot(xs[::step], numeric[::step], "o", color="black", markersize=3.5,
+                label=f"finite difference, max |difference| {worst:.2g}")
+    bottom.set_xlabel("x")
+    bottom.set_ylabel("f′(x)")
+    bottom.legend(fontsize=8)
+    bottom.grid(True, alpha=0.3)
+    top.set_title(title or "f and its derivative: engine vs finite differences", fontsize=10)
+    figure.tight_layout()
+    _save(figure, path)
+    return figure
+
+
+def _central_difference(f: Callable[[Value], Any], x: float, eps: float) -> float:
+    try:
+        with no_grad():
+            up = _number(f(Value(x + eps)))
+            down = _number(f(Value(x - eps)))
+    except (ArithmeticError, ValueError):
+        return math.nan
+    return (up - down) / (2 * eps)

@@ -1,0 +1,772 @@
+"""The backward pass, narrated: upstream, local gradient, downstream, node by node.
+
+`explain(root)` walks the graph in reverse topological order and records, for every node, the
+gradient arriving at it (its *upstream*, ∂L/∂node), and for every input it was computed from the
+*local gradient* ∂node/∂input and the *downstream* contribution upstream × local that flows
+into that input. A node used by several consumers collects one contribution from each, and its
+gradient is their sum (the multivariate chain rule):  a.grad = 1.0 + 1.0 = 2.0.
+
+`explain_paths(root, leaf)` shows the same sum another way: every path from the leaf to the
+output, the product of the local gradients along it, and the sum of those products.
+
+Everything here is computed from the numbers stored in the graph (`_prev`, `_local`, `grad`),
+with iterative walks only, so a graph a million nodes deep works.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Any, Callable, NamedTuple, Sequence, Union
+
+from .graph import topological_order
+from .value import Value, _as_float
+
+__all__ = [
+    "Contribution",
+    "GradientSum",
+    "GraphCheck",
+    "LeafCheck",
+    "LocalCheck",
+    "Path",
+    "PathView",
+    "Step",
+    "Trace",
+    "check_graph",
+    "explain",
+    "explain_paths",
+    "format_number",
+    "node_names",
+    "replay_gradients",
+]
+
+NodeRef = Union[Value, str]
+
+
+# -- shared helpers (also used by draw.py and frames.py) ---------------------------------------
+
+
+def format_number(x: float, digits: int = 6) -> str:
+    """x with `digits` significant digits, always with a decimal point ("1.0", "-0.25", "2e-07").
+
+    Negative zero prints as 0.0: −z at z = 0 is mathematically 0, and "-0.0" only distracts.
+    """
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    text = f"{x + 0.0:.{digits}g}"
+    if text.lstrip("-").isdigit():
+        text += ".0"
+    return text
+
+
+def node_names(order: Sequence[Value]) -> list[str]:
+    """A name for every node of `order`: its label, or v<i> (its topological index) if unlabeled.
+
+    A label used by more than one node gets its index appended (w#3, w#7), so names are unique
+    and the same on every run (they never depend on `id()`).
+    """
+    counts = Counter(node.label for node in order if node.label)
+    names = []
+    for i, node in enumerate(order):
+        if not node.label:
+            names.append(f"v{i}")
+        elif counts[node.label] > 1:
+            names.append(f"{node.label}#{i}")
+        else:
+            names.append(node.label)
+    return names
+
+
+def replay_gradients(order: Sequence[Value], seed: float = 1.0) -> list[float]:
+    """∂root/∂node for every node of `order` (root last), from the stored local gradients.
+
+    The same chain rule as `backward()` (downstream = upstream × local gradient, summed over
+    consumers), computed into a fresh list: no node's `grad` is read or written.
+    """
+    index = {node: i for i, node in enumerate(order)}
+    grads = [0.0] * len(order)
+    grads[-1] = seed
+    for i in range(len(order) - 1, -1, -1):
+        upstream = grads[i]
+        node = order[i]
+        for parent, local in zip(node._prev, node._local):
+            grads[index[parent]] += local * upstream
+    return grads
+
+
+# -- the trace ---------------------------------------------------------------------------------
+
+
+class Contribution(NamedTuple):
+    """One edge of the backward pass: what a node sends to one of its inputs."""
+
+    input_index: int  # the input's topological index
+    input_name: str
+    local: float  # ∂node/∂input
+    downstream: float  # upstream × local, added into input.grad
+
+
+class Step(NamedTuple):
+    """One node of the backward pass: the gradient arriving at it and what it sends on."""
+
+    index: int  # topological index (0 = first leaf, len - 1 = the root)
+    name: str
+    op: str  # "" for a leaf
+    data: float
+    upstream: float  # ∂root/∂node: this node's gradient
+    inputs: tuple[Contribution, ...]  # one per use of an input, in the op's argument order
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.op and not self.inputs
+
+
+class GradientSum(NamedTuple):
+    """A node's gradient written as the sum of the contributions it received.
+
+    `terms` pairs each consumer's name with its downstream contribution, ordered as the
+    expression was built (consumers by topological index, then argument position). `before`
+    is what a leaf held before this pass (gradients accumulate into leaves); `seed` is the
+    starting gradient when the node is the root.
+    """
+
+    index: int
+    name: str
+    terms: tuple[tuple[str, float], ...]
+    total: float
+    before: float = 0.0
+    seed: float | None = None
+
+    def formula(self, digits: int = 6) -> str:
+        """The sum as text: "a.grad = 1.0 + 1.0 = 2.0"."""
+        fmt = lambda x: format_number(x, digits)  # noqa: E731
+        parts = []
+        if self.before:
+            parts.append(f"{fmt(self.before)} (before)")
+        if self.seed is not None:
+            parts.append(f"{fmt(self.seed)} (seed)")
+        parts.extend(fmt(value) for _, value in self.terms)
+        if not parts:
+            return f"{self.name}.grad = {fmt(self.total)} (not used by the output)"
+        if len(parts) == 1 and self.seed is None and not self.before:
+            return f"{self.name}.grad = {parts[0]}"
+        joined = " + ".join(parts).replace("+ -", "- ")
+        if len(parts) == 1:
+            return f"{self.name}.grad = {joined}"
+        return f"{self.name}.grad = {joined} = {fmt(self.total)}"
+
+    def __str__(self) -> str:
+        return self.formula()
+
+
+_COLUMNS = ("node", "op", "data", "upstream", "input", "local grad", "downstream")
+
+
+class Trace:
+    """A narrated backward pass: `steps` in reverse topological order and every node's sum.
+
+    `str(trace)` is a readable table, `trace.to_markdown()` and `trace.to_latex()` render the
+    same for notes and slides. `trace.step(name_or_node)` and `trace.gradient(name_or_node)`
+    look one node up.
+    """
+
+    def __init__(self, order: Sequence[Value], names: Sequence[str], steps: Sequence[Step],
+                 sums: Sequence[GradientSum], seed: float) -> None:
+        self.steps: tuple[Step, ...] = tuple(steps)
+        self.sums: tuple[GradientSum, ...] = tuple(sums)
+        self.seed = seed
+        self.root_name = names[-1]
+        self._names = list(names)
+        self._index = {node: i for i, node in enumerate(order)}
+        self._by_name = {name: i for i, name in enumerate(names)}
+        self._steps_by_index = {s.index: s for s in self.steps}
+        self._sums_by_index = {s.index: s for s in self.sums}
+
+    def _lookup(self, ref: NodeRef) -> int:
+        if isinstance(ref, Value):
+            if ref not in self._index:
+                raise KeyError(f"{ref!r} is not a node of this trace's graph")
+            return self._index[ref]
+        if ref not in self._by_name:
+            raise KeyError(f"no node named {ref!r} in this trace; names: "
+                           f"{', '.join(self._names[:20])}{' …' if len(self._names) > 20 else ''}")
+        return self._by_name[ref]
+
+    def step(self, ref: NodeRef) -> Step:
+        """The step of one node, by Value or by name."""
+        return self._steps_by_index[self._lookup(ref)]
+
+    def gradient(self, ref: NodeRef) -> GradientSum:
+        """One node's gradient as a sum of contributions, by Value or by name."""
+        return self._sums_by_index[self._lookup(ref)]
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __repr__(self) -> str:
+        root = self.steps[0]
+        return (f"Trace({len(self.steps)} nodes, root {root.name} = "
+                f"{format_number(root.data)}, seed {format_number(self.seed)})")
+
+    def rows(self, digits: int = 6) -> list[tuple[str, ...]]:
+        """The table's rows as strings: one per (node, input) edge, one per leaf."""
+        fmt = lambda x: format_number(x, digits)  # noqa: E731
+        rows = []
+        for s in self.steps:
+            head = (s.name, s.op or "leaf", fmt(s.data), fmt(s.upstream))
+            if not s.inputs:
+                rows.append((*head, "", "", ""))
+            for k, c in enumerate(s.inputs):
+                cells = head if k == 0 else ("", "", "", "")
+                rows.append((*cells, c.input_name, fmt(c.local), fmt(c.downstream)))
+        return rows
+
+    def to_text(self, digits: int = 6) -> str:
+        """The trace as a plain-text table followed by every gradient as a sum."""
+        rows = [_COLUMNS, *self.rows(digits)]
+        widths = [max(len(r[k]) for r in rows) for k in range(len(_COLUMNS))]
+        line = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
+        out = [f"Backward pass from {self.root_name}, seed upstream "
+               f"{format_number(self.seed, digits)} (downstream = upstream × local grad)",
+               "", line(rows[0]), line(tuple("-" * w for w in widths))]
+        out.extend(line(r) for r in rows[1:])
+        out += ["", "Gradients (each the sum of the downstream contributions it received):"]
+        out.extend("  " + s.formula(digits) for s in self.sums)
+        return "\n".join(out)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def to_markdown(self, digits: int = 6) -> str:
+        """The trace as a Markdown table and a list of sums."""
+        esc = lambda c: c.replace("|", "\\|")  # noqa: E731
+        out = [f"Backward pass from `{self.root_name}` (downstream = upstream × local gradient)",
+               "", "| " + " | ".join(_COLUMNS) + " |",
+               "|" + "|".join([":---", ":---", "---:", "---:", ":---", "---:", "---:"]) + "|"]
+        for r in self.rows(digits):
+            out.append("| " + " | ".join(esc(c) for c in r) + " |")
+        out.append("")
+        out.extend(f"- `{s.formula(digits)}`" for s in self.sums)
+        return "\n".join(out)
+
+    def to_latex(self, digits: int = 6) -> str:
+        """The trace as a LaTeX tabular and an align* block of sums (needs amsmath)."""
+        header = ("node & op & data & upstream & input & local gradient & downstream")
+        out = [r"\begin{tabular}{llrrlrr}", r"\hline", header + r" \\", r"\hline"]
+        for r in self.rows(digits):
+            out.append(" & ".join(_latex_escape(c) for c in r) + r" \\")
+        out += [r"\hline", r"\end{tabular}", "", r"\begin{align*}"]
+        for s in self.sums:
+            name, _, rest = s.formula(digits).partition(" = ")
+            out.append(rf"\texttt{{{_latex_escape(name)}}} &= {_latex_escape(rest)} \\")
+        out.append(r"\end{align*}")
+        return "\n".join(out)
+
+
+def _latex_escape(text: str) -> str:
+    table = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+             "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+             "^": r"\textasciicircum{}", "×": r"$\times$", "…": r"\ldots{}"}
+    return "".join(table.get(ch, ch) for ch in text)
+
+
+def explain(root: Value, grad: float = 1.0, *, run_backward: bool = True) -> Trace:
+    """Run (or replay) the backward pass from `root` and return it narrated, node by node.
+
+    With `run_backward=True` (the default) this calls `root.backward(grad)` — so afterwards
+    every `.grad` is filled in, just as if you had called backward yourself — and the trace
+    reports exactly the numbers the engine produced. Gradients accumulate into leaves, so a
+    leaf's sum then starts with what it held before ("(before)"); call `root.zero_grad()`
+    first for a fresh pass.
+
+    With `run_backward=False` nothing is changed: the pass is replayed from the stored local
+    gradients into a private table, as a fresh pass seeded with `grad` (use it after you have
+    already called backward, or to narrate without side effects).
+
+    For each node (reverse topological order): the op, its upstream ∂root/∂node, and for each
+    input its local gradient ∂node/∂input and the downstream upstream × local.
+    """
+    seed = _as_float(grad, "explain grad")
+    order = topological_order(root)
+    names = node_names(order)
+    index = {node: i for i, node in enumerate(order)}
+    before = [0.0] * len(order)
+    if run_backward:
+        for i, node in enumerate(order):
+            if not node._prev:
+                before[i] = node.grad
+        root.backward(seed)
+        grads = [node.grad for node in order]
+    else:
+        grads = replay_gradients(order, seed)
+
+    received: list[list[tuple[int, int, float]]] = [[] for _ in order]
+    steps = []
+    for i in range(len(order) - 1, -1, -1):
+        node = order[i]
+        upstream = grads[i]
+        contributions = []
+        for k, (parent, local) in enumerate(zip(node._prev, node._local)):
+            j = index[parent]
+            downstream = local * upstream
+            received[j].append((i, k, downstream))
+            contributions.append(Contribution(j, names[j], local, downstream))
+        steps.append(Step(i, names[i], node._op, node.data, upstream, tuple(contributions)))
+
+    sums = []
+    root_index = len(order) - 1
+    for i in range(root_index, -1, -1):
+        terms = tuple((names[c], d) for c, _, d in sorted(received[i], key=lambda t: t[:2]))
+        sums.append(GradientSum(i, names[i], terms, grads[i], before[i],
+                                seed if i == root_index else None))
+    return Trace(order, names, steps, sums, seed)
+
+
+# -- the path view -----------------------------------------------------------------------------
+
+
+class Path(NamedTuple):
+    """One path from a leaf to the output: the nodes along it and the local gradient of each edge.
+
+    `names[0]` is the leaf and `names[-1]` the output; `locals[k]` is ∂names[k+1]/∂names[k].
+    """
+
+    names: tuple[str, ...]
+    ops: tuple[str, ...]  # the op of names[k+1], the node each edge enters
+    locals: tuple[float, ...]
+    product: float  # Π locals
+
+    def to_text(self, digits: int = 6) -> str:
+        fmt = lambda x: format_number(x, digits)  # noqa: E731
+        parts = [self.names[0]]
+        for name, local in zip(self.names[1:], self.locals):
+            parts.append(f" -(×{fmt(local)})-> {name}")
+        product = " × ".join(fmt(x) for x in self.locals) or "1.0"
+        if len(self.locals) > 1:
+            product += f" = {fmt(self.product)}"
+        return "".join(parts) + f"    product {product}"
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+
+class PathView(NamedTuple):
+    """Every path from `leaf` to `root`, and their sum: the multivariate chain rule, visible.
+
+    ∂root/∂leaf = seed × Σ over paths of Π (local gradients along the path). `count` is the
+    number of paths (it can grow exponentially with depth: only the first `max_paths` are
+    listed, and `truncated` says so); `gradient` is the leaf's gradient from a fresh backward
+    replay, so `total == gradient` up to rounding when nothing is truncated.
+    """
+
+    leaf: str
+    root: str
+    paths: tuple[Path, ...]
+    count: int
+    seed: float
+    total: float  # seed × Σ products of the listed paths
+    gradient: float
+    truncated: bool
+
+    def to_text(self, digits: int = 6) -> str:
+        fmt = lambda x: format_number(x, digits)  # noqa: E731
+        out = [f"Paths from {self.leaf} to {self.root}: ∂{self.root}/∂{self.leaf} is the sum over "
+               "paths of the product of the local gradients along each path"]
+        out.extend("  " + p.to_text(digits) for p in self.paths)
+        terms = " + ".join(fmt(p.product) for p in self.paths).replace("+ -", "- ")
+        seed = "" if self.seed == 1.0 else f"{fmt(self.seed)} × "
+        if self.truncated:
+            out.append(f"  … {self.count - len(self.paths)} more paths not listed "
+                       f"({self.count} in all; raise max_paths to list them)")
+            out.append(f"{self.leaf}.grad = {fmt(self.gradient)} (the listed paths sum to "
+                       f"{fmt(self.total)})")
+        elif self.count == 0:
+            out.append(f"no path: {self.root} does not depend on {self.leaf}, "
+                       f"so {self.leaf}.grad = 0.0")
+        else:
+            noun = "path" if self.count == 1 else "paths"
+            out.append(f"sum over {self.count} {noun}: {seed}({terms}) = {fmt(self.total)}"
+                       if seed else f"sum over {self.count} {noun}: {terms} = {fmt(self.total)}")
+            out.append(f"{self.leaf}.grad = {fmt(self.gradient)}")
+        return "\n".join(out)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+
+def explain_paths(root: Value, leaf: Value, grad: float = 1.0, *,
+                  max_paths: int = 100) -> PathView:
+    """Every path from `leaf` up to `root` with the product of local gradients along it.
+
+    Their sum (times the seed `grad`) is ∂root/∂leaf: the multivariate chain rule. Nothing is
+    mutated. An edge is one use, so in `a + a` there are two paths from a. Raises ValueError
+    if `leaf` is not in the graph of `root`.
+    """
+    seed = _as_float(grad, "explain_paths grad")
+    order = topological_order(root)
+    index = {node: i for i, node in enumerate(order)}
+    if leaf not in index:
+        raise ValueError(f"explain_paths: {leaf!r} is not in the graph of {root!r}")
+    target = index[leaf]
+    names = node_names(order)
+
+    # How many paths lead from each node down to the leaf (0 for nodes that do not reach it).
+    count = [0] * len(order)
+    count[target] = 1
+    for i in range(target + 1, len(order)):
+        count[i] = sum(count[index[p]] for p in order[i]._prev)
+
+    paths: list[Path] = []
+    if count[-1]:
+        # Depth-first from the root, one edge per use, only into nodes that reach the leaf.
+        edges: list[tuple[int, float]] = []  # (node entered from below, local gradient)
+        stack = [(len(order) - 1, iter(zip(order[-1]._prev, order[-1]._local)))]
+        while stack and len(paths) < max_paths:
+            i, it = stack[-1]
+            if i == target:
+                paths.append(_path_from(edges, target, order, names))
+                stack.pop()
+                if edges:
+                    edges.pop()
+                continue
+            for parent, local in it:
+                j = index[parent]
+                if count[j]:
+                    edges.append((i, local))
+                    stack.append((j, iter(zip(parent._prev, parent._local))))
+                    break
+            else:
+                stack.pop()
+                if edges:
+                    edges.pop()
+    total = seed * math.fsum(p.product for p in paths)
+    gradient = replay_gradients(order, seed)[target]
+    return PathView(names[target], names[-1], tuple(paths), count[-1], seed, total, gradient,
+                    count[-1] > len(paths))
+
+
+def _path_from(edges: list[tuple[int, float]], target: int, order: Sequence[Value],
+               names: Sequence[str]) -> Path:
+    """The path leaf → root from the stack of (consumer, local) edges taken from the root down."""
+    consumers = [i for i, _ in reversed(edges)]
+    locals_ = tuple(local for _, local in reversed(edges))
+    product = 1.0
+    for local in locals_:
+        product *= local
+    return Path((names[target], *(names[i] for i in consumers)),
+                tuple(order[i]._op for i in consumers), locals_, product)
+
+
+# -- the check overlay: finite differences on every leaf and every local gradient ---------------
+
+
+class LeafCheck(NamedTuple):
+    """A leaf's gradient from backward vs central finite differences of the whole graph."""
+
+    index: int
+    name: str
+    at: float
+    analytic: float
+    numeric: float
+    ok: bool
+
+    def __str__(self) -> str:
+        verdict = "ok" if self.ok else "MISMATCH"
+        return (f"{self.name} at {format_number(self.at)}: engine {self.analytic!r}, "
+                f"finite difference {self.numeric!r} [{verdict}]")
+
+
+class LocalCheck(NamedTuple):
+    """One stored local gradient ∂node/∂input vs finite differences of the node's op alone."""
+
+    index: int
+    name: str
+    op: str
+    position: int
+    input_name: str
+    analytic: float
+    numeric: float
+    ok: bool
+
+    def __str__(self) -> str:
+        verdict = "ok" if self.ok else "MISMATCH"
+        return (f"∂{self.name}/∂{self.input_name} ({self.op}, argument {self.position}): "
+                f"stored {self.analytic!r}, finite difference {self.numeric!r} [{verdict}]")
+
+
+class GraphCheck(NamedTuple):
+    """What `check_graph` found; true when every leaf and every checked local gradient agrees.
+
+    `bad_nodes` holds the topological indices to draw in red (leaves whose gradient is off and
+    nodes with a wrong local gradient), `bad_edges` the (node, argument position) pairs.
+    `unchecked` names the nodes whose op could not be recomputed (custom ops).
+    """
+
+    leaves: tuple[LeafCheck, ...]
+    locals: tuple[LocalCheck, ...]
+    unchecked: tuple[str, ...]
+    size: int
+    eps: float
+    atol: float
+    rtol: float
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.leaves) and all(c.ok for c in self.locals)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    @property
+    def bad_nodes(self) -> frozenset[int]:
+        return frozenset([c.index for c in self.leaves if not c.ok]
+                         + [c.index for c in self.locals if not c.ok])
+
+    @property
+    def bad_edges(self) -> frozenset[tuple[int, int]]:
+        return frozenset((c.index, c.position) for c in self.locals if not c.ok)
+
+    @property
+    def message(self) -> str:
+        bad_leaves = [c for c in self.leaves if not c.ok]
+        bad_locals = [c for c in self.locals if not c.ok]
+        head = (f"check_graph {'passed' if self.ok else 'FAILED'}: {len(self.leaves)} leaves, "
+                f"{len(self.locals)} local gradients checked (eps={self.eps:g}, "
+                f"ok when |engine - numeric| <= {self.atol:g} + {self.rtol:g}*|numeric|)")
+        lines = [head]
+        lines += [f"  leaf {c}" for c in bad_leaves]
+        lines += [f"  local {c}" for c in bad_locals]
+        if self.unchecked:
+            lines.append(f"  local gradients not checked independently (custom ops, or a dot "
+                         "with plain-number weights): "
+                         f"{', '.join(self.unchecked)}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+_UNARY = {
+    "neg": lambda x: -x,
+    "reciprocal": lambda x: 1.0 / x,
+    "exp": math.exp,
+    "log": math.log,
+    "sqrt": math.sqrt,
+    "tanh": math.tanh,
+    "sigmoid": _sigmoid,
+    "relu": lambda x: x if x > 0.0 else 0.0,
+    "abs": abs,
+    "sin": math.sin,
+    "cos": math.cos,
+}
+_BINARY = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+    "**": math.pow,
+}
+
+
+def _close(a: float, b: float) -> bool:
+    if a == b or (math.isnan(a) and math.isnan(b)):
+        return True
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+Forward = Callable[[Sequence[float]], float]
+
+
+def _forward_of(node: Value) -> tuple[Forward | None, bool]:
+    """The op of `node` as a plain function of its inputs' data (None if unknown), and whether
+    it is independent of the stored local gradients (so it can check them).
+
+    Op parameters that the graph does not store (the exponent of `x ** n`, the slope of
+    leaky_relu, the constant part of `sum`/`dot`) are recovered from the forward values, and
+    the function is accepted only if it reproduces `node.data` from its inputs' data.
+    """
+    op, parents = node._op, node._prev
+    xs = [p.data for p in parents]
+    candidates: list[tuple[Forward, bool]] = []
+    if op in _UNARY and len(parents) == 1:
+        fn1 = _UNARY[op]
+        candidates.append((lambda v: fn1(v[0]), True))
+    elif op in _BINARY and len(parents) == 2:
+        fn2 = _BINARY[op]
+        candidates.append((lambda v: fn2(v[0], v[1]), True))
+    elif op.startswith("**") and len(parents) == 1:
+        try:
+            exponents = [float(op[2:])]
+        except ValueError:
+            exponents = []
+        x, y = xs[0], node.data
+        if x not in (0.0, 1.0, -1.0) and y != 0.0 and math.isfinite(y):
+            exponents.append(math.log(abs(y)) / math.log(abs(x)))
+        candidates += [((lambda v, n=n: math.pow(v[0], n)), True) for n in exponents]
+    elif op == "leaky_relu" and len(parents) == 1:
+        x = xs[0]
+        slope = node.data / x if x < 0.0 else (node._local[0] if x == 0.0 else 0.01)
+        candidates.append((lambda v: v[0] if v[0] > 0.0 else slope * v[0], x != 0.0))
+    elif op == "sum":
+        const = node.data - math.fsum(xs)
+        candidates.append((lambda v: const + math.fsum(v), True))
+    elif op == "dot":
+        candidates += _dot_forwards(node, xs)
+    for fn, independent in candidates:
+        try:
+            if _close(fn(xs), node.data):
+                return fn, independent
+        except (ArithmeticError, ValueError):
+            continue
+    return None, False
+
+
+def _dot_forwards(node: Value, xs: list[float]) -> list[tuple[Forward, bool]]:
+    """Forward functions for a fused dot node: Σ wᵢ·xᵢ (+ b) with Values on both sides, else
+    Σ cᵢ·pᵢ + c₀ for one side plain numbers — those numbers are known only as the stored local
+    gradients, so that form is marked as not an independent check."""
+    local = node._local
+    m = len(xs)
+    out = []
+    for bias in (m % 2 == 1, False):
+        n = (m - 1) // 2 if bias else m // 2
+        if n and 2 * n + bias == m and all(local[i] == xs[n + i] and local[n + i] == xs[i]
+                                           for i in range(n)):
+            if bias:
+                out.append((lambda v, n=n: math.fsum([*(v[i] * v[n + i] for i in range(n)),
+                                                      v[2 * n]]), True))
+            else:
+                out.append((lambda v, n=n: math.fsum(v[i] * v[n + i] for i in range(n)), True))
+    coeffs = tuple(local)
+    const = node.data - math.fsum(c * x for c, x in zip(coeffs, xs))
+
+    def linear(v: Sequence[float]) -> float:
+        return const + math.fsum(c * x for c, x in zip(coeffs, v))
+
+    out.append((linear, False))
+    return out
+
+
+def _agree(a: float, n: float, atol: float, rtol: float) -> bool:
+    return (a == n or (math.isnan(a) and math.isnan(n))
+            or math.isclose(a, n, rel_tol=0.0, abs_tol=atol + rtol * abs(n)))
+
+
+def _engine_gradients(root: Value, order: Sequence[Value]) -> list[float]:
+    """Every node's gradient from a fresh `root.backward()`, leaving all `.grad` as they were."""
+    saved = [node.grad for node in order]
+    try:
+        for node in order:
+            node.grad = 0.0
+        root.backward()
+        return [node.grad for node in order]
+    finally:
+        for node, grad in zip(order, saved):
+            node.grad = grad
+
+
+def check_graph(root: Value, f: Callable[..., Any] | None = None, *,
+                leaves: Sequence[Value] | None = None, eps: float = 1e-6, atol: float = 1e-5,
+                rtol: float = 1e-3) -> GraphCheck:
+    """gradcheck for a whole graph: every leaf's gradient and every local gradient.
+
+    Leaves: ∂root/∂leaf from the engine's `backward()` (run on a fresh copy of the gradients;
+    every `.grad` is left as it was) against the central difference
+    (root(leaf + ε) − root(leaf − ε)) / 2ε, where the graph's forward pass is recomputed from
+    its leaves with the stored ops. For a graph with custom ops (`Value.from_op`), pass `f`:
+    it is called with one Value per leaf of `leaves` (default: every leaf, in topological
+    order) and must compute the root from them.
+
+    Local gradients: each node's stored ∂node/∂input against finite differences of that
+    node's op alone, which pinpoints the op whose derivative is wrong. Note that a kink
+    (relu or abs at exactly 0) is reported as a mismatch, as in any gradcheck.
+    """
+    order = topological_order(root)
+    names = node_names(order)
+    index = {node: i for i, node in enumerate(order)}
+    if leaves is None:
+        leaf_indices = [i for i, node in enumerate(order) if not node._prev]
+    else:
+        leaf_indices = []
+        for leaf in leaves:
+            if leaf not in index:
+                raise ValueError(f"check_graph: {leaf!r} is not in the graph of the root")
+            leaf_indices.append(index[leaf])
+    found = [_forward_of(node) if node._prev else (None, False) for node in order]
+    forwards = [fn for fn, _ in found]
+    unchecked = tuple(f"{names[i]} ({node._op})" for i, node in enumerate(order)
+                      if node._prev and not found[i][1])
+    analytic = _engine_gradients(root, order)
+
+    if f is not None:
+        from .gradcheck import numerical_gradient
+
+        numeric = numerical_gradient(f, *[order[i].data for i in leaf_indices], eps=eps)
+    else:
+        missing = [f"{names[i]} ({node._op})" for i, node in enumerate(order)
+                   if node._prev and forwards[i] is None]
+        if missing:
+            raise ValueError(f"check_graph: cannot recompute {missing[0]} from its inputs "
+                             "(a custom op, or an op whose parameters the graph does not "
+                             "store); pass f=, a function of the leaves that computes the root")
+        numeric = [_numeric_leaf_gradient(order, index, forwards, j, eps) for j in leaf_indices]
+
+    leaf_checks = tuple(
+        LeafCheck(j, names[j], order[j].data, analytic[j], n,
+                  _agree(analytic[j], n, atol, rtol))
+        for j, n in zip(leaf_indices, numeric))
+
+    local_checks = []
+    for i, node in enumerate(order):
+        fn, independent = found[i]
+        if fn is None or not independent:
+            continue
+        xs = [p.data for p in node._prev]
+        for k, (parent, local) in enumerate(zip(node._prev, node._local)):
+            n = _central(fn, xs, k, eps)
+            local_checks.append(LocalCheck(i, names[i], node._op, k, names[index[parent]],
+                                           local, n, _agree(local, n, atol, rtol)))
+    return GraphCheck(leaf_checks, tuple(local_checks), unchecked, len(order), eps, atol, rtol)
+
+
+def _central(fn: Forward, xs: list[float], k: int,
+             eps: float) -> float:
+    """(fn(.., x_k + ε, ..) − fn(.., x_k − ε, ..)) / 2ε, NaN where fn is undefined."""
+    try:
+        up = fn([*xs[:k], xs[k] + eps, *xs[k + 1:]])
+        down = fn([*xs[:k], xs[k] - eps, *xs[k + 1:]])
+    except (ArithmeticError, ValueError):
+        return math.nan
+    return (up - down) / (2 * eps)
+
+
+def _numeric_leaf_gradient(order: Sequence[Value], index: dict[Value, int],
+                           forwards: Sequence[Forward | None],
+                           j: int, eps: float) -> float:
+    """Central difference of the root in leaf j, recomputing only the nodes that depend on it."""
+    results = []
+    for delta in (eps, -eps):
+        values = [node.data for node in order]
+        changed = [False] * len(order)
+        values[j] += delta
+        changed[j] = True
+        try:
+            for i in range(j + 1, len(order)):
+                node = order[i]
+                parents = [index[p] for p in node._prev]
+                if any(changed[p] for p in parents):
+                    values[i] = forwards[i]([values[p] for p in parents])
+                    changed[i] = True
+        except (ArithmeticError, ValueError):
+            return math.nan
+        results.append(values[-1])
+    return (results[0] - results[1]) / (2 * eps)

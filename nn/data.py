@@ -58,8 +58,9 @@ def circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: int = 
 def spiral(n: int = 150, classes: int = 3, noise: float = 0.2, seed: int = 0) -> Dataset:
     """`classes` interleaved spiral arms (CS231n's toy set), labels 0..classes−1.
 
-    Arm j has radius r running from 0 to 1 and angle t = 4j + 4r + noise·N(0, 1):
-    the point is (r·sin t, r·cos t). The `n` points are shared out as evenly as possible.
+    Arm j has radius r running evenly up to 1 (r = i/count for i = 1..count, so no point sits
+    on the origin, where every arm starts) and angle t = 4j + 4r + noise·N(0, 1): the point is
+    (r·sin t, r·cos t). The `n` points are shared out among the arms as evenly as possible.
     """
     n, rng = _count(n, "spiral n", 1), _rng(seed)
     classes = _count(classes, "spiral classes", 1)
@@ -69,7 +70,8 @@ def spiral(n: int = 150, classes: int = 3, noise: float = 0.2, seed: int = 0) ->
     points = []
     for j in range(classes):
         count = n // classes + (1 if j < n % classes else 0)
-        for r in _linspace(0.0, 1.0, count):
+        for i in range(1, count + 1):
+            r = i / count
             t = 4.0 * j + 4.0 * r + noise * rng.gauss(0.0, 1.0)
             points.append(([r * math.sin(t), r * math.cos(t)], j))
     return _finish(points, 0.0, rng, False)

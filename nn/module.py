@@ -263,7 +263,7 @@ class MLP(Module):
 
 def make_rng(seed: Seed) -> Any:
     """The random stream for `seed`: Python's global `random` for None, else a `random.Random`."""
-    if seed is None:
+    if seed is None or seed is random:
         return random
     if isinstance(seed, random.Random):
         return seed

@@ -325,8 +325,9 @@ def _power_slope(a: float, n: float) -> float:
         return math.copysign(math.inf, n)
     try:
         return n * a ** (n - 1.0)
-    except OverflowError:
-        return math.copysign(math.inf, n)
+    except OverflowError:  # |aⁿ⁻¹| is beyond the float range; aⁿ⁻¹ < 0 for a < 0 and n − 1 odd
+        negative = a < 0.0 and (n - 1.0) % 2.0 == 1.0
+        return math.copysign(math.inf, -n if negative else n)
 
 
 def _exponent_slope(a: float, n: float, out: float) -> float:

@@ -243,14 +243,22 @@ class Value:
         return self.__abs__()
 
     def sin(self) -> Value:
-        """f(x) = sin x;  f′(x) = cos x"""
+        """f(x) = sin x;  f′(x) = cos x  (x finite)"""
         x = self.data
-        return _make(math.sin(x), (self,), (math.cos(x),), "sin")
+        try:
+            out, slope = math.sin(x), math.cos(x)
+        except ValueError:  # math.sin(±inf) says only "math domain error"
+            raise ValueError(f"sin: expected a finite input, got {x!r}") from None
+        return _make(out, (self,), (slope,), "sin")
 
     def cos(self) -> Value:
-        """f(x) = cos x;  f′(x) = −sin x"""
+        """f(x) = cos x;  f′(x) = −sin x  (x finite)"""
         x = self.data
-        return _make(math.cos(x), (self,), (-math.sin(x),), "cos")
+        try:
+            out, slope = math.cos(x), -math.sin(x)
+        except ValueError:  # math.cos(±inf) says only "math domain error"
+            raise ValueError(f"cos: expected a finite input, got {x!r}") from None
+        return _make(out, (self,), (slope,), "cos")
 
     # -- comparisons (of data; equality and hashing stay by identity, for dicts and sets) --
 

@@ -405,18 +405,18 @@ def text_tree(root: Value, *, max_lines: int | None = 200, digits: int = 4) -> s
     shown = {root}
     # Each entry: (node, its parents' iterator, the prefix for its children's lines).
     stack = [(root, iter(range(len(root._prev))), "")]
-    omitted = 0
+    truncated = False
     max_indent = 24
     while stack:
+        if max_lines is not None and len(lines) >= max_lines:
+            truncated = True
+            break
         node, positions, prefix = stack[-1]
         k = next(positions, None)
         if k is None:
             stack.pop()
             continue
         parent = node._prev[k]
-        if max_lines is not None and len(lines) >= max_lines:
-            omitted += 1
-            continue
         last = k == len(node._prev) - 1
         branch = "└─ " if last else "├─ "
         depth = len(stack)
@@ -433,9 +433,9 @@ def text_tree(root: Value, *, max_lines: int | None = 200, digits: int = 4) -> s
         shown.add(parent)
         if parent._prev:
             stack.append((parent, iter(range(len(parent._prev))), child_prefix))
-    if omitted:
-        lines.append(f"… {omitted} more lines not shown (text_tree(root, max_lines=None) "
-                     "shows all)")
+    if truncated:
+        lines.append(f"… {len(order) - len(shown)} more nodes not shown "
+                     "(text_tree(root, max_lines=None) shows all)")
     return "\n".join(lines)
 
 

@@ -160,7 +160,15 @@ _X_KEYS = ("step", "epoch", "iteration", "iter")
 
 
 def _columns(history: History) -> dict[str, list[Any]]:
-    """A history as columns: a dict of lists as is; a list of dicts or objects by field."""
+    """A history as columns: a dict of lists, or an object whose fields are lists (such as
+    nn's History), as is; a list of records (dicts or objects) field by field."""
+    if not isinstance(history, (Mapping, list, tuple)):
+        fields = _record(history)
+        if fields and all(isinstance(v, (list, tuple)) for v in fields.values()):
+            history = fields
+        else:
+            raise TypeError("plot_history: expected a dict of lists, an object whose fields are "
+                            "lists, or a list of records; got " + type(history).__name__)
     if isinstance(history, Mapping):
         return {str(k): list(v) for k, v in history.items()}
     records = [_record(r) for r in history]
@@ -199,8 +207,9 @@ def plot_history(history: History, *, keys: Sequence[str] | None = None,
                  path: PathLike = None) -> Figure:
     """Loss and accuracy curves from a training history.
 
-    `history` is a dict of lists (`{"loss": [...], "accuracy": [...]}`) or a list of records
-    (dicts, dataclasses, named tuples or plain objects, one per step). A "step", "epoch" or
+    `history` is a dict of lists (`{"loss": [...], "accuracy": [...]}`), an object whose
+    fields are lists (nn's `History`), or a list of records (dicts, dataclasses, named tuples
+    or plain objects, one per step). A "step", "epoch" or
     "iteration" field, if present, is the x axis. Fields named like "*loss*" go in the first
     panel (log scale with `log_loss`), "*acc*" in the second, any other numeric field picked
     with `keys` in a third.

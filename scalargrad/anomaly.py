@@ -13,6 +13,8 @@ Inside the block:
 * **backward** — every downstream gradient (upstream × local gradient) and every sum it is
   added into is checked; the first NaN or ±inf raises `AnomalyError` naming the node's op and
   label, its inputs, the local gradient, the upstream gradient and where the node was created.
+  Before anything is accumulated, backward also refuses a graph one of whose inputs had its
+  `data` changed after the forward pass (the gradient would be the one at the old value).
 
 Off by default, and free when off: the mode works by rebinding the module globals the engine
 already looks up on every call (`value._make`, as `no_grad()` does, and `graph.backward`), so
@@ -75,6 +77,7 @@ class _TracedOp(str):
     """
 
     frames: tuple
+    inputs: tuple  # the parents' data when the node was made
 
 
 def is_anomaly_enabled() -> bool:
@@ -114,6 +117,7 @@ def _checking(make: Maker) -> Maker:
         if node._prev:
             traced = _TracedOp(node._op)
             traced.frames = _capture_frames(2)
+            traced.inputs = tuple(p.data for p in node._prev)
             node._op = traced
         return node
 
@@ -210,6 +214,9 @@ def _checked_backward(root: Value, grad: float = 1.0) -> None:
                 raise ValueError(f"backward: {_node_name(node._op, node.label)} has "
                                  f"{len(node._prev)} parents but {len(node._local)} local "
                                  "gradients; was its _prev edited by hand?")
+            _check_inputs_unchanged(node)
+    for node in order:
+        if node._prev:
             node.grad = 0.0
     if not math.isfinite(grad) or not math.isfinite(root.grad + grad):
         raise AnomalyError(f"backward: seeded with {grad!r}, so {_node_name(root._op, root.label)}"
@@ -225,6 +232,30 @@ def _checked_backward(root: Value, grad: float = 1.0) -> None:
             if not math.isfinite(total):
                 raise _backward_error(node, i, local, upstream, downstream, parent.grad)
             parent.grad = total
+
+
+def _check_inputs_unchanged(node: Value) -> None:
+    """Refuse a node whose input's data was edited after the node was made.
+
+    Local gradients are computed in the forward pass, so backward would give the gradient
+    at the old values (PyTorch refuses the same situation with an in-place-modification error).
+    """
+    recorded = getattr(node._op, "inputs", None)
+    if recorded is None:
+        return
+    for i, (parent, before) in enumerate(zip(node._prev, recorded)):
+        now = parent.data
+        if now != before and not (now != now and before != before):  # NaN = NaN here
+            _, created = _where(node._op.frames)
+            name = f" {parent.label!r}" if parent.label else ""
+            raise AnomalyError(
+                f"backward: input {i}{name} of {_node_name(node._op, node.label)} was "
+                f"{before!r} in the forward pass and is now {now!r}; the local gradients were "
+                f"computed at {before!r}, so backward would give the gradient there. Run the "
+                f"forward pass again after changing a value{created}",
+                phase="backward", op=str(node._op), label=node.label, inputs=recorded,
+                where=_where(node._op.frames)[0],
+                stack=[_describe_frame(f) for f in node._op.frames])
 
 
 def _backward_error(node: Value, i: int, local: float, upstream: float, downstream: float,

@@ -193,3 +193,18 @@ def test_lifted_constant_nan_is_blamed_on_the_op_that_uses_it() -> None:
     with pytest.raises(AnomalyError, match="already non-finite") as info, detect_anomaly():
         x * math.nan
     assert info.value.op == "*" and math.isnan(info.value.inputs[1])
+
+
+def test_data_changed_after_forward_is_refused_before_any_gradient_is_written() -> None:
+    """w.data edited between forward and backward: the mode refuses (plain mode would give
+    the gradient at the old w); no gradient is touched."""
+    w, x = Value(3.0, label="w"), Value(2.0)
+    with detect_anomaly():
+        y = w * x  # MARK-stale
+        w.data = 10.0
+        with pytest.raises(AnomalyError, match=r"input 0 'w' .* was 3\.0 .* now 10\.0") as info:
+            y.backward()
+    assert info.value.where.endswith(f":{_line_of('MARK-' + 'stale')} in "
+                                     "test_data_changed_after_forward_is_refused_before_any_"
+                                     "gradient_is_written")
+    assert (w.grad, x.grad, y.grad) == (0.0, 0.0, 0.0)

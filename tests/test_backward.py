@@ -147,18 +147,20 @@ def test_custom_op_from_op_backpropagates_its_local_gradients() -> None:
 # -- topological order ------------------------------------------------------------------------
 
 def labelled_graph() -> Value:
+    """e = c + d with c = a·b and d = exp(b): b is shared, and e's parents come in order c, d."""
     a, b = Value(1.0, label="a"), Value(2.0, label="b")
     c = a * b
     c.label = "c"
-    d = c + a
+    d = b.exp()
     d.label = "d"
-    e = d * c
+    e = c + d
     e.label = "e"
     return e
 
 
 def test_topological_order_is_depth_first_in_parent_order() -> None:
-    """The order is a depth-first walk over parents in their stored order: a, b, c, d, e."""
+    """The order is a depth-first walk over parents in their stored order: a, b, c, d, e
+    (visiting d's branch first would give b, d, a, c, e)."""
     assert [n.label for n in topological_order(labelled_graph())] == ["a", "b", "c", "d", "e"]
 
 

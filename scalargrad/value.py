@@ -299,6 +299,21 @@ class Value:
         for node in graph.topological_order(self):
             node.grad = 0.0
 
+    def __deepcopy__(self, memo: dict) -> Value:
+        """A copy of the whole graph under this node, made without recursion (any depth).
+
+        Nodes are copied parents first; `memo` (the one `copy.deepcopy` passes) keeps shared
+        nodes shared, also with other objects copied in the same call.
+        """
+        for node in graph.topological_order(self):
+            if id(node) not in memo:
+                twin = _new(type(node))
+                twin.data, twin.grad, twin.label = node.data, node.grad, node.label
+                twin._prev = tuple([memo[id(parent)] for parent in node._prev])
+                twin._local, twin._op = node._local, node._op
+                memo[id(node)] = twin
+        return memo[id(self)]
+
     def detach(self) -> Value:
         """A new leaf with the same data and no history: a constant for later ops."""
         return Value(self.data)

@@ -1,0 +1,373 @@
+"""Graph pictures: DOT source (structure, labels, determinism), graphviz rendering where `dot`
+exists, and the fallbacks (matplotlib image, text tree) when it does not."""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+
+import scalargrad as sg
+import scalargrad.draw as draw
+from scalargrad import Value
+
+PNG = b"\x89PNG\r\n\x1a\n"
+needs_dot = pytest.mark.skipif(not sg.dot_available(),
+                               reason="graphviz's `dot` program is not installed "
+                                      "(apt-get install graphviz / brew install graphviz)")
+
+
+def sigmoid_graph() -> tuple[Value, Value]:
+    """The seed lesson's y = 1/(1 + e^−z) from neg → exp → add → reciprocal, at z = 0."""
+    z = Value(0.0, label="z")
+    a = -z
+    a.label = "a"
+    b = a.exp()
+    b.label = "b"
+    c = 1 + b
+    c.label = "c"
+    y = c.reciprocal()
+    y.label = "y"
+    return z, y
+
+
+def statements(source: str, pattern: str) -> list[str]:
+    return [line.strip() for line in source.splitlines() if re.search(pattern, line)]
+
+
+# -- DOT structure --------------------------------------------------------------------------------
+
+
+def test_dot_has_a_box_per_value_an_op_node_per_op_and_an_edge_per_use() -> None:
+    """Sigmoid: 6 values, 4 ops, 5 input edges + 4 op→result edges."""
+    _, y = sigmoid_graph()
+    source = sg.to_dot(y)
+    assert len(statements(source, r"shape=record")) == 6
+    assert len(statements(source, r"shape=ellipse")) == 4
+    assert len(statements(source, r"->")) == 9
+    assert len(statements(source, r"^\s*n\d+ -> n\d+op")) == 5
+
+
+def test_value_boxes_show_label_data_and_grad() -> None:
+    """After backward each box reads { name | data … | grad … } with the lesson's numbers."""
+    _, y = sigmoid_graph()
+    y.backward()
+    source = sg.to_dot(y)
+    assert '{ y | data 0.5 | grad 1.0 }' in source
+    assert '{ z | data 0.0 | grad 0.25 }' in source
+    assert '{ c | data 2.0 | grad -0.25 }' in source
+    assert 'label="reciprocal"' in source
+
+
+def test_a_plus_a_draws_two_edges() -> None:
+    """One edge per use: a + a has two edges from a into the + node."""
+    a = Value(1.0, label="a")
+    s = a + a
+    assert statements(sg.to_dot(s), r"n0 -> n1op") == ["n0 -> n1op", "n0 -> n1op"]
+
+
+def test_edge_labels_show_local_gradient_and_downstream() -> None:
+    """With edge_labels each use shows its local gradient and upstream × local."""
+    _, y = sigmoid_graph()
+    y.backward()
+    source = sg.to_dot(y, edge_labels=True)
+    assert statements(source, r"n4 -> n5op") == ['n4 -> n5op [label="local -0.25\\ndown -0.25"]']
+    assert 'label="local -1.0\\ndown 0.25"' in source  # z → neg: −1 × −0.25
+
+
+def test_roles_are_visually_distinct() -> None:
+    """Output green and thick, parameters orange, named leaves blue, constants grey dashed."""
+    x = Value(1.0, label="x")
+    w = Value(2.0, label="w")
+    out = w * x + 1.0
+    source = sg.to_dot(out, params=[w])
+    fill = {name: re.search(r'fillcolor="([^"]+)"', line).group(1)
+            for line in statements(source, "shape=record")
+            for name in re.findall(r"\{ (\S+) \|", line)}
+    assert fill["x"] == draw.FILL["input"]
+    assert fill["w"] == draw.FILL["param"]
+    assert fill["v3"] == draw.FILL["const"]
+    assert fill["v4"] == draw.FILL["output"]
+    assert len(set(fill.values()) - {draw.FILL["interior"]}) == 4
+    assert "filled,dashed" in statements(source, r"\{ v3 ")[0]
+    assert "penwidth=2" in statements(source, r"\{ v4 ")[0]
+
+
+def test_the_same_expression_gives_the_same_source() -> None:
+    """Node ids come from topological order, so two builds of one expression give equal text."""
+    sources = []
+    for _ in range(2):
+        _, y = sigmoid_graph()
+        y.backward()
+        sources.append(sg.to_dot(y, edge_labels=True))
+    assert sources[0] == sources[1]
+    assert "id(" not in sources[0] and not re.search(r"\d{8,}", sources[0])
+
+
+def test_rankdir() -> None:
+    """rankdir goes into the graph attributes; anything else is a ValueError."""
+    _, y = sigmoid_graph()
+    assert "graph [rankdir=TB]" in sg.to_dot(y, "TB")
+    with pytest.raises(ValueError, match="rankdir must be one of"):
+        sg.to_dot(y, "XY")
+
+
+def test_special_characters_in_labels_are_escaped() -> None:
+    """Record-label characters { } | < > and quotes in a label are backslash-escaped."""
+    a = Value(1.0, label='a{1}|"b"<c>')
+    out = a * 2.0
+    source = sg.to_dot(out)
+    assert r'{ a\{1\}\|\"b\"\<c\> | data 1.0 | grad 0.0 }' in source
+
+
+# -- limits for large graphs ----------------------------------------------------------------------
+
+
+def chain(n: int) -> tuple[Value, Value]:
+    x = Value(0.5, label="x")
+    v = x
+    for _ in range(n):
+        v = -v
+    return x, v
+
+
+def test_max_nodes_keeps_the_nodes_nearest_the_output() -> None:
+    """A 50,000-node chain is cut to max_nodes values, with a "… 1 more" placeholder."""
+    _, v = chain(50_000)
+    source = sg.to_dot(v, max_nodes=10)
+    assert len(statements(source, "shape=record")) == 10
+    assert len(statements(source, r"… 1 more")) == 1
+    assert len(statements(sg.to_dot(v), "shape=record")) == draw.DEFAULT_MAX_NODES
+
+
+def test_max_depth() -> None:
+    """max_depth=2 keeps the values at most two edges from the output: y, c, and b and 1."""
+    _, y = sigmoid_graph()
+    source = sg.to_dot(y, max_depth=2)
+    assert re.findall(r"\{ (\S+) \|", source) == ["v0", "b", "c", "y"]
+    assert len(statements(source, r"… \d+ more")) == 1  # b's input a is summarised
+
+
+def test_collapse_absorbs_a_neurons_own_leaves_but_not_shared_inputs() -> None:
+    """collapse={"dot"}: each neuron swallows its weights and bias; the shared x0, x1 stay."""
+    x = [Value(1.0, label="x0"), Value(-2.0, label="x1")]
+    neurons = []
+    for k in range(2):
+        w = [Value(0.5 + k, label=f"w{k}0"), Value(-0.5, label=f"w{k}1")]
+        neurons.append(sg.dot(w, x, Value(0.1, label=f"b{k}")).tanh())
+    out = neurons[0] + neurons[1]
+    source = sg.to_dot(out, collapse={"dot"})
+    names = re.findall(r"\{ (\S+) \|", source)
+    assert "x0" in names and "x1" in names
+    assert not [n for n in names if n.startswith(("w", "b"))]
+    assert len(statements(source, r'label="dot\\n\+3 leaves"')) == 2
+    assert len(statements(source, r"n\d+ -> n\d+op")) == 2 * 2 + 2 + 2  # x→dots, dot→tanh, tanh→+
+
+
+# -- graphviz, where it is installed --------------------------------------------------------------
+
+
+def test_draw_dot_returns_a_digraph_with_the_same_source() -> None:
+    """draw_dot gives a graphviz.Digraph in the asked format whose source equals to_dot's."""
+    graphviz = pytest.importorskip("graphviz", reason="the graphviz Python package is an "
+                                   "optional extra: pip install graphviz")
+    _, y = sigmoid_graph()
+    y.backward()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sg.GraphvizMissingWarning)
+        digraph = sg.draw_dot(y, format="png", rankdir="TB", edge_labels=True)
+    assert isinstance(digraph, graphviz.Digraph)
+    assert digraph.format == "png"
+    assert digraph.source == sg.to_dot(y, "TB", edge_labels=True)
+
+
+def test_draw_dot_works_with_just_the_root() -> None:
+    """The lecture's call, draw_dot(root), works with no other argument (svg, left to right)."""
+    pytest.importorskip("graphviz", reason="pip install graphviz")
+    _, y = sigmoid_graph()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sg.GraphvizMissingWarning)
+        digraph = sg.draw_dot(y)
+    assert digraph.format == "svg" and "rankdir=LR" in digraph.source
+
+
+@needs_dot
+@pytest.mark.parametrize("suffix", ["png", "svg"])
+def test_rendering_is_byte_for_byte_deterministic(tmp_path: Path, suffix: str) -> None:
+    """Two renders of two builds of the same expression give identical files."""
+    files = []
+    for k in range(2):
+        _, y = sigmoid_graph()
+        y.backward()
+        files.append(sg.render_graph(y, tmp_path / f"g{k}.{suffix}", edge_labels=True))
+    first, second = (f.read_bytes() for f in files)
+    assert first == second and len(first) > 1000
+    if suffix == "png":
+        assert first.startswith(PNG)
+    else:
+        assert b"<svg" in first and b"reciprocal" in first
+
+
+@needs_dot
+def test_escaped_labels_render(tmp_path: Path) -> None:
+    """Labels full of DOT special characters still render (dot exits 0)."""
+    a = Value(1.0, label='a{1}|"b"<c> \\ d')
+    path = sg.render_graph(a * 2.0, tmp_path / "odd.svg")
+    assert b"<svg" in path.read_bytes()
+
+
+# -- without `dot`: a clear error naming the fix, DOT source written, a fallback ------------------
+
+
+@pytest.fixture
+def no_dot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Simulate a machine without graphviz's `dot`: an empty PATH."""
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    assert not sg.dot_available()
+
+
+def test_missing_dot_falls_back_to_matplotlib(no_dot: None, tmp_path: Path) -> None:
+    """render_graph warns with the install commands, writes the .dot, draws a PNG anyway."""
+    pytest.importorskip("matplotlib", reason="the fallback image needs matplotlib")
+    _, y = sigmoid_graph()
+    y.backward()
+    with pytest.warns(sg.GraphvizMissingWarning) as record:
+        path = sg.render_graph(y, tmp_path / "out" / "sigmoid.png")
+    message = str(record[0].message)
+    assert "apt-get install graphviz" in message and "brew install graphviz" in message
+    assert path == tmp_path / "out" / "sigmoid.png"
+    assert path.read_bytes().startswith(PNG)
+    assert (tmp_path / "out" / "sigmoid.dot").read_text() == sg.to_dot(y)
+
+
+def test_missing_dot_without_fallback_is_an_error(no_dot: None, tmp_path: Path) -> None:
+    """fallback=False raises GraphvizMissingError naming the fix; the DOT source is written."""
+    _, y = sigmoid_graph()
+    with pytest.raises(sg.GraphvizMissingError, match="apt-get install graphviz") as info:
+        sg.render_graph(y, tmp_path / "sigmoid.svg", fallback=False)
+    assert "sigmoid.dot" in str(info.value)
+    assert (tmp_path / "sigmoid.dot").read_text().startswith("digraph scalargrad {")
+    assert not (tmp_path / "sigmoid.svg").exists()
+
+
+def test_missing_dot_and_matplotlib_falls_back_to_text(no_dot: None, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """With neither `dot` nor matplotlib, a text tree is written and its path returned."""
+    def no_matplotlib(*args: object, **kwargs: object) -> None:
+        raise ImportError("No module named 'matplotlib'")
+
+    monkeypatch.setattr(draw, "draw_matplotlib", no_matplotlib)
+    _, y = sigmoid_graph()
+    with pytest.warns(sg.GraphvizMissingWarning, match="text tree"):
+        path = sg.render_graph(y, tmp_path / "sigmoid.png")
+    assert path == tmp_path / "sigmoid.txt"
+    assert path.read_text().startswith("y = 0.5")
+
+
+def test_draw_dot_warns_when_dot_is_missing(no_dot: None) -> None:
+    """draw_dot still returns the Digraph (source usable) but warns, naming the fix."""
+    pytest.importorskip("graphviz", reason="pip install graphviz")
+    _, y = sigmoid_graph()
+    with pytest.warns(sg.GraphvizMissingWarning, match="brew install graphviz"):
+        digraph = sg.draw_dot(y)
+    assert digraph.source == sg.to_dot(y)
+
+
+def test_draw_dot_without_the_graphviz_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the graphviz package, an ImportError says what to pip install and what else works."""
+    monkeypatch.setitem(sys.modules, "graphviz", None)
+    _, y = sigmoid_graph()
+    with pytest.raises(ImportError, match="pip install graphviz") as info:
+        sg.draw_dot(y)
+    assert "to_dot" in str(info.value) and "text_tree" in str(info.value)
+
+
+# -- the text tree --------------------------------------------------------------------------------
+
+
+def test_text_tree_of_the_sigmoid() -> None:
+    """Output first, one indented line per node, ops and kinds named."""
+    _, y = sigmoid_graph()
+    y.backward()
+    assert sg.text_tree(y).splitlines() == [
+        "y = 0.5  grad 1.0  ← reciprocal",
+        "└─ c = 2.0  grad -0.25  ← +",
+        "   ├─ v0 = 1.0  grad -0.25  (constant)",
+        "   └─ b = 1.0  grad -0.25  ← exp",
+        "      └─ a = 0.0  grad -0.25  ← neg",
+        "         └─ z = 0.0  grad 0.25  (leaf)",
+    ]
+
+
+def test_text_tree_prints_a_shared_subgraph_once() -> None:
+    """In (a·a) + (a·a) the product is expanded once, then "(shown above)"."""
+    a = Value(1.0, label="a")
+    b = a * a
+    b.label = "b"
+    lines = sg.text_tree(b + b).splitlines()
+    assert lines[-1] == "└─ b (shown above)"
+    assert sum("← *" in line for line in lines) == 1
+
+
+def test_text_tree_is_capped() -> None:
+    """max_lines cuts a 50,000-node chain and counts the nodes left out."""
+    _, v = chain(50_000)
+    lines = sg.text_tree(v, max_lines=30).splitlines()
+    assert len(lines) == 31
+    assert lines[-1].startswith("… 49971 more nodes not shown")
+
+
+# -- the matplotlib drawing and the check overlay -------------------------------------------------
+
+
+def test_draw_matplotlib_draws_one_box_per_value(tmp_path: Path) -> None:
+    """The matplotlib image has a box per value and an op label per op; it saves as PNG."""
+    pytest.importorskip("matplotlib", reason="pip install matplotlib")
+    from matplotlib.patches import FancyBboxPatch
+
+    _, y = sigmoid_graph()
+    y.backward()
+    figure = sg.draw_matplotlib(y, edge_labels=True)
+    (ax,) = figure.axes
+    assert sum(isinstance(p, FancyBboxPatch) for p in ax.patches) == 6
+    texts = [t.get_text() for t in ax.texts]
+    assert {"neg", "exp", "+", "reciprocal"} <= set(texts)
+    assert "data 0.0\ngrad 0.25" in texts  # z
+    figure.savefig(tmp_path / "g.png")
+    assert (tmp_path / "g.png").read_bytes().startswith(PNG)
+
+
+def test_check_overlay_marks_the_wrong_node_red() -> None:
+    """check=True runs check_graph: the planted wrong local gradient and its leaf turn red."""
+    x = Value(0.7, label="x")
+    s = Value.from_op(math.sin(0.7), [x], [2.0], "sin")
+    s.label = "s"
+    out = s * 3.0
+    out.label = "out"
+    source = sg.to_dot(out, check=True)
+    red = draw.BAD_LINE
+    assert f'color="{red}"' in statements(source, r"\{ x \|")[0]
+    assert f'color="{red}"' in statements(source, r"\{ s \|")[0]
+    assert f'color="{red}"' not in statements(source, r"\{ out \|")[0]
+    assert f'color="{red}"' in statements(source, r"n0 -> n1op")[0]  # the wrong local's edge
+    assert not statements(source, rf"n\d+ -> n3op.*{red}")  # the right ones are not red
+
+
+def test_check_overlay_is_clean_on_a_correct_graph() -> None:
+    """No red anywhere when every gradient checks out."""
+    _, y = sigmoid_graph()
+    assert draw.BAD_LINE not in sg.to_dot(y, check=True)
+
+
+def test_check_of_another_graph_is_refused() -> None:
+    """A GraphCheck from a different graph cannot be overlaid."""
+    _, y = sigmoid_graph()
+    other = sg.check_graph(Value(1.0).exp())
+    with pytest.raises(ValueError, match="different graph"):
+        sg.to_dot(y, check=other)

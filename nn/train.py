@@ -110,8 +110,9 @@ def fit(model: Module, X: Sequence[Any], y: Sequence[Any], *, optimizer: Optimiz
     of a shuffled pass over the data, reshuffled each pass with `seed`), run the forward pass,
     compute `loss` ("hinge", "mse", "bce", "cross_entropy", or f(outputs, targets) -> Value)
     plus `l2_regularization(model.parameters(), l2)` if `l2` > 0, then `optimizer.zero_grad()`,
-    `backward()` and `optimizer.step()`. Records the loss, the batch accuracy (for the
-    classification losses, or when `compute_accuracy=True`) and the lr used. With `progress`
+    `backward()` and `optimizer.step()`. Records the loss and the batch accuracy of that forward
+    pass (accuracy for the classification losses, or when `compute_accuracy=True`) and the lr
+    used by the update. With `progress`
     (the default) a line is printed every `print_every` steps (about ten lines per run) and
     at the last step; `progress=False` prints nothing. `callback(k, history)` runs after each step.
     """

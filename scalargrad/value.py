@@ -102,8 +102,12 @@ class Value:
     @staticmethod
     def from_op(data: Number, parents: Sequence[Value], local_grads: Sequence[Number],
                 op: str = "") -> Value:
-        """A node made by a custom op: its forward value, parents, and d(data)/d(parent) each."""
-        return Value(data, parents, op, _local=local_grads)
+        """A node made by a custom op: its forward value, parents, and d(data)/d(parent) each.
+
+        Like the built-in ops it records nothing inside `no_grad()`.
+        """
+        node = Value(data, parents, op, _local=local_grads)  # checks every argument
+        return _make(node.data, node._prev, node._local, node._op)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""

@@ -54,6 +54,14 @@ def test_no_grad_covers_sum_and_dot() -> None:
     assert (s._prev, d._prev) == ((), ())
 
 
+def test_no_grad_covers_custom_ops() -> None:
+    """A custom op made with Value.from_op inside no_grad() records nothing either."""
+    x = Value(2.0)
+    with no_grad():
+        y = Value.from_op(4.0, [x], [4.0], "square")
+    assert (y.data, y._prev) == (4.0, ())
+
+
 def test_no_grad_switches_grad_mode_off() -> None:
     """is_grad_enabled() is False inside no_grad()."""
     with no_grad():

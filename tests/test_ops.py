@@ -13,6 +13,7 @@ from hypothesis import given
 from ops_table import OPS, Op
 from strategies import PROGRAM_BINARY, PROPERTY, programs
 
+import scalargrad as sg
 from scalargrad import Value, gradcheck
 
 REL, ABS = 1e-9, 1e-12  # engine vs torch: both float64, formulas may round differently
@@ -154,6 +155,17 @@ def test_graph_with_reused_nodes_matches_torch(fn: Callable[..., Any], xs: tuple
                                                torch: Any) -> None:
     """A graph where a node has several consumers gets the same gradients as PyTorch."""
     assert_matches_torch(torch, fn, fn, xs)
+
+
+def test_dot_and_sum_with_repeated_values_match_torch(torch: Any) -> None:
+    """dot and sum given the same Value several times (w·w, x + x + y) match PyTorch."""
+    def engine(w: Value, x: Value, y: Value) -> Value:
+        return sg.dot([w, x, y], [w, w, x], y) * sg.sum([x, x, y], start=w)
+
+    def reference(w: Any, x: Any, y: Any) -> Any:
+        return (w * w + x * w + y * x + y) * (w + x + x + y)
+
+    assert_matches_torch(torch, engine, reference, (0.7, -1.3, 2.1))
 
 
 def run_program(xs: Sequence[Any], steps: Sequence[tuple[str, int, int]]) -> Any:

@@ -529,12 +529,13 @@ def _out_anchor(pos: tuple[float, float], rankdir: str) -> tuple[float, float]:
 def draw_spec(ax: Axes, spec: GraphSpec, lay: Layout, *, rankdir: str = "LR",
               grads: dict[int, str] | None = None, edge_labels: bool = False,
               current: int | None = None, touched: Collection[int] = (),
-              active_edges: Collection[tuple[int, int]] = (), digits: int = 4) -> None:
+              active_edges: Collection[tuple[int, int]] = (),
+              downstream: dict[tuple[int, int], float] | None = None, digits: int = 4) -> None:
     """Draw a GraphSpec on a matplotlib Axes at the positions of `lay`.
 
     `grads` overrides the grad text per node (the frames use it to fill gradients in);
     `current` is outlined in orange, `touched` filled yellow and `active_edges` (child,
-    position) drawn thick orange.
+    position) drawn thick orange; `downstream` overrides the downstream shown on an edge.
     """
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
@@ -561,8 +562,12 @@ def draw_spec(ax: Axes, spec: GraphSpec, lay: Layout, *, rankdir: str = "LR",
         if edge_labels or active:
             mx = start[0] + 0.42 * (end[0] - start[0])
             my = start[1] + 0.42 * (end[1] - start[1]) + 0.06 + 0.3 * rad
-            ax.text(mx, my, f"local {fmt(e.local)}\ndown {fmt(e.downstream)}", fontsize=6.5,
-                    ha="center", va="bottom", color=color, zorder=4)
+            down = e.downstream
+            if downstream is not None:
+                down = downstream.get((e.child, e.position), down)
+            ax.text(mx, my, f"local {fmt(e.local)}\ndown {fmt(down)}", fontsize=6.5,
+                    ha="center", va="bottom", color=color, zorder=4,
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 0.6})
     for s in spec.nodes:
         x, y = pos[s.index]
         fill = BAD_FILL if s.bad else ("#fff59d" if s.index in touched else FILL[s.role])
@@ -590,11 +595,10 @@ def draw_spec(ax: Axes, spec: GraphSpec, lay: Layout, *, rankdir: str = "LR",
                 hx, hy = _op_anchor((ox, oy), rankdir)
                 ax.text(hx, hy, f"… {s.hidden} more", ha="center", va="center", fontsize=7,
                         color="#757575", zorder=3)
-    pad = 1.0
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
-    ax.set_xlim(min(xs) - BOX_W / 2 - 1.6 - pad, max(xs) + BOX_W / 2 + pad)
-    ax.set_ylim(min(ys) - BOX_H / 2 - pad, max(ys) + BOX_H / 2 + pad)
+    ax.set_xlim(min(xs) - BOX_W / 2 - 1.6 - 0.6, max(xs) + BOX_W / 2 + 0.6)
+    ax.set_ylim(min(ys) - BOX_H / 2 - 0.5, max(ys) + BOX_H / 2 + 0.5)
     ax.set_aspect("equal")
     ax.axis("off")
 
@@ -610,8 +614,8 @@ def new_figure(lay: Layout, *, extra_height: float = 0.0) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    width = min(max(4.0, 0.62 * (lay.width + 2.5)), 24.0)
-    height = min(max(2.2, 0.62 * (lay.height + 1.5)) + extra_height, 24.0)
+    width = min(max(4.0, 0.62 * (lay.width + 0.6)), 24.0)
+    height = min(max(1.2, 0.62 * (lay.height + 0.6)) + extra_height, 24.0)
     figure = Figure(figsize=(width, height), dpi=100)
     FigureCanvasAgg(figure)
     return figure
@@ -631,11 +635,13 @@ def draw_matplotlib(root: Value, rankdir: str = "LR", *, edge_labels: bool = Fal
     spec = graph_spec(root, params=params, max_nodes=max_nodes, max_depth=max_depth,
                       collapse=collapse, check=check)
     lay = layout(spec, rankdir)
-    figure = new_figure(lay, extra_height=0.4 if title else 0.0)
-    ax = figure.add_axes((0.0, 0.0, 1.0, 0.92 if title else 1.0))
+    extra = 0.4 if title else 0.0
+    figure = new_figure(lay, extra_height=extra)
+    ax = figure.add_axes((0.0, 0.0, 1.0, 1.0 - extra / figure.get_figheight()))
     draw_spec(ax, spec, lay, rankdir=rankdir, edge_labels=edge_labels, digits=digits)
     if title:
-        figure.suptitle(title, fontsize=10)
+        figure.text(0.5, 1.0 - 0.1 / figure.get_figheight(), title, ha="center", va="top",
+                    fontsize=10)
     return figure
 
 

@@ -27,6 +27,9 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Frame", "backward_frames", "draw_frame", "save_frames", "save_gif"]
 
 
+TITLE_HEIGHT = 1.1  # inches above the graph for a frame's title and its detail lines
+
+
 class Frame(NamedTuple):
     """The state of the backward pass after one step, ready to draw.
 
@@ -44,6 +47,7 @@ class Frame(NamedTuple):
     current: int | None
     touched: tuple[int, ...]
     active_edges: tuple[tuple[int, int], ...]
+    downstream: dict[tuple[int, int], float]
 
 
 def backward_frames(root: Value, grad: float = 1.0, *,
@@ -72,18 +76,18 @@ def backward_frames(root: Value, grad: float = 1.0, *,
 
     frames = [Frame(0, "Forward pass done: every data is known, no gradient yet",
                     "Backward starts at the output and walks the graph in reverse.",
-                    snapshot(), frozenset(), None, (), ())]
+                    snapshot(), frozenset(), None, (), (), {})]
     grads[n - 1] = seed
     frames.append(Frame(1, f"Seed: {names[-1]}.grad = {fmt(seed)} (the upstream of the output)",
                         f"∂{names[-1]}/∂{names[-1]} = 1", snapshot(), frozenset(), n - 1, (),
-                        ()))
+                        (), {}))
     for i in range(n - 1, -1, -1):
         node = order[i]
         if not node._prev:
             continue
         upstream = grads[i] or 0.0
         touched = []
-        edges = []
+        edges = {}
         lines = []
         for k, (parent, local) in enumerate(zip(node._prev, node._local)):
             j = index[parent]
@@ -91,7 +95,7 @@ def backward_frames(root: Value, grad: float = 1.0, *,
             grads[j] = (grads[j] or 0.0) + downstream
             received[j] += 1
             touched.append(j)
-            edges.append((i, k))
+            edges[(i, k)] = downstream
             lines.append(f"downstream to {names[j]}: {fmt(upstream)} × {fmt(local)} = "
                          f"{fmt(downstream)}")
         if only is not None and i not in only:
@@ -102,10 +106,10 @@ def backward_frames(root: Value, grad: float = 1.0, *,
                  "downstream = upstream × local gradient")
         frames.append(Frame(len(frames), title, "\n".join(lines[:4]) + (
             f"\n… and {len(lines) - 4} more" if len(lines) > 4 else ""), snapshot(), partial,
-            i, tuple(dict.fromkeys(touched)), tuple(edges)))
+            i, tuple(dict.fromkeys(touched)), tuple(edges), edges))
     frames.append(Frame(len(frames), "Done: every gradient is filled in",
                         "Each grad is the sum of the downstream contributions it received.",
-                        snapshot(), frozenset(), None, (), ()))
+                        snapshot(), frozenset(), None, (), (), {}))
     return frames
 
 
@@ -135,17 +139,18 @@ def draw_frame(frame: Frame, spec: GraphSpec, lay: Layout, *, figure: Figure | N
                rankdir: str = "LR", digits: int = 4, total: int | None = None) -> Figure:
     """Draw one Frame (on `figure`, cleared first, or on a new one) and return the Figure."""
     if figure is None:
-        figure = new_figure(lay, extra_height=1.0)
+        figure = new_figure(lay, extra_height=TITLE_HEIGHT)
     else:
         figure.clear()
-    ax = figure.add_axes((0.0, 0.0, 1.0, 0.8))
+    height = figure.get_figheight()
+    ax = figure.add_axes((0.0, 0.0, 1.0, 1.0 - TITLE_HEIGHT / height))
     draw_spec(ax, spec, lay, rankdir=rankdir, grads=_grad_texts(frame, digits),
               current=frame.current, touched=frame.touched, active_edges=frame.active_edges,
-              digits=digits)
+              downstream=frame.downstream, digits=digits)
     count = f"step {frame.step} of {total - 1}: " if total else ""
-    figure.text(0.5, 0.97, count + frame.title, ha="center", va="top", fontsize=10,
-                fontweight="bold")
-    figure.text(0.5, 0.90, frame.detail, ha="center", va="top", fontsize=8.5,
+    figure.text(0.5, 1.0 - 0.12 / height, count + frame.title, ha="center", va="top",
+                fontsize=10, fontweight="bold")
+    figure.text(0.5, 1.0 - 0.42 / height, frame.detail, ha="center", va="top", fontsize=8.5,
                 color="#424242", linespacing=1.2)
     return figure
 
@@ -187,7 +192,7 @@ def save_gif(root: Value, path: str | FilePath, *, fps: float = 1.0, rankdir: st
     path = FilePath(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     spec, lay, frames = _prepare(root, rankdir, params, max_nodes, collapse)
-    figure = new_figure(lay, extra_height=1.0)
+    figure = new_figure(lay, extra_height=TITLE_HEIGHT)
     writer: Any = PillowWriter(fps=fps)
     with writer.saving(figure, str(path), dpi):
         for frame in frames:

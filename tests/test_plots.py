@@ -1,0 +1,188 @@
+"""Training plots: decision boundary, loss/accuracy curves, f and f′; headless PNGs."""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+import scalargrad as sg
+from scalargrad import Value
+
+pytest.importorskip("matplotlib", reason="plots need matplotlib: pip install matplotlib "
+                    "(the [plots] extra)")
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def ring_data(n: int = 40, seed: int = 0) -> tuple[list[list[float]], list[int]]:
+    """Points in [−2, 2]², labelled +1 inside the circle of radius √1.5 and −1 outside."""
+    rng = random.Random(seed)
+    X = [[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(n)]
+    y = [1 if p[0] ** 2 + p[1] ** 2 < 1.5 else -1 for p in X]
+    return X, y
+
+
+def ring_score(p: list[float]) -> Value:
+    return 1.5 - (Value(p[0]) ** 2 + Value(p[1]) ** 2)
+
+
+# -- decision boundary ----------------------------------------------------------------------------
+
+
+def test_decision_boundary_of_a_perfect_classifier(tmp_path: Path) -> None:
+    """A score that matches the labels: 100% in the title, one scatter per class, a PNG file."""
+    X, y = ring_data()
+    path = tmp_path / "plots" / "boundary.png"
+    figure = sg.plot_decision_boundary(ring_score, X, y, resolution=25, path=path)
+    (ax,) = figure.axes
+    assert f"accuracy 100.0% ({len(y)} of {len(y)})" in ax.get_title()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["class -1", "class 1"]
+    assert path.read_bytes().startswith(PNG)
+    assert type(figure.canvas).__name__ == "FigureCanvasAgg"
+
+
+def test_misclassified_points_are_ringed() -> None:
+    """A classifier that is wrong on some points reports them and rings them."""
+    X, y = ring_data()
+    figure = sg.plot_decision_boundary(lambda p: Value(p[0]), X, y, resolution=10)
+    (ax,) = figure.axes
+    predicted = [1 if p[0] > 0 else -1 for p in X]
+    wrong = sum(a != b for a, b in zip(predicted, y))
+    assert wrong > 0
+    right = len(y) - wrong
+    assert f"({right} of {len(y)})" in ax.get_title()
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "misclassified" in legend
+    ringed = ax.collections[-1].get_offsets()
+    assert len(ringed) == wrong
+
+
+def test_decision_boundary_multiclass_scores_and_int_labels() -> None:
+    """A list of scores picks the argmax; an int is a label: both give three classes."""
+    X = [[-1.0, 0.0], [0.0, 1.0], [1.0, 0.0]]
+    y = [0, 1, 2]
+
+    def scores(p: list[float]) -> list[Value]:
+        return [Value(-p[0]), Value(p[1]), Value(p[0])]
+
+    def label(p: list[float]) -> int:
+        return max(range(3), key=[-p[0], p[1], p[0]].__getitem__)
+
+    for predict in (scores, label):
+        figure = sg.plot_decision_boundary(predict, X, y, resolution=12)
+        (ax,) = figure.axes
+        assert "accuracy 100.0% (3 of 3)" in ax.get_title()
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+            "class 0", "class 1", "class 2"]
+
+
+def test_decision_boundary_builds_no_graph() -> None:
+    """predict runs under no_grad: the Values it makes have no parents."""
+    seen = []
+
+    def predict(p: list[float]) -> Value:
+        out = Value(p[0]) * 2.0
+        seen.append(out)
+        return out
+
+    sg.plot_decision_boundary(predict, [[0.0, 0.0], [1.0, 1.0]], [-1, 1], resolution=5)
+    assert seen and all(not v._prev for v in seen)
+
+
+def test_decision_boundary_checks_its_inputs() -> None:
+    """Points and labels of different lengths are a ValueError."""
+    with pytest.raises(ValueError, match="3 points but 2 labels"):
+        sg.plot_decision_boundary(ring_score, [[0, 0]] * 3, [1, -1])
+
+
+# -- history --------------------------------------------------------------------------------------
+
+
+def loss_curve(n: int = 30) -> list[float]:
+    return [math.exp(-k / 10) for k in range(n)]
+
+
+def test_history_as_a_dict_of_lists(tmp_path: Path) -> None:
+    """Two panels, loss and accuracy, with the history's numbers as their lines."""
+    history = {"loss": loss_curve(), "accuracy": [min(1.0, k / 20) for k in range(30)]}
+    path = tmp_path / "history.png"
+    figure = sg.plot_history(history, path=path)
+    loss_ax, acc_ax = figure.axes
+    assert list(loss_ax.lines[0].get_ydata()) == history["loss"]
+    assert list(acc_ax.lines[0].get_ydata()) == history["accuracy"]
+    assert list(loss_ax.lines[0].get_xdata()) == list(range(30))
+    assert acc_ax.get_ylim() == (0.0, 1.02)
+    assert path.read_bytes().startswith(PNG)
+
+
+def test_history_as_records_with_a_step_field() -> None:
+    """A list of dicts: "step" is the x axis; a missing accuracy is a gap (NaN)."""
+    records = [{"step": 10 * k, "loss": 1.0 / (k + 1), "acc": None if k == 1 else 0.5}
+               for k in range(4)]
+    figure = sg.plot_history(records, log_loss=True)
+    loss_ax, acc_ax = figure.axes
+    assert list(loss_ax.lines[0].get_xdata()) == [0, 10, 20, 30]
+    assert loss_ax.get_yscale() == "log"
+    accuracy = list(acc_ax.lines[0].get_ydata())
+    assert math.isnan(accuracy[1]) and accuracy[0] == 0.5
+
+
+@dataclass
+class Columns:
+    """Like nn's History: one list per field."""
+
+    step: list[int] = field(default_factory=list)
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+
+
+def test_history_as_an_object_of_columns() -> None:
+    """An object whose fields are lists (nn's History); lr is shown only when asked for."""
+    history = Columns([0, 1, 2], [0.9, 0.5, 0.2], [0.5, 0.75, 1.0], [0.1, 0.05, 0.01])
+    assert len(sg.plot_history(history).axes) == 2
+    figure = sg.plot_history(history, keys=["loss", "lr"])
+    assert [ax.get_ylabel() for ax in figure.axes] == ["loss", "other"]
+    assert list(figure.axes[1].lines[0].get_ydata()) == [0.1, 0.05, 0.01]
+
+
+def test_history_errors_name_the_fields() -> None:
+    """Nothing plottable is a ValueError, an unknown key a KeyError; both list the fields."""
+    with pytest.raises(ValueError, match="fields: lr"):
+        sg.plot_history({"lr": [0.1, 0.2]})
+    with pytest.raises(KeyError, match="no field 'los'"):
+        sg.plot_history({"loss": [1.0]}, keys=["los"])
+
+
+# -- a function and its derivative ----------------------------------------------------------------
+
+
+def test_function_and_derivative_of_tanh(tmp_path: Path) -> None:
+    """tanh: the engine's f′ is 1 − tanh² (by hand) and the finite differences agree."""
+    path = tmp_path / "tanh.png"
+    figure = sg.plot_function(lambda x: x.tanh(), (-3.0, 3.0), points=61, path=path)
+    top, bottom = figure.axes
+    xs = list(top.lines[0].get_xdata())
+    assert len(xs) == 61 and xs[0] == -3.0 and xs[-1] == 3.0
+    assert list(top.lines[0].get_ydata()) == pytest.approx([math.tanh(x) for x in xs],
+                                                          abs=1e-15)
+    engine = list(bottom.lines[0].get_ydata())
+    assert engine == pytest.approx([1 - math.tanh(x) ** 2 for x in xs], abs=1e-15)
+    numeric = list(bottom.lines[1].get_ydata())
+    assert numeric == pytest.approx(engine[::10], abs=1e-8)
+    assert "max |difference|" in bottom.get_legend().get_texts()[1].get_text()
+    assert path.read_bytes().startswith(PNG)
+
+
+def test_function_outside_its_domain_leaves_gaps() -> None:
+    """log on [−1, 1]: NaN where x ≤ 0, 1/x where x > 0."""
+    figure = sg.plot_function(lambda x: x.log(), (-1.0, 1.0), points=5)
+    _, bottom = figure.axes
+    slopes = list(bottom.lines[0].get_ydata())
+    assert all(math.isnan(s) for s in slopes[:3])  # x = −1, −0.5, 0
+    assert slopes[3:] == [2.0, 1.0]

@@ -28,7 +28,7 @@ from .gradcheck import (
 from .graph import GraphCycleError, topological_order
 from .plots import plot_decision_boundary, plot_function, plot_history
 from .trace import GraphCheck, PathView, Trace, check_graph, explain, explain_paths
-from .value import Value, dot, sum
+from .value import Value, dot, sum  # noqa: A004 (scalargrad.sum is deliberate)
 
 __version__ = "0.1.0"
 

@@ -79,7 +79,8 @@ def numerical_gradient(f: Function, *inputs: Operand, eps: float = 1e-6,
                        method: Literal["central", "forward"] = "central") -> list[float]:
     """∂f/∂xᵢ for each input by finite differences (central by default, or the lesson's forward)."""
     if method not in ("central", "forward"):
-        raise ValueError(f"numerical_gradient: method must be 'central' or 'forward', got {method!r}")
+        raise ValueError("numerical_gradient: method must be 'central' or 'forward', "
+                         f"got {method!r}")
     xs = [x.data if isinstance(x, Value) else _as_float(x, "gradcheck input") for x in inputs]
     base = _forward(f, xs) if method == "forward" else 0.0
     slopes = []

@@ -188,8 +188,8 @@ class Value:
         try:
             out = math.exp(x)
         except OverflowError:
-            raise OverflowError(f"exp: e**{x!r} overflows a float "
-                                "(the largest input with a finite result is about 709.78)") from None
+            raise OverflowError(f"exp: e**{x!r} overflows a float (the largest input with a "
+                                "finite result is about 709.78)") from None
         return _make(out, (self,), (out,), "exp")
 
     def log(self) -> Value:

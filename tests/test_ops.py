@@ -10,8 +10,8 @@ from typing import Any, Callable, Sequence
 
 import pytest
 from hypothesis import given
-from ops_table import OPS, Op
-from strategies import PROGRAM_BINARY, PROPERTY, programs
+from ops_table import OPS, OPS_BY_NAME, Op
+from strategies import PROGRAM_BINARY, PROPERTY, programs, reals
 
 import scalargrad as sg
 from scalargrad import Value, gradcheck
@@ -100,6 +100,37 @@ def test_matches_torch_float64(op: Op, torch: Any) -> None:
     @given(op.inputs())
     def check(xs: tuple[float, ...]) -> None:
         assert_matches_torch(torch, op.engine, op.torch, xs)
+    check()
+
+
+# -- properties ---------------------------------------------------------------------------------
+
+@PROPERTY
+@given(reals())
+def test_a_plus_a_has_gradient_2(x: float) -> None:
+    """d(a + a)/da = 2 for every a: each of the two edges passes down 1."""
+    a = Value(x)
+    (a + a).backward()
+    assert a.grad == 2.0
+
+
+SYMMETRIC = [("a+b", 0, 1), ("a*b", 0, 1), ("sum", 0, 2), ("dot(no bias)", 0, 2)]
+
+
+@pytest.mark.parametrize("name, i, j", SYMMETRIC, ids=[f"{n}:{i}<->{j}" for n, i, j in SYMMETRIC])
+def test_symmetric_op_has_symmetric_gradients(name: str, i: int, j: int) -> None:
+    """For an op symmetric in inputs i and j (w₁ and x₁ in a dot), swapping them swaps their
+    gradients."""
+    op = OPS_BY_NAME[name]
+
+    @PROPERTY
+    @given(op.inputs())
+    def check(xs: tuple[float, ...]) -> None:
+        swapped = list(xs)
+        swapped[i], swapped[j] = xs[j], xs[i]
+        _, grads = engine_run(op.engine, xs)
+        _, grads_swapped = engine_run(op.engine, swapped)
+        assert (grads[i], grads[j]) == (grads_swapped[j], grads_swapped[i])
     check()
 
 

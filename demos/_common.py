@@ -1,0 +1,137 @@
+"""What every demo shares: its command-line options, its output folder, and how it prints.
+
+Options (each demo takes the ones that make sense for it):
+  --out DIR     where pictures and files go (default ./out, created if needed)
+  --no-plots    print the numbers only; write no images (no matplotlib or graphviz needed)
+  --seed N      the random seed: the same seed gives the same numbers on every run
+  --steps N     how many optimizer steps to train for
+
+Pictures are made without a display (matplotlib's Agg canvas, graphviz's `dot` program), so
+every demo runs headless, in CI, or over ssh.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from pathlib import Path
+from typing import Any, Callable, TextIO
+
+from scalargrad import GraphvizMissingWarning, Value, dot_available, render_graph
+from scalargrad.trace import format_number
+
+DEFAULT_OUT = "out"
+RULE = "─" * 78
+
+
+def parser(description: str, *, seed: int | None = None, steps: int | None = None,
+           plots: bool = True) -> argparse.ArgumentParser:
+    """An argument parser with the shared options; `seed`/`steps` give their defaults.
+
+    A demo without randomness passes `seed=None` and gets no --seed; one that does not train
+    passes `steps=None` and gets no --steps.
+    """
+    p = argparse.ArgumentParser(description=description,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", type=Path, default=Path(DEFAULT_OUT), metavar="DIR",
+                   help=f"folder for the pictures and files (default: ./{DEFAULT_OUT})")
+    if plots:
+        p.add_argument("--no-plots", dest="plots", action="store_false",
+                       help="print the numbers only, write no images")
+    if seed is not None:
+        p.add_argument("--seed", type=int, default=seed,
+                       help=f"random seed: same seed, same numbers (default: {seed})")
+    if steps is not None:
+        p.add_argument("--steps", type=_positive, default=steps,
+                       help=f"optimizer steps to train for (default: {steps})")
+    return p
+
+
+def _positive(text: str) -> int:
+    n = int(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive number of steps, got {n}")
+    return n
+
+
+def fmt(x: float, digits: int = 6) -> str:
+    """A number as the lesson writes it: 0.25, -1.0, 5.0 (at most `digits` significant digits)."""
+    return format_number(x, digits)
+
+
+class Report:
+    """Prints a demo's story and keeps track of the files it writes into the output folder."""
+
+    def __init__(self, out: Path | str | None, *, plots: bool = True,
+                 file: TextIO | None = None) -> None:
+        self.out = Path(out) if out is not None else None
+        self.plots = plots and self.out is not None and plots_available()
+        self.file = sys.stdout if file is None else file
+        self.written: list[Path] = []
+        self.figures: dict[str, Any] = {}
+        if plots and self.out is not None and not self.plots:
+            self.say("(matplotlib is not installed, so no pictures: pip install matplotlib)")
+
+    # -- printing ------------------------------------------------------------------------
+
+    def say(self, *lines: str) -> None:
+        for line in lines:
+            print(line, file=self.file, flush=True)
+
+    def title(self, text: str) -> None:
+        self.say(RULE, text, RULE)
+
+    def section(self, text: str) -> None:
+        self.say("", f"── {text} " + "─" * max(0, 74 - len(text)))
+
+    # -- files ---------------------------------------------------------------------------
+
+    def folder(self) -> Path:
+        """The output folder, created on first use."""
+        if self.out is None:
+            raise RuntimeError("this demo was run without an output folder")
+        self.out.mkdir(parents=True, exist_ok=True)
+        return self.out
+
+    def path(self, name: str) -> Path:
+        return self.folder() / name
+
+    def wrote(self, path: Path, what: str) -> Path:
+        self.written.append(path)
+        self.say(f"  wrote {path}  ({what})")
+        return path
+
+    def figure(self, name: str, make: Callable[[Path], Any], what: str) -> Path | None:
+        """Make a matplotlib figure with `make(path)` (which saves it) unless plots are off."""
+        if not self.plots:
+            return None
+        path = self.path(name)
+        self.figures[Path(name).stem] = make(path)
+        return self.wrote(path, what)
+
+    def graph(self, root: Value, name: str, what: str, **options: Any) -> list[Path]:
+        """Render the graph of `root` to `name`.svg and `name`.png (graphviz's `dot` if it is
+        installed, else matplotlib, with a note saying how to get graphviz)."""
+        if not self.plots:
+            return []
+        paths = []
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", GraphvizMissingWarning)
+            for suffix in (".svg", ".png"):
+                paths.append(render_graph(root, self.path(name + suffix), **options))
+        for path in dict.fromkeys(paths):
+            self.wrote(path, what)
+        if caught and not dot_available():
+            self.say("  (graphviz's `dot` program is not installed, so matplotlib drew the graph;"
+                     " apt-get install graphviz or brew install graphviz for the nicer layout)")
+        return paths
+
+
+def plots_available() -> bool:
+    """True when matplotlib can be imported (the pictures need it; the numbers do not)."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True

@@ -1,0 +1,174 @@
+"""The chain rule on the sigmoid, node by node (the lesson, Part 2).
+
+    y = 1 / (1 + e^−z)  is built from four primitive ops:  neg → exp → add → reciprocal.
+
+The backward pass starts at y with upstream 1 and walks back through the four ops. At each
+one: the gradient arriving from above is the *upstream*, the op's own derivative is its
+*local gradient*, and upstream × local gradient is the *downstream*, which becomes the
+upstream of the next node down. At z = 0 the result is dy/dz = 0.25, which a forward
+difference with ε = 0.01 confirms, and which the fused `sigmoid()` op gives in one node.
+
+Writes to the output folder: sigmoid_graph.svg/.png (the graph with every edge's local
+gradient and downstream), sigmoid_backward.gif (the backward pass, one op per frame) and
+sigmoid_curve.png (σ and σ′: engine vs finite differences).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from scalargrad import (
+    Value,
+    explain,
+    forward_difference,
+    gradcheck,
+    plot_function,
+    save_gif,
+)
+
+from ._common import Report, fmt, parser
+
+# Each op: how it computes its node, its local gradient, and what that formula is evaluated at.
+OPS = {
+    "neg": ("−z", "∂(−z)/∂z = −1", None),
+    "exp": ("e^(−z)", "∂eᵘ/∂u = eᵘ", "u"),
+    "+": ("1 + e^-z", "∂(1 + u)/∂u = 1", None),
+    "reciprocal": ("1 / (1+e^-z)", "∂(1/s)/∂s = −1/s²", "s"),
+}
+
+
+def decomposed(z: Value) -> Value:
+    """y = 1/(1 + e^−z) from primitives, each node labelled as the lesson walks it."""
+    neg = -z
+    neg.label = "-z"
+    e = neg.exp()
+    e.label = "e^-z"
+    one = Value(1.0, label="1")
+    s = one + e
+    s.label = "1+e^-z"
+    y = s.reciprocal()
+    y.label = "y"
+    return y
+
+
+def sigmoid_of(z: Value) -> Value:
+    """The same y, unlabelled, for the numerical checks."""
+    return (1 + (-z).exp()).reciprocal()
+
+
+def run(z: float = 0.0, *, out: Path | str | None = "out", plots: bool = True,
+        file: TextIO | None = None) -> dict[str, Any]:
+    """Walk the sigmoid's backward pass at `z`, check it, and return the key numbers."""
+    r = Report(out, plots=plots, file=file)
+    r.title("The chain rule on the sigmoid, node by node")
+    r.say("y = 1 / (1 + e^−z), built from four primitive ops: neg → exp → add → reciprocal.",
+          "Backward walks them in reverse. At each node:",
+          "  upstream        the gradient arriving from the output side, ∂y/∂(this node)",
+          "  local gradient  the op's own derivative, ∂(this node)/∂(its input)",
+          "  downstream      upstream × local gradient, which is sent to the input and becomes",
+          "                  its upstream.")
+
+    r.section(f"Forward pass at z = {fmt(z)}")
+    zv = Value(z, label="z")
+    y = decomposed(zv)
+    node = y
+    chain = []
+    while node._prev:
+        chain.append(node)
+        node = node._prev[-1]  # the non-constant input: the reciprocal's, add's e^-z, ...
+    for n in reversed(chain):
+        r.say(f"  {n._op:<11} {n.label} = {OPS[n._op][0]} = {fmt(n.data)}")
+
+    r.section("Backward pass: upstream × local gradient = downstream")
+    trace = explain(y)
+    k = 0
+    for step in trace.steps:
+        if step.is_leaf:
+            continue
+        k += 1
+        expression, local_formula, at = OPS[step.op]
+        main = step.inputs[-1]  # the input on the path to z (add's other input is the constant 1)
+        where = f", at {at} = {fmt(trace.step(main.input_name).data)}" if at else ""
+        r.say(f"  {k}. {step.op}   {step.name} = {expression}")
+        seed = "   (the output: the seed, ∂y/∂y = 1)" if k == 1 else ""
+        r.say(f"     upstream        {fmt(step.upstream)}{seed}",
+              f"     local gradient  {local_formula}{where}: {fmt(main.local)}",
+              f"     downstream      {fmt(step.upstream)} × {fmt(main.local)} = "
+              f"{fmt(main.downstream)}   → the upstream of {main.input_name}")
+    r.say(f"  Result: dy/dz = {fmt(zv.grad)}"
+          + ("   (= 1 · (−1/4) · 1 · 1 · (−1) = 0.25)" if z == 0.0 else ""))
+    r.say("", "  The same pass as the engine records it (scalargrad.explain):", "")
+    r.say(*("    " + line for line in trace.to_text().splitlines()))
+
+    r.section("Checking it numerically: the forward difference, ε = 0.01")
+    eps = 0.01
+    f0 = sigmoid_of(Value(z)).data
+    f1 = sigmoid_of(Value(z + eps)).data
+    fd = forward_difference(sigmoid_of, z, eps=eps)
+    r.say("  f′(z) ≈ (f(z + ε) − f(z)) / ε",
+          f"  f({fmt(z)})        = {fmt(f0)}",
+          f"  f({fmt(z)} + {eps}) = {fmt(f1)}",
+          f"  ({fmt(f1)} − {fmt(f0)}) / {eps} = {fmt(fd)}  ≈ {fmt(round(fd, 2))}",
+          f"  the engine's backward gives {fmt(zv.grad)}"
+          + ("; they agree: 0.25 both ways." if abs(fd - zv.grad) < 1e-3 else "."))
+    r.say("  A smaller ε gets closer (the forward difference is only an approximation):")
+    for e in (0.1, 0.01, 0.001):
+        d = forward_difference(sigmoid_of, z, eps=e)
+        r.say(f"    ε = {e:<6} → {d:.9f}   (|difference| {abs(d - zv.grad):.1e})")
+    check = gradcheck(sigmoid_of, z)
+    r.say("  gradcheck (central differences, tight tolerance):",
+          *("    " + line for line in check.message.splitlines()))
+
+    r.section("The fused sigmoid(): one node, the same gradient")
+    zf = Value(z, label="z")
+    yf = zf.sigmoid()
+    yf.label = "y"
+    yf.backward()
+    r.say("  sigmoid() computes y and its local gradient σ(z)·(1 − σ(z)) in one node:",
+          f"  σ({fmt(z)}) = {fmt(yf.data)},  local gradient {fmt(yf.data)} × "
+          f"(1 − {fmt(yf.data)}) = {fmt(zf.grad)}",
+          f"  four primitive nodes: dy/dz = {fmt(zv.grad)};   fused sigmoid(): dy/dz = "
+          f"{fmt(zf.grad)}")
+    grid = [-6.0 + 0.5 * i for i in range(25)]
+    worst = max(abs(_grad(decomposed, x) - _grad(Value.sigmoid, x)) for x in grid)
+    r.say(f"  Over z = −6 … 6 (step 0.5) the two gradients differ by at most {worst:.1e}.")
+
+    r.section("Pictures")
+    r.graph(y, "sigmoid_graph", "the graph; each edge shows its local gradient and downstream",
+            edge_labels=True)
+    if r.plots:
+        r.wrote(save_gif(y, r.path("sigmoid_backward.gif"), fps=1.0),
+                "the backward pass, one op per frame")
+    r.figure("sigmoid_curve.png",
+             lambda p: plot_function(Value.sigmoid, (-6.0, 6.0), path=p,
+                                     title="σ(z) and σ′(z): the slope peaks at 0.25 at z = 0"),
+             "σ and σ′, engine vs finite differences")
+    if not r.plots:
+        r.say("  (no pictures: --no-plots)")
+    return {"y": y.data, "grad": zv.grad, "forward_difference": fd, "fused_grad": zf.grad,
+            "max_fused_difference": worst, "gradcheck_ok": check.ok, "trace": trace,
+            "root": y, "files": r.written, "figures": r.figures}
+
+
+def _grad(f: Any, x: float) -> float:
+    v = Value(x)
+    f(v).backward()
+    return v.grad
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = parser(__doc__)
+    p.add_argument("--z", type=float, default=0.0,
+                   help="the point z at which to differentiate (default: 0, as in the lesson)")
+    args = p.parse_args(argv)
+    if not math.isfinite(args.z):
+        p.error(f"--z must be a finite number, got {args.z}")
+    run(args.z, out=args.out, plots=args.plots)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

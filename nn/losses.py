@@ -14,7 +14,7 @@ import math
 from numbers import Real
 from typing import Any, Iterable, Sequence, Union
 
-from scalargrad import Value, is_grad_enabled
+from scalargrad import Value
 
 Operand = Union[Value, int, float]
 REDUCTIONS = ("mean", "sum", "none")
@@ -133,9 +133,7 @@ def l2_regularization(parameters: Iterable[Value], alpha: float = 1e-4) -> Value
 # -- helpers -------------------------------------------------------------------------------
 
 def _node(data: float, parents: Sequence[Value], local: Sequence[float], op: str) -> Value:
-    """One graph node (a leaf with no history inside `no_grad()`)."""
-    if not is_grad_enabled():
-        return Value(data)
+    """One graph node (`Value.from_op` records no parents inside `no_grad()`)."""
     return Value.from_op(data, parents, local, op)
 
 

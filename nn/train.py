@@ -152,8 +152,8 @@ def fit(model: Module, X: Sequence[Any], y: Sequence[Any], *, optimizer: Optimiz
             total = total + l2_regularization(params, l2)
         optimizer.zero_grad()
         total.backward()
-        lr = optimizer.schedule(optimizer.steps) if optimizer.schedule else optimizer.lr
         optimizer.step()
+        lr = optimizer.lr  # the rate this step used
         acc = accuracy(outputs, yb) if classifier else None
         history.step.append(k)
         history.loss.append(total.data)

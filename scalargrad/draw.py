@@ -347,8 +347,11 @@ def render_graph(root: Value, path: str | FilePath, *, format: str | None = None
     dot_path.write_text(to_dot(root, rankdir, **options), encoding="utf-8")
     dot = shutil.which("dot")
     if dot is not None:
-        subprocess.run([dot, f"-T{fmt}", str(dot_path), "-o", str(path)], check=True,
-                       capture_output=True)
+        done = subprocess.run([dot, f"-T{fmt}", str(dot_path), "-o", str(path)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"graphviz's dot could not render {dot_path} as {fmt!r} "
+                               f"(exit status {done.returncode}): {done.stderr.strip()}")
         return path
     message = (f"graphviz's `dot` program was not found, so {path} was not rendered by graphviz. "
                f"Fix: {GRAPHVIZ_FIX}. The DOT source was written to {dot_path} "

@@ -239,6 +239,9 @@ class Trace:
     def __str__(self) -> str:
         return self.to_text()
 
+    def _repr_markdown_(self) -> str:  # Jupyter shows a trace as a table
+        return self.to_markdown()
+
     def to_markdown(self, digits: int = 6) -> str:
         """The trace as a Markdown table and a list of sums."""
         esc = lambda c: c.replace("|", "\\|")  # noqa: E731
@@ -532,7 +535,8 @@ class GraphCheck(NamedTuple):
     def message(self) -> str:
         bad_leaves = [c for c in self.leaves if not c.ok]
         bad_locals = [c for c in self.locals if not c.ok]
-        head = (f"check_graph {'passed' if self.ok else 'FAILED'}: {len(self.leaves)} leaves, "
+        leaves = f"{len(self.leaves)} {'leaf' if len(self.leaves) == 1 else 'leaves'}"
+        head = (f"check_graph {'passed' if self.ok else 'FAILED'}: {leaves}, "
                 f"{len(self.locals)} local gradients checked (eps={self.eps:g}, "
                 f"ok when |engine - numeric| <= {self.atol:g} + {self.rtol:g}*|numeric|)")
         lines = [head]

@@ -136,8 +136,8 @@ def chain(n: int) -> tuple[Value, Value]:
 
 
 def test_max_nodes_keeps_the_nodes_nearest_the_output() -> None:
-    """A 50,000-node chain is cut to max_nodes values, with a "… 1 more" placeholder."""
-    _, v = chain(50_000)
+    """A 20,000-node chain is cut to max_nodes values, with a "… 1 more" placeholder."""
+    _, v = chain(20_000)
     source = sg.to_dot(v, max_nodes=10)
     assert len(statements(source, "shape=record")) == 10
     assert len(statements(source, r"… 1 more")) == 1
@@ -316,11 +316,11 @@ def test_text_tree_prints_a_shared_subgraph_once() -> None:
 
 
 def test_text_tree_is_capped() -> None:
-    """max_lines cuts a 50,000-node chain and counts the nodes left out."""
-    _, v = chain(50_000)
+    """max_lines cuts a 20,000-node chain and counts the nodes left out."""
+    _, v = chain(20_000)
     lines = sg.text_tree(v, max_lines=30).splitlines()
     assert len(lines) == 31
-    assert lines[-1].startswith("… 49971 more nodes not shown")
+    assert lines[-1].startswith("… 19971 more nodes not shown")
 
 
 # -- the matplotlib drawing and the check overlay -------------------------------------------------

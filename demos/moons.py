@@ -1,0 +1,137 @@
+"""Train a classifier on two moons with the engine: micrograd's demo, reproduced.
+
+    100 points (noise 0.1), labels −1/+1;  MLP(2, [16, 16, 1]) with ReLU hidden layers;
+    loss = hinge loss + 1e-4 · Σ p²  (L2);  SGD, lr = 1 − 0.9·k/100 at step k;  100 steps.
+
+Every step is the loop of the lesson at the scale of a network: a forward pass over all 100
+points builds one graph, backward() sends the gradient of the loss to each of the 337
+parameters, and SGD moves every parameter a little against its gradient.
+
+Writes to the output folder (default ./out):
+  moons_boundary.png     the decision boundary with the data points
+  moons_curves.png       loss and accuracy, step by step
+  moons_model.json       the trained model (reload it with nn.load)
+  moons_history.json     the numbers behind the curves
+  moons_neuron.svg/.png  the computation graph of one trained neuron, with its gradients
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+import nn
+from scalargrad import Value, plot_decision_boundary, plot_history, topological_order
+
+from ._common import Report, parser
+
+POINTS, NOISE, LAYERS, L2 = 100, 0.1, [16, 16, 1], 1e-4
+
+
+def run(seed: int = 0, steps: int = 100, *, out: Path | str | None = "out", plots: bool = True,
+        resolution: int = 100, file: TextIO | None = None) -> dict[str, Any]:
+    """Train the two-moons classifier, write its pictures and files, return the numbers."""
+    r = Report(out, plots=plots, file=file)
+    r.title("Two moons: training a neural network with the engine (micrograd's demo)")
+    start = time.perf_counter()
+
+    X, y = nn.moons(POINTS, noise=NOISE, seed=seed, signed=True)
+    model = nn.MLP(2, LAYERS, seed=seed, init="micrograd")
+    schedule = nn.LinearDecay(1.0, 0.1, steps=steps)
+    optimizer = nn.SGD(model.parameters(), lr=schedule)
+    r.say(f"data       {len(X)} points in two interleaving half circles, noise {NOISE}, "
+          f"labels −1/+1 (seed {seed})",
+          f"model      {model.describe()}: {model.num_parameters()} parameters, "
+          "weights drawn from U(−1, 1) as in micrograd",
+          f"loss       hinge: mean of max(0, 1 − yᵢ·scoreᵢ), plus L2 {L2:g} · Σ p²",
+          f"optimizer  SGD, lr = 1 − 0.9·k/{steps} (from 1.0 down to 0.1), {steps} steps")
+
+    loss0, acc0 = nn.evaluate(model, X, y, loss="hinge")
+    r.section("Training")
+    r.say(f"before training: loss {loss0:.6f} (without L2), accuracy {acc0:.1%}")
+    history = nn.fit(model, X, y, optimizer=optimizer, loss="hinge", steps=steps, l2=L2,
+                     print_every=max(1, steps // 10), file=r.file)
+    seconds = time.perf_counter() - start
+    data_loss, accuracy = nn.evaluate(model, X, y, loss="hinge")
+    correct = round(accuracy * len(X))
+    r.say(f"trained in {seconds:.1f} s", "",
+          f"final accuracy: {accuracy:.1%} ({correct} of {len(X)} points)",
+          f"final loss: {data_loss:.6f} (hinge, without L2)")
+
+    r.section("Files")
+    model_path = r.path("moons_model.json")
+    nn.save(model, model_path)
+    r.wrote(model_path, "the trained model: architecture and every parameter, as JSON")
+    reloaded = nn.load(model_path)
+    _, acc_reloaded = nn.evaluate(reloaded, X, y, loss="hinge")
+    r.say(f"  reloaded it with nn.load: accuracy {acc_reloaded:.1%}"
+          + (" (the same)" if acc_reloaded == accuracy else " (DIFFERENT!)"))
+    history_path = r.path("moons_history.json")
+    record = {"setup": {"points": POINTS, "noise": NOISE, "layers": LAYERS, "l2": L2,
+                        "lr": f"1 - 0.9*k/{steps}", "steps": steps, "seed": seed},
+              "step": history.step, "loss": history.loss, "accuracy": history.accuracy,
+              "lr": history.lr, "final": {"loss": data_loss, "accuracy": accuracy}}
+    history_path.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    r.wrote(history_path, "loss, accuracy and lr at every step")
+
+    r.figure("moons_boundary.png",
+             lambda p: plot_decision_boundary(model, X, y, resolution=resolution, path=p,
+                                              title="Two moons, MLP(2, [16, 16, 1])"),
+             "the decision boundary and the points")
+    r.figure("moons_curves.png",
+             lambda p: plot_history({"step": [k + 1 for k in history.step],
+                                     "loss": history.loss, "accuracy": history.accuracy},
+                                    path=p, title="Two moons: training"),
+             "loss and accuracy per step")
+    neuron_out, neuron, index = one_neuron(model, X)
+    r.graph(neuron_out, "moons_neuron",
+            f"the first hidden neuron, trained, on point {index}; each edge shows its local "
+            "gradient and downstream",
+            edge_labels=True, params=neuron.parameters())
+    if not r.plots:
+        r.say("  (no pictures: --no-plots)")
+    return {"accuracy": accuracy, "correct": correct, "loss": data_loss,
+            "initial_accuracy": acc0, "initial_loss": loss0, "history": history,
+            "model": model, "reloaded_accuracy": acc_reloaded, "seconds": seconds,
+            "files": r.written, "figures": r.figures}
+
+
+def one_neuron(model: nn.MLP, X: list[list[float]]) -> tuple[Value, nn.Neuron, int]:
+    """The first hidden neuron as elementary ops, on the first point that switches it on
+    (pre-activation > 0, so gradients flow through its ReLU), after backward()."""
+    neuron = model.layers[0].neurons[0]
+    index = next((i for i, x in enumerate(X)
+                  if neuron.b.data + sum(w.data * xi for w, xi in zip(neuron.w, x)) > 0.0), 0)
+    fused = neuron.fused
+    neuron.fused = False  # draw every multiply and add, as in the neuron demo
+    try:
+        out = neuron([Value(x, label=f"x{i}") for i, x in enumerate(X[index])])
+    finally:
+        neuron.fused = fused
+    out.label = "out"
+    for node in topological_order(out):  # name the interior nodes by what they compute
+        if node._prev and not node.label:
+            left, right = (p.label for p in node._prev)
+            node.label = f"{left}·{right}" if node._op == "*" else f"{left} + {right}"
+    out._prev[0].label = "n"
+    neuron.zero_grad()
+    out.backward()
+    return out, neuron, index
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = parser(__doc__, seed=0, steps=100)
+    p.add_argument("--resolution", type=int, default=100, metavar="N",
+                   help="grid points per side of the decision-boundary plot (default: 100)")
+    args = p.parse_args(argv)
+    if args.resolution < 2:
+        p.error(f"--resolution must be at least 2, got {args.resolution}")
+    run(args.seed, args.steps, out=args.out, plots=args.plots, resolution=args.resolution)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

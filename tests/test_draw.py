@@ -371,3 +371,15 @@ def test_check_of_another_graph_is_refused() -> None:
     other = sg.check_graph(Value(1.0).exp())
     with pytest.raises(ValueError, match="different graph"):
         sg.to_dot(y, check=other)
+
+
+def test_import_scalargrad_loads_no_optional_package() -> None:
+    """`import scalargrad` stays stdlib-only: graphviz, matplotlib, numpy and PIL load lazily."""
+    import subprocess
+
+    code = ("import sys, scalargrad; "
+            "print(sorted(m for m in ('graphviz', 'matplotlib', 'numpy', 'PIL') "
+            "if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"

@@ -48,6 +48,20 @@ def parser(description: str, *, seed: int | None = None, steps: int | None = Non
     return p
 
 
+def add_resolution(p: argparse.ArgumentParser, default: int = 100) -> None:
+    """--resolution N: grid points per side of a decision-boundary plot."""
+    p.add_argument("--resolution", type=_at_least_two, default=default, metavar="N",
+                   help=f"grid points per side of the decision-boundary plot (default: {default};"
+                        " lower is faster)")
+
+
+def _at_least_two(text: str) -> int:
+    n = int(text)
+    if n < 2:
+        raise argparse.ArgumentTypeError(f"expected at least 2, got {n}")
+    return n
+
+
 def _positive(text: str) -> int:
     n = int(text)
     if n < 1:

@@ -26,7 +26,7 @@ from typing import Any, TextIO
 import nn
 from scalargrad import Value, plot_decision_boundary, plot_history, topological_order
 
-from ._common import Report, parser
+from ._common import Report, add_resolution, parser
 
 POINTS, NOISE, LAYERS, L2 = 100, 0.1, [16, 16, 1], 1e-4
 
@@ -124,11 +124,8 @@ def one_neuron(model: nn.MLP, X: list[list[float]]) -> tuple[Value, nn.Neuron, i
 
 def main(argv: list[str] | None = None) -> int:
     p = parser(__doc__, seed=0, steps=100)
-    p.add_argument("--resolution", type=int, default=100, metavar="N",
-                   help="grid points per side of the decision-boundary plot (default: 100)")
+    add_resolution(p)
     args = p.parse_args(argv)
-    if args.resolution < 2:
-        p.error(f"--resolution must be at least 2, got {args.resolution}")
     run(args.seed, args.steps, out=args.out, plots=args.plots, resolution=args.resolution)
     return 0
 

@@ -47,6 +47,7 @@ _LIBRARY_DIRS = tuple(os.path.join(os.path.dirname(os.path.dirname(os.path.abspa
 _PLAIN_RESULT: Maker = _value._result
 _PLAIN_RESULT_WITHOUT_GRAPH: Maker = _value._result_without_graph
 _depth = 0
+_STACKS: dict[tuple, tuple] = {}  # creation stacks seen in the current anomaly block
 
 
 class AnomalyError(FloatingPointError):
@@ -100,6 +101,8 @@ def detect_anomaly() -> Iterator[None]:
     finally:
         _depth -= 1
         _value._make, _value._result, _value._result_without_graph, graph.backward = saved
+        if _depth == 0:
+            _STACKS.clear()
 
 
 # -- forward --------------------------------------------------------------------------------
@@ -141,13 +144,23 @@ def _checked_variant(make: Maker) -> Maker:
 
 
 def _capture_frames(skip: int) -> tuple:
-    """(file, line, function) of the callers, innermost first, starting `skip` frames up."""
-    frames = []
+    """(file, line, function) of the callers, innermost first, starting `skip` frames up.
+
+    Nodes made in a loop share one creation stack: identical stacks are stored once (until
+    the outermost `detect_anomaly()` block ends), so a node costs a pointer, not a stack.
+    """
+    key = []
     frame = sys._getframe(skip)
-    while frame is not None and len(frames) < _MAX_FRAMES:
-        frames.append((frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name))
+    while frame is not None and len(key) < 2 * _MAX_FRAMES:
+        key += (frame.f_code, frame.f_lineno)
         frame = frame.f_back
-    return tuple(frames)
+    stack_key = tuple(key)
+    frames = _STACKS.get(stack_key)
+    if frames is None:
+        frames = tuple((code.co_filename, line, code.co_name)
+                       for code, line in zip(stack_key[::2], stack_key[1::2]))
+        _STACKS[stack_key] = frames
+    return frames
 
 
 def _user_frame(frames: tuple) -> tuple | None:

@@ -62,21 +62,22 @@ def run(seed: int = 0, steps: int = 100, *, out: Path | str | None = "out", plot
           f"final loss: {data_loss:.6f} (hinge, without L2)")
 
     r.section("Files")
-    model_path = r.path("moons_model.json")
-    nn.save(model, model_path)
-    r.wrote(model_path, "the trained model: architecture and every parameter, as JSON")
-    reloaded = nn.load(model_path)
-    _, acc_reloaded = nn.evaluate(reloaded, X, y, loss="hinge")
-    r.say(f"  reloaded it with nn.load: accuracy {acc_reloaded:.1%}"
-          + (" (the same)" if acc_reloaded == accuracy else " (DIFFERENT!)"))
-    history_path = r.path("moons_history.json")
-    record = {"setup": {"points": POINTS, "noise": NOISE, "layers": LAYERS, "l2": L2,
-                        "lr": f"1 - 0.9*k/{steps}", "steps": steps, "seed": seed},
-              "step": history.step, "loss": history.loss, "accuracy": history.accuracy,
-              "lr": history.lr, "final": {"loss": data_loss, "accuracy": accuracy}}
-    history_path.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
-    r.wrote(history_path, "loss, accuracy and lr at every step")
-
+    acc_reloaded = None
+    if r.out is not None:
+        model_path = r.path("moons_model.json")
+        nn.save(model, model_path)
+        r.wrote(model_path, "the trained model: architecture and every parameter, as JSON")
+        reloaded = nn.load(model_path)
+        _, acc_reloaded = nn.evaluate(reloaded, X, y, loss="hinge")
+        r.say(f"  reloaded it with nn.load: accuracy {acc_reloaded:.1%}"
+              + (" (the same)" if acc_reloaded == accuracy else " (DIFFERENT!)"))
+        history_path = r.path("moons_history.json")
+        record = {"setup": {"points": POINTS, "noise": NOISE, "layers": LAYERS, "l2": L2,
+                            "lr": f"1 - 0.9*k/{steps}", "steps": steps, "seed": seed},
+                  "step": history.step, "loss": history.loss, "accuracy": history.accuracy,
+                  "lr": history.lr, "final": {"loss": data_loss, "accuracy": accuracy}}
+        history_path.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+        r.wrote(history_path, "loss, accuracy and lr at every step")
     r.figure("moons_boundary.png",
              lambda p: plot_decision_boundary(model, X, y, resolution=resolution, path=p,
                                               title="Two moons, MLP(2, [16, 16, 1])"),

@@ -58,9 +58,10 @@ def run(seed: int = 0, steps: int = 150, *, out: Path | str | None = "out", plot
           f"against the true curve sin x: {truth_mse:.6f}")
 
     r.section("Files")
-    model_path = r.path("regression_model.json")
-    nn.save(model, model_path)
-    r.wrote(model_path, "the trained model, as JSON")
+    if r.out is not None:
+        model_path = r.path("regression_model.json")
+        nn.save(model, model_path)
+        r.wrote(model_path, "the trained model, as JSON")
     r.figure("regression_fit.png", lambda p: plot_fit(model, X, y, p),
              "the data, the true curve and the network's prediction")
     r.figure("regression_curves.png",

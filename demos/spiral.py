@@ -70,9 +70,10 @@ def run(seed: int = 0, steps: int = 100, *, out: Path | str | None = "out", plot
           f"final loss: {train_loss:.6f} (train), {test_loss:.6f} (held out)")
 
     r.section("Files")
-    model_path = r.path("spiral_model.json")
-    nn.save(model, model_path)
-    r.wrote(model_path, "the trained model, as JSON")
+    if r.out is not None:
+        model_path = r.path("spiral_model.json")
+        nn.save(model, model_path)
+        r.wrote(model_path, "the trained model, as JSON")
     r.figure("spiral_regions.png",
              lambda p: plot_decision_boundary(model, X, y, resolution=resolution, path=p,
                                               title="Three spirals, MLP(2, [16, 16, 3])"),

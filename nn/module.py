@@ -330,14 +330,24 @@ def _children(module: Module) -> Iterator[tuple[str, Any]]:
 
 
 def _walk(module: Module, prefix: str) -> Iterator[tuple[str, Any]]:
-    """(dotted name, item) for every Value and Module under `module`, depth first, in order."""
+    """(dotted name, item) for every Value and Module under `module`, depth first, in order.
+
+    Each module and container is opened once, so a back-reference (a layer that stores its
+    model, a list that contains itself) cannot make the walk go round forever.
+    """
     stack: list[tuple[str, Any]] = [(f"{prefix}{name}", value)
                                     for name, value in _children(module)][::-1]
+    opened = {id(module)}
     while stack:
         name, item = stack.pop()
         if isinstance(item, Value):
             yield name, item
-        elif isinstance(item, Module):
+            continue
+        if isinstance(item, (Module, list, tuple, dict)):
+            if id(item) in opened:
+                continue
+            opened.add(id(item))
+        if isinstance(item, Module):
             yield name, item
             stack.extend([(f"{name}.{k}", v) for k, v in _children(item)][::-1])
         elif isinstance(item, (list, tuple)):

@@ -80,12 +80,13 @@ class Report:
     def __init__(self, out: Path | str | None, *, plots: bool = True,
                  file: TextIO | None = None) -> None:
         self.out = Path(out) if out is not None else None
-        self.plots = plots and self.out is not None and plots_available()
+        self.pictures = plots and self.out is not None  # what was asked for
+        self.plots = self.pictures and plots_available()  # matplotlib figures can be made
         self.file = sys.stdout if file is None else file
         self.written: list[Path] = []
         self.figures: dict[str, Any] = {}
-        if plots and self.out is not None and not self.plots:
-            self.say("(matplotlib is not installed, so no pictures: pip install matplotlib)")
+        if self.pictures and not self.plots:
+            self.say("(matplotlib is not installed, so no plots: pip install matplotlib)")
 
     # -- printing ------------------------------------------------------------------------
 
@@ -125,9 +126,9 @@ class Report:
         return self.wrote(path, what)
 
     def graph(self, root: Value, name: str, what: str, **options: Any) -> list[Path]:
-        """Render the graph of `root` to `name`.svg and `name`.png (graphviz's `dot` if it is
-        installed, else matplotlib, with a note saying how to get graphviz)."""
-        if not self.plots:
+        """Render the graph of `root` to `name`.svg and `name`.png: graphviz's `dot` if it is
+        installed, else matplotlib (with a note saying how to get graphviz), else a text tree."""
+        if not self.pictures:
             return []
         paths = []
         with warnings.catch_warnings(record=True) as caught:

@@ -92,7 +92,7 @@ def run(seed: int = 0, steps: int = 100, *, out: Path | str | None = "out", plot
             f"the first hidden neuron, trained, on point {index}; each edge shows its local "
             "gradient and downstream",
             edge_labels=True, params=neuron.parameters())
-    if not r.plots:
+    if not r.pictures:
         r.say("  (no pictures: --no-plots)")
     return {"accuracy": accuracy, "correct": correct, "loss": data_loss,
             "initial_accuracy": acc0, "initial_loss": loss0, "history": history,

@@ -69,7 +69,7 @@ def run(seed: int = 0, steps: int = 150, *, out: Path | str | None = "out", plot
                                      "loss": history.loss}, path=p, log_loss=True,
                                     title="Regression: mean squared error per step"),
              "the loss per step (log scale)")
-    if not r.plots:
+    if not r.pictures:
         r.say("  (no pictures: --no-plots)")
     return {"mse": mse, "initial_mse": loss0, "truth_mse": truth_mse, "history": history,
             "model": model, "seconds": seconds, "files": r.written, "figures": r.figures}

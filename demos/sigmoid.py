@@ -146,7 +146,7 @@ def run(z: float = 0.0, *, out: Path | str | None = "out", plots: bool = True,
              lambda p: plot_function(Value.sigmoid, (-6.0, 6.0), path=p,
                                      title="σ(z) and σ′(z): the slope peaks at 0.25 at z = 0"),
              "σ and σ′, engine vs finite differences")
-    if not r.plots:
+    if not r.pictures:
         r.say("  (no pictures: --no-plots)")
     return {"y": y.data, "grad": zv.grad, "forward_difference": fd, "fused_grad": zf.grad,
             "max_fused_difference": worst, "gradcheck_ok": check.ok, "trace": trace,

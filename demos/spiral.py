@@ -83,7 +83,7 @@ def run(seed: int = 0, steps: int = 100, *, out: Path | str | None = "out", plot
                                      "loss": history.loss, "accuracy": history.accuracy},
                                     path=p, log_loss=True, title="Three spirals: training"),
              "loss (log scale) and accuracy per step")
-    if not r.plots:
+    if not r.pictures:
         r.say("  (no pictures: --no-plots)")
     return {"train_accuracy": train_acc, "test_accuracy": test_acc, "train_loss": train_loss,
             "test_loss": test_loss, "history": history, "model": model, "seconds": seconds,

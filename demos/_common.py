@@ -25,14 +25,15 @@ DEFAULT_OUT = "out"
 RULE = "─" * 78
 
 
-def parser(description: str, *, seed: int | None = None, steps: int | None = None,
-           plots: bool = True) -> argparse.ArgumentParser:
-    """An argument parser with the shared options; `seed`/`steps` give their defaults.
+def parser(module: str, description: str, *, seed: int | None = None,
+           steps: int | None = None, plots: bool = True) -> argparse.ArgumentParser:
+    """An argument parser for `python -m <module>` with the shared options; `seed`/`steps`
+    give their defaults.
 
     A demo without randomness passes `seed=None` and gets no --seed; one that does not train
     passes `steps=None` and gets no --steps.
     """
-    p = argparse.ArgumentParser(description=description,
+    p = argparse.ArgumentParser(prog=f"python -m {module}", description=description,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", type=Path, default=Path(DEFAULT_OUT), metavar="DIR",
                    help=f"folder for the pictures and files (default: ./{DEFAULT_OUT})")

@@ -146,7 +146,7 @@ def run(a: float = 3.0, *, out: Path | str | None = "out", plots: bool = True,
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = parser(__doc__)
+    p = parser("demos.accumulation", __doc__)
     p.add_argument("--a", type=float, default=3.0, help="the value of a (default: 3)")
     args = p.parse_args(argv)
     run(args.a, out=args.out, plots=args.plots)

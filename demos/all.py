@@ -14,7 +14,7 @@ from ._common import parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = parser(__doc__)
+    p = parser("demos.all", __doc__)
     p.add_argument("--quick", action="store_true",
                    help="train for a few steps only, with coarse decision-boundary plots")
     args = p.parse_args(argv)

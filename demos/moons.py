@@ -124,7 +124,7 @@ def one_neuron(model: nn.MLP, X: list[list[float]]) -> tuple[Value, nn.Neuron, i
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = parser(__doc__, seed=0, steps=100)
+    p = parser("demos.moons", __doc__, seed=0, steps=100)
     add_resolution(p)
     args = p.parse_args(argv)
     run(args.seed, args.steps, out=args.out, plots=args.plots, resolution=args.resolution)

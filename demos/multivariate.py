@@ -102,7 +102,7 @@ def run(x: float = 0.0, w1: float = 2.0, w2: float = 3.0, *, out: Path | str | N
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = parser(__doc__)
+    p = parser("demos.multivariate", __doc__)
     p.add_argument("--x", type=float, default=0.0, help="the point x (default: 0)")
     p.add_argument("--w1", type=float, default=2.0, help="the first weight (default: 2)")
     p.add_argument("--w2", type=float, default=3.0, help="the second weight (default: 3)")

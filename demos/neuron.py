@@ -137,7 +137,7 @@ def run(activation: str = "sigmoid", *, out: Path | str | None = "out", plots: b
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = parser(__doc__)
+    p = parser("demos.neuron", __doc__)
     p.add_argument("--activation", choices=("sigmoid", "tanh", "relu"), default="sigmoid",
                    help="the neuron's activation (default: sigmoid, as in the lesson)")
     args = p.parse_args(argv)

@@ -8,7 +8,7 @@ from scalargrad import Value, gradcheck
 
 
 def main(argv: list[str] | None = None) -> int:
-    argparse.ArgumentParser(description=__doc__).parse_args(argv)
+    argparse.ArgumentParser(prog="python -m demos.quickstart", description=__doc__).parse_args(argv)
     a = Value(2.0, label="a")
     b = Value(-3.0, label="b")
     c = a * b + a.tanh()

@@ -103,7 +103,7 @@ def plot_fit(model: nn.MLP, X: list[list[float]], y: list[float], path: Path) ->
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = parser(__doc__, seed=0, steps=150)
+    p = parser("demos.regression", __doc__, seed=0, steps=150)
     args = p.parse_args(argv)
     run(args.seed, args.steps, out=args.out, plots=args.plots)
     return 0

@@ -160,7 +160,7 @@ def _grad(f: Any, x: float) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = parser(__doc__)
+    p = parser("demos.sigmoid", __doc__)
     p.add_argument("--z", type=float, default=0.0,
                    help="the point z at which to differentiate (default: 0, as in the lesson)")
     args = p.parse_args(argv)

@@ -98,7 +98,7 @@ def _softmax(zs: list[float]) -> list[float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = parser(__doc__, seed=0, steps=100)
+    p = parser("demos.spiral", __doc__, seed=0, steps=100)
     add_resolution(p)
     args = p.parse_args(argv)
     run(args.seed, args.steps, out=args.out, plots=args.plots, resolution=args.resolution)

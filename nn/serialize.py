@@ -141,7 +141,7 @@ def from_architecture(arch: Any, where: str = "architecture",
     kind = arch.get("type")
     fields = {"MLP": ("nin", "nouts", "activation"), "Layer": ("nin", "nout", "activation"),
               "Neuron": ("nin", "activation")}
-    if kind not in fields:
+    if not isinstance(kind, str) or kind not in fields:  # a list/dict "type" is unhashable
         raise ModelFileError(f"{where}: unknown model type {kind!r}; expected one of "
                              f"{', '.join(fields)}")
     expected = {"type", *fields[kind]}

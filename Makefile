@@ -23,7 +23,7 @@ $(VENV)/.bench: $(BIN)/python setup.cfg
 	touch $@
 
 demo: $(VENV)/.demo
-	$(BIN)/python -m demos.quickstart
+	$(BIN)/python -m demos.moons
 
 test: $(VENV)/.test
 	$(BIN)/ruff check .

@@ -208,3 +208,11 @@ def test_data_changed_after_forward_is_refused_before_any_gradient_is_written() 
                                      "test_data_changed_after_forward_is_refused_before_any_"
                                      "gradient_is_written")
     assert (w.grad, x.grad, y.grad) == (0.0, 0.0, 0.0)
+
+
+def test_custom_op_result_is_checked_too() -> None:
+    """A node made by Value.from_op goes through the same checks as the built-in ops."""
+    x = Value(2.0, label="x")
+    with pytest.raises(AnomalyError, match="op 'cube'") as info, detect_anomaly():
+        Value.from_op(math.inf, [x], [12.0], "cube")
+    assert info.value.inputs == (2.0,)

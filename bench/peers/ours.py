@@ -1,0 +1,92 @@
+"""scalargrad, as a user would write the workloads: nn.MLP and the fused losses by default.
+
+Variants of the demo step:
+  "fused"       nn.MLP (one `dot` node per neuron), nn.hinge_loss, nn.l2_regularization,
+                inputs as plain floats (constants: no nodes). The default a user gets.
+  "elementary"  the same graph micrograd builds, node for node: nn.MLP(fused=False), inputs
+                wrapped in Values, and micrograd's loss expression written with + * relu.
+"""
+
+from __future__ import annotations
+
+import nn
+import scalargrad
+from scalargrad import Value, topological_order
+
+from ..workloads import DEMO_ALPHA, learning_rate
+
+
+def describe() -> str:
+    return f"scalargrad {scalargrad.__version__}"
+
+
+class Demo:
+    """micrograd's demo step: forward, hinge loss + L2, zero_grad, backward, SGD update."""
+
+    def __init__(self, points: list, labels: list, weights: list, variant: str = "fused") -> None:
+        if variant not in ("fused", "elementary"):
+            raise ValueError(f"unknown variant {variant!r}")
+        sizes = [len(weights[0][0][0])] + [len(layer) for layer in weights]
+        self.model = nn.MLP(sizes[0], sizes[1:], fused=variant == "fused")
+        self.params = self.model.parameters()
+        for p, value in zip(self.params, (q for layer in weights for w, b in layer
+                                          for q in (*w, b))):
+            p.data = value
+        self.points, self.labels, self.variant = points, labels, variant
+
+    def forward(self) -> Value:
+        """The loss node of one forward pass."""
+        if self.variant == "fused":
+            scores = [self.model(x) for x in self.points]
+            return (nn.hinge_loss(scores, self.labels)
+                    + nn.l2_regularization(self.params, DEMO_ALPHA))
+        # micrograd's demo code, line for line, with our Value
+        inputs = [list(map(Value, x)) for x in self.points]
+        scores = list(map(self.model, inputs))
+        losses = [(1 + -y * s).relu() for y, s in zip(self.labels, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg_loss = DEMO_ALPHA * sum(p * p for p in self.params)
+        return data_loss + reg_loss
+
+    def step(self, k: int) -> float:
+        loss = self.forward()
+        self.model.zero_grad()
+        loss.backward()
+        lr = learning_rate(k)
+        for p in self.params:
+            p.data -= lr * p.grad
+        return loss.data
+
+    def count_nodes(self) -> int:
+        return len(topological_order(self.forward()))
+
+
+class Elementary:
+    """The + * relu graphs of `bench.workloads` (no fusion possible), built from Values."""
+
+    def __init__(self, shape: str, params: list) -> None:
+        self.shape = shape
+        self.x = Value(1.0)
+        self.leaves = [(Value(w), Value(b)) for w, b in params]
+
+    def forward(self) -> Value:
+        x, leaves = self.x, self.leaves
+        if self.shape == "chain":
+            h = x
+            for w, b in leaves:
+                h = (h * w + b).relu()
+            return h
+        (w, b), rest = leaves[0], leaves[1:]
+        s = (x * w + b).relu()
+        for w, b in rest:
+            s = s + (x * w + b).relu()
+        return s
+
+    def run(self) -> tuple[float, float]:
+        self.x.grad = 0.0
+        out = self.forward()
+        out.backward()
+        return out.data, self.x.grad
+
+    def count_nodes(self) -> int:
+        return len(topological_order(self.forward()))

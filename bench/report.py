@@ -1,0 +1,272 @@
+"""Turning the workers' measurements into the tables and the list of targets."""
+
+from __future__ import annotations
+
+import math
+from statistics import median
+from typing import Optional
+
+from . import workloads
+from .plan import Group, Row
+
+LOSS_TOLERANCE = 1e-9  # the demo's losses at step 0 must agree this closely
+GRAD_TOLERANCE = 1e-9  # relative, for d output/dx of the elementary graphs
+
+
+# -- one row's numbers --------------------------------------------------------------------------
+
+def run_medians(row: Row) -> list[float]:
+    """Each run's median seconds per step."""
+    return [median(r["times"]) for r in row.results if r.get("times")]
+
+
+def seconds(row: Row) -> Optional[float]:
+    """The row's number: the median over runs of each run's median step, in seconds."""
+    runs = run_medians(row)
+    return median(runs) if runs else None
+
+
+def per_unit(group: Group, secs: float) -> float:
+    """Seconds per step in the group's unit: ms per step, ns per op or ns per node."""
+    if group.unit == "ms/step":
+        return secs * 1e3
+    if group.unit == "ns/op":
+        return secs / group.ops * 1e9
+    return secs / (5 * group.size + 1) * 1e9  # ns/node of a scaling chain
+
+
+def value(group: Group, row: Row) -> Optional[float]:
+    secs = seconds(row)
+    return None if secs is None else per_unit(group, secs)
+
+
+def extras(row: Row) -> dict:
+    """The run that also counted nodes and bytes (the first one)."""
+    return next((r for r in row.results if "nodes" in r), {})
+
+
+def bytes_per_node(row: Row) -> Optional[float]:
+    """Bytes one forward pass allocates, per node it creates (the set-up leaves excluded)."""
+    ex = extras(row)
+    if "graph_bytes" not in ex:
+        return None
+    made = ex["nodes"] - ex["setup_leaves"]
+    return ex["graph_bytes"] / made if made > 0 else None
+
+
+def gc_per_step(row: Row) -> Optional[tuple[list[float], float]]:
+    """(collections per timed step for each generation, share of timed time spent in GC)."""
+    runs = [r for r in row.results if r.get("times")]
+    if not runs:
+        return None
+    steps = sum(len(r["times"]) for r in runs)
+    total = sum(sum(r["times"]) for r in runs)
+    per_gen = [sum(r["gc_collections"][g] for r in runs) / steps for g in range(3)]
+    return per_gen, sum(r["gc_seconds"] for r in runs) / total if total else 0.0
+
+
+def phase_medians(group: Group, row: Row) -> Optional[tuple[float, float, float, int]]:
+    """(forward, backward, free) in the group's unit, and collections inside backward()."""
+    runs = [r["phases"] for r in row.results if r.get("phases")]
+    if not runs:
+        return None
+    medians = [per_unit(group, median(median(p[k]) for p in runs))
+               for k in ("forward", "backward", "free")]
+    return (*medians, sum(p["backward_collections"] for p in runs))
+
+
+def first_result(row: Row) -> object:
+    return row.results[0]["first"] if row.results and "first" in row.results[0] else None
+
+
+# -- checks ---------------------------------------------------------------------------------
+
+def demo_loss_gap(group: Group, row: Row) -> Optional[float]:
+    """|this row's loss at step 0 − micrograd's| (or ours', if micrograd did not run)."""
+    mine = first_result(row)
+    refs = [first_result(r) for r in group.rows if r.engine == "micrograd"]
+    refs = [x for x in refs if x is not None] or [first_result(group.rows[0])]
+    if mine is None or refs[0] is None:
+        return None
+    return abs(mine - refs[0])
+
+
+def grad_error(group: Group, row: Row) -> Optional[float]:
+    """Relative error of (output, d output/dx) against the plain-float oracle."""
+    got = first_result(row)
+    if got is None:
+        return None
+    want = workloads.chain_reference(group.workload, workloads.chain_parameters(group.size))
+    return max(abs(g - w) / max(abs(w), 1e-300) for g, w in zip(got, want))
+
+
+def check(group: Group, row: Row) -> str:
+    if row.errors and not row.results:
+        return "FAILED: " + row.errors[-1]
+    if row.default_recursion_limit:
+        r = row.results[0]
+        return (f"backward ok at recursion limit {r['recursion_limit']}" if r["depth_ok"]
+                else f"RecursionError at recursion limit {r['recursion_limit']}")
+    if group.key.startswith("scaling"):
+        g = gc_per_step(row)
+        if g is None:
+            return ""
+        gens, share = g
+        text = (f"collections per step {gens[0]:.0f} / {gens[1]:.1f} / {gens[2]:.2f} "
+                f"(gen 0/1/2), {100 * share:.0f}% of the time")
+        phases = phase_medians(group, row)
+        if phases:
+            fwd, bwd, free, in_backward = phases
+            text += (f"; forward / backward / free {fwd:.0f} / {bwd:.0f} / {free:.0f} ns/node, "
+                     f"{in_backward} collections inside backward()")
+        return text
+    if group.workload == "demo":
+        gap = demo_loss_gap(group, row)
+        loss = first_result(row)
+        return "" if gap is None else f"loss {loss:.12f} (Δ {gap:.0e})"
+    err = grad_error(group, row)
+    return "" if err is None else f"dx agrees with the oracle to {err:.0e}"
+
+
+# -- tables -------------------------------------------------------------------------------------
+
+def _num(x: Optional[float], digits: int = 3) -> str:
+    if x is None or not math.isfinite(x):
+        return "–"
+    if x >= 100:
+        return f"{x:,.0f}"
+    return f"{x:.{digits}g}"
+
+
+def table(group: Group) -> str:
+    """The group as a Markdown table (a depth group is a short list of outcomes)."""
+    lines = [f"### {group.title}", ""]
+    if group.unit == "":
+        lines += [f"- {row.label}: {check(group, row)}" for row in group.rows]
+        return "\n".join(lines) + "\n"
+    ours = value(group, group.rows[0])
+    lines += [f"| engine | {group.unit} (median of runs) | runs: min – max | ÷ first row | "
+              "nodes per step | bytes per node | check |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for row in group.rows:
+        v = value(group, row)
+        runs = [per_unit(group, s) for s in run_medians(row)]
+        spread = f"{_num(min(runs))} – {_num(max(runs))}" if runs else "–"
+        ratio = f"{v / ours:.2f}×" if v is not None and ours else "–"
+        nodes = extras(row).get("nodes")
+        lines.append(f"| {row.label} | {_num(v)} | {spread} | {ratio} | "
+                     f"{'–' if nodes is None else f'{nodes:,}'} | "
+                     f"{_num(bytes_per_node(row))} | {check(group, row)} |")
+    if group.note:
+        lines += ["", group.note]
+    return "\n".join(lines) + "\n"
+
+
+# -- targets --------------------------------------------------------------------------------
+
+def _row(groups: list[Group], key: str, engine: str, python: str = "cpython",
+         gc: str = "on") -> tuple[Optional[Group], Optional[Row]]:
+    for g in groups:
+        if g.key == key:
+            for r in g.rows:
+                if r.engine == engine and r.python == python and r.gc == gc:
+                    return g, r
+    return None, None
+
+
+def _ratio(groups: list[Group], key: str, peer: str, python: str = "cpython",
+           mine: str = "ours") -> Optional[float]:
+    g, theirs = _row(groups, key, peer, python)
+    _, ours = _row(groups, key, mine)
+    if g is None or theirs is None or ours is None:
+        return None
+    a, b = value(g, theirs), value(g, ours)
+    return None if a is None or b is None else a / b
+
+
+def targets(groups: list[Group]) -> str:
+    """Each target of the performance issue, the measured number, and met / missed."""
+    out = ["### Targets", "", "| target | measured | met? |", "| --- | --- | --- |"]
+
+    def line(target: str, measured: str, ok: Optional[bool]) -> None:
+        out.append(f"| {target} | {measured} | "
+                   f"{'–' if ok is None else 'met' if ok else 'MISSED'} |")
+
+    r = _ratio(groups, "demo", "micrograd")
+    g, _ = _row(groups, "demo", "micrograd")
+    gaps = [demo_loss_gap(g, row) for row in g.rows] if g else []
+    gaps = [x for x in gaps if x is not None]
+    line("demo step ≥ 30× faster than micrograd, same loss to 1e-9",
+         "–" if r is None else f"{r:.0f}× faster; losses differ by ≤ {max(gaps):.0e}",
+         None if r is None else r >= 30 and max(gaps) <= LOSS_TOLERANCE)
+    r = _ratio(groups, "demo-pypy", "micrograd", "pypy")
+    line("ours on CPython faster than micrograd on PyPy",
+         "–" if r is None else f"{r:.1f}× faster", None if r is None else r > 1)
+
+    ratios = [(g.key, _ratio(groups, g.key, "micrograd")) for g in groups
+              if g.workload in ("chain", "wide") and not g.key.startswith(("scaling", "depth"))]
+    ratios = [(k, x) for k, x in ratios if x is not None]
+    if ratios:
+        worst = min(ratios, key=lambda kx: kx[1])
+        line("elementary ops ≥ 2× faster per op than micrograd (1e3-1e5 ops)",
+             f"{worst[1]:.1f}× at worst ({worst[0]}), "
+             f"{max(x for _, x in ratios):.1f}× at best", worst[1] >= 2)
+
+    for gc_mode in ("on", "off-in-backward", "freeze", "off"):
+        per_node = [(g.key, value(g, r)) for g in groups if g.key.startswith("scaling")
+                    for r in g.rows if r.gc == gc_mode]
+        per_node = [(k, v) for k, v in per_node if v is not None]
+        if len(per_node) > 1:
+            lo, hi = min(v for _, v in per_node), max(v for _, v in per_node)
+            span = f"{per_node[0][0].split('-')[1]}–{per_node[-1][0].split('-')[1]} nodes"
+            line(f"time per node flat within 1.5× over {span} (gc {gc_mode})",
+                 f"{lo:.0f}–{hi:.0f} ns/node: {hi / lo:.2f}×", hi / lo <= 1.5)
+
+    for key in [g.key for g in groups if g.key.startswith(("chain", "demo"))
+                and g.key != "demo-pypy"]:
+        g, ours = _row(groups, key, "ours")
+        _, theirs = _row(groups, key, "micrograd")
+        a = bytes_per_node(ours) if ours else None
+        b = bytes_per_node(theirs) if theirs else None
+        if a is not None and b is not None:
+            line(f"bytes per node ≤ half of micrograd's ({key})",
+                 f"{a:.0f} vs {b:.0f} bytes: {a / b:.2f}", a <= b / 2)
+    if any(g.key == "demo" for g in groups):
+        g, ours = _row(groups, "demo", "ours-elementary")
+        _, theirs = _row(groups, "demo", "micrograd")
+        a = bytes_per_node(ours) if ours else None
+        b = bytes_per_node(theirs) if theirs else None
+        if a is not None and b is not None:
+            line("bytes per node ≤ half of micrograd's (demo, the same elementary graph)",
+                 f"{a:.0f} vs {b:.0f} bytes: {a / b:.2f}", a <= b / 2)
+
+    g, ours = _row(groups, "depth", "ours")
+    _, theirs = _row(groups, "depth", "micrograd")
+    if ours and ours.results:
+        deep = 3 * g.size
+        mg = theirs.results[0]["depth_ok"] if theirs and theirs.results else None
+        line(f"backward through a {deep:,}-op chain at the default recursion limit",
+             ("ok" if ours.results[0]["depth_ok"] else "RecursionError")
+             + ("" if mg is None else f"; micrograd at 1,002 ops: "
+                f"{'ok' if mg else 'RecursionError'}"),
+             ours.results[0]["depth_ok"])
+
+    for key, mine, what in (("demo", "ours", "demo step, ours (default) vs 0-d tensors"),
+                            ("demo", "ours-elementary",
+                             "demo step, both on micrograd's elementary graph")):
+        r = _ratio(groups, key, "torch-scalar", mine=mine)
+        if r is not None:
+            line(f"faster than PyTorch scalar by scalar ({what})", f"{r:.1f}× faster", r > 1)
+    torch_ratios = [(g.key, _ratio(groups, g.key, "torch-scalar")) for g in groups
+                    if g.workload in ("chain", "wide") and not g.key.startswith("scaling")]
+    torch_ratios = [(k, x) for k, x in torch_ratios if x is not None]
+    if torch_ratios:
+        worst = min(torch_ratios, key=lambda kx: kx[1])
+        line("faster per op than PyTorch 0-d tensors (elementary graphs)",
+             f"{worst[1]:.1f}× at worst ({worst[0]})", worst[1] > 1)
+    r = _ratio(groups, "demo", "torch-batched")
+    if r is not None:
+        line("PyTorch batched tensors, same MLP (reported)",
+             f"PyTorch {1 / r:.0f}× faster than ours" if r < 1 else f"ours {r:.1f}× faster",
+             None)
+    return "\n".join(out) + "\n"

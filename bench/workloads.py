@@ -1,0 +1,101 @@
+"""What every engine computes: the data, the starting weights and the graph shapes.
+
+Everything here is plain Python numbers, made from seeds, so each engine's process rebuilds
+exactly the same points and weights and the results can be compared number for number.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import List, Tuple
+
+Point = Tuple[float, float]
+Neuron = Tuple[List[float], float]  # (weights, bias)
+Layer = List[Neuron]
+
+DEMO_SIZES = (2, 16, 16, 1)  # micrograd's demo: MLP(2, [16, 16, 1])
+DEMO_ALPHA = 1e-4  # its L2 penalty: alpha · Σ p²
+DEMO_SEED = 1337  # its notebook seeds random and numpy with 1337
+
+
+def moons(n: int = 100, noise: float = 0.1, seed: int = DEMO_SEED) -> tuple[list[Point], list[int]]:
+    """Two interleaving half circles with Gaussian noise, labels −1 / +1 (micrograd's demo data).
+
+    The upper moon is (cos t, sin t), the lower one (1 − cos t, 0.5 − sin t), t evenly spaced
+    in [0, π]; half the points (the extra one when n is odd) on the upper moon, as in
+    scikit-learn's make_moons, whose points these are not (different random numbers).
+    """
+    rng = random.Random(seed)
+    n_upper = (n + 1) // 2
+    n_lower = n - n_upper
+    points: list[Point] = []
+    labels: list[int] = []
+    for count, label in ((n_upper, -1), (n_lower, 1)):
+        for i in range(count):
+            t = math.pi * i / (count - 1) if count > 1 else 0.0
+            if label < 0:
+                x, y = math.cos(t), math.sin(t)
+            else:
+                x, y = 1.0 - math.cos(t), 0.5 - math.sin(t)
+            points.append((x + rng.gauss(0.0, noise), y + rng.gauss(0.0, noise)))
+            labels.append(label)
+    order = list(range(n))
+    rng.shuffle(order)
+    return [points[i] for i in order], [labels[i] for i in order]
+
+
+def mlp_weights(sizes: tuple[int, ...] = DEMO_SIZES, seed: int = DEMO_SEED) -> list[Layer]:
+    """micrograd's initialisation: every weight uniform in [−1, 1], every bias 0.
+
+    Returned per layer, per neuron, as (weights, bias), in the order micrograd's and our
+    `parameters()` list them (each neuron's weights, then its bias).
+    """
+    rng = random.Random(seed)
+    return [[([rng.uniform(-1.0, 1.0) for _ in range(nin)], 0.0) for _ in range(nout)]
+            for nin, nout in zip(sizes[:-1], sizes[1:])]
+
+
+def flat_parameters(weights: list[Layer]) -> list[float]:
+    """The numbers of `mlp_weights` in `parameters()` order."""
+    return [p for layer in weights for w, b in layer for p in (*w, b)]
+
+
+def learning_rate(step: int) -> float:
+    """micrograd's demo schedule: lr = 1 − 0.9·k/100 at step k."""
+    return 1.0 - 0.9 * step / 100
+
+
+def chain_parameters(blocks: int, seed: int = 0) -> list[tuple[float, float]]:
+    """(w, b) for each block of the elementary-op graphs: every relu passes its gradient.
+
+    w = e^u with u uniform in [−0.1, 0.1] and b uniform in [0.1, 0.5], so h stays positive
+    along h ← relu(h·w + b), and d h/d x = Π w is a random walk in log space: it neither
+    underflows to 0 nor overflows over a million ops, so the gradient check means something.
+    """
+    rng = random.Random(seed)
+    return [(math.exp(rng.uniform(-0.1, 0.1)), rng.uniform(0.1, 0.5)) for _ in range(blocks)]
+
+
+# The elementary-op graphs: no op can be fused, every node is a +, * or relu with two (or one)
+# Value parents. micrograd 0.1.0 has no tanh, so these use + * relu only.
+#   chain: h ← relu(h·w_i + b_i)                       3 ops per block, depth 3·blocks
+#   wide:  s ← s + relu(x·w_i + b_i)                   4 ops per block, x used `blocks` times
+OPS_PER_BLOCK = {"chain": 3, "wide": 4}
+X0 = 1.0  # the input x of both shapes
+
+
+def chain_reference(shape: str, params: list[tuple[float, float]]) -> tuple[float, float]:
+    """(output, d output / d x) in plain floats: the oracle every engine must agree with."""
+    if shape == "chain":
+        h, dh = X0, 1.0
+        for w, b in params:
+            pre = h * w + b
+            h, dh = (pre, dh * w) if pre > 0.0 else (0.0, 0.0)
+        return h, dh
+    s, ds = 0.0, 0.0
+    for w, b in params:
+        pre = X0 * w + b
+        if pre > 0.0:
+            s, ds = s + pre, ds + w
+    return s, ds

@@ -181,16 +181,22 @@ def cyclic_garbage(step: Callable[[int], Any]) -> int:
         gc.enable()
 
 
+DEFAULT_RECURSION_LIMIT = 1000  # CPython's
+
+
 def depth_check(spec: dict) -> dict:
-    """Build and backpropagate one graph at the default recursion limit (1000)."""
-    limit = sys.getrecursionlimit()
+    """Build and backpropagate one graph at CPython's default recursion limit (1000)."""
+    previous = sys.getrecursionlimit()
     workload, _, _ = build(spec)
-    sys.setrecursionlimit(limit)  # undo any raise made while setting up
+    sys.setrecursionlimit(DEFAULT_RECURSION_LIMIT)  # undoing any raise made in set-up
     try:
         workload.run()
+        ok = True
     except RecursionError:
-        return {"depth_ok": False, "recursion_limit": limit}
-    return {"depth_ok": True, "recursion_limit": limit}
+        ok = False
+    finally:
+        sys.setrecursionlimit(previous)
+    return {"depth_ok": ok, "recursion_limit": DEFAULT_RECURSION_LIMIT}
 
 
 def interpreter() -> str:

@@ -1,0 +1,231 @@
+"""Smoke test of the benchmark suite (bench/): every workload runs at a tiny size, for every
+engine that is installed, and gives sane numbers that agree across engines, so the bench
+cannot rot. Timings are never asserted.
+
+Oracles: the demo's loss is compared across independent implementations (micrograd, PyTorch
+float64, and our engine); the elementary graphs against their value and derivative worked
+out in plain floats (`bench.workloads.chain_reference`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from bench import workloads
+from bench.peers import ours
+from bench.plan import build_plan
+from bench.worker import measure
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+POINTS = 6  # moons points in the tiny demo
+STEPS = 3
+
+
+def needs(module: str) -> None:
+    pytest.importorskip(module, reason=f"{module} is a peer of the benchmark (the bench extra)")
+
+
+def demo_engines() -> list:
+    """(name, Demo class, variant) for every engine whose package is installed."""
+    engines = [("ours", ours.Demo, "fused"), ("ours-elementary", ours.Demo, "elementary")]
+    try:
+        from bench.peers import micrograd_peer
+        engines.append(("micrograd", micrograd_peer.Demo, ""))
+    except ImportError:
+        pass
+    try:
+        from bench.peers import torch_peer
+        engines += [("torch-scalar", torch_peer.Demo, ""),
+                    ("torch-batched", torch_peer.BatchedDemo, "")]
+    except ImportError:
+        pass
+    return engines
+
+
+def losses(cls: type, variant: str) -> list[float]:
+    points, labels = workloads.moons(POINTS)
+    demo = cls(points, labels, workloads.mlp_weights(), variant)
+    return [demo.step(k) for k in range(STEPS)]
+
+
+# -- the data --------------------------------------------------------------------------------
+
+def test_moons_are_seeded_and_balanced() -> None:
+    """The same seed gives the same points; half of them are labelled −1, half +1."""
+    first, labels = workloads.moons(10)
+    again, _ = workloads.moons(10)
+    assert first == again and sorted(labels) == [-1] * 5 + [1] * 5
+    assert workloads.moons(10, seed=1)[0] != first
+
+
+def test_mlp_weights_follow_micrograd_init() -> None:
+    """MLP(2, [16, 16, 1]) has 337 parameters: weights in [−1, 1], biases 0."""
+    weights = workloads.mlp_weights()
+    flat = workloads.flat_parameters(weights)
+    assert len(flat) == 2 * 16 + 16 + 16 * 16 + 16 + 16 + 1 == 337
+    assert all(-1.0 <= w <= 1.0 for layer in weights for ws, _ in layer for w in ws)
+    assert all(b == 0.0 for layer in weights for _, b in layer)
+
+
+# -- the demo step -----------------------------------------------------------------------------
+
+def test_demo_losses_agree_across_engines_step_by_step() -> None:
+    """From the same weights, every engine's loss agrees with micrograd's to 1e-9 at each of
+    three SGD steps (so forward, backward and the update all match)."""
+    needs("micrograd")
+    from bench.peers import micrograd_peer
+    reference = losses(micrograd_peer.Demo, "")
+    for name, cls, variant in demo_engines():
+        got = losses(cls, variant)
+        assert all(abs(a - b) <= 1e-9 for a, b in zip(got, reference)), (name, got, reference)
+    assert len(set(reference)) == STEPS  # each step changed the weights
+
+
+def test_our_demo_loss_matches_pytorch_batched() -> None:
+    """Without micrograd installed, PyTorch (batched, float64) is the oracle for our loss."""
+    needs("torch")
+    from bench.peers import torch_peer
+    want = losses(torch_peer.BatchedDemo, "")
+    for variant in ("fused", "elementary"):
+        got = losses(ours.Demo, variant)
+        assert all(math.isclose(a, b, rel_tol=0, abs_tol=1e-9) for a, b in zip(got, want))
+
+
+def test_fused_demo_graph_has_one_node_per_neuron() -> None:
+    """The default graph: per point 16 + 16 + 1 dot nodes and 32 relus; then the hinge, the
+    L2 and their sum; plus the 337 parameters. The elementary graph is micrograd's size."""
+    points, labels = workloads.moons(POINTS)
+    fused = ours.Demo(points, labels, workloads.mlp_weights(), "fused")
+    assert fused.count_nodes() == 65 * POINTS + 3 + 337
+    elementary = ours.Demo(points, labels, workloads.mlp_weights(), "elementary")
+    # per point: 2 inputs, 16·(2·2+1) + 16·(2·16+1) + 2·16 nodes in the net, 5 in the hinge
+    per_point = 2 + 16 * 5 + 16 * 33 + 32 + 5
+    # sum of the hinges (0 lifted + one + per point), ·1/n (2), α·Σp² (337·2 + 1 + 2), final +,
+    # and the 337 parameters
+    rest = (1 + POINTS) + 2 + (337 + 337 + 1 + 2) + 1 + 337
+    assert elementary.count_nodes() == POINTS * per_point + rest
+    needs("micrograd")
+    from bench.peers import micrograd_peer
+    mg = micrograd_peer.Demo(points, labels, workloads.mlp_weights())
+    assert mg.count_nodes() == elementary.count_nodes()
+
+
+# -- elementary graphs -------------------------------------------------------------------------
+
+def elementary_engines() -> list:
+    engines = [ours]
+    for name in ("micrograd_peer", "torch_peer"):
+        try:
+            engines.append(__import__(f"bench.peers.{name}", fromlist=["Elementary"]))
+        except ImportError:
+            pass
+    return engines
+
+
+@pytest.mark.parametrize("shape", ["chain", "wide"])
+def test_elementary_graphs_match_the_float_oracle(shape: str) -> None:
+    """Every installed engine's output and d output/dx equal the plain-float computation."""
+    params = workloads.chain_parameters(40)
+    want = workloads.chain_reference(shape, params)
+    for engine in elementary_engines():
+        got = engine.Elementary(shape, params).run()
+        assert all(math.isclose(g, w, rel_tol=1e-12) for g, w in zip(got, want)), engine
+        assert want[1] > 0.5  # every relu passed its gradient: the check is not vacuous
+
+
+def test_elementary_node_counts() -> None:
+    """A chain block is w, b, *, +, relu: 5 nodes, plus x; a wide block adds one more +."""
+    params = workloads.chain_parameters(30)
+    assert ours.Elementary("chain", params).count_nodes() == 5 * 30 + 1
+    assert ours.Elementary("wide", params).count_nodes() == 6 * 30
+
+
+# -- the worker ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("spec", [
+    {"engine": "ours", "workload": "demo", "size": POINTS},
+    {"engine": "ours-elementary", "workload": "demo", "size": POINTS},
+    {"engine": "ours", "workload": "chain", "size": 50, "phases": True},
+    {"engine": "ours", "workload": "chain", "size": 50, "phases": True, "gc": "off-in-backward"},
+    {"engine": "ours", "workload": "wide", "size": 50, "gc": "freeze"},
+    {"engine": "ours", "workload": "chain", "size": 50, "gc": "off"},
+])
+def test_worker_measures_our_engine(spec: dict) -> None:
+    """A worker run reports one positive time per timed step, nodes, bytes, and no cycles."""
+    result = measure({**spec, "warmup": 1, "steps": 2, "extras": True})
+    assert len(result["times"]) == 2 and all(t > 0 for t in result["times"])
+    assert result["nodes"] > result["setup_leaves"] > 0
+    made = result["nodes"] - result["setup_leaves"]
+    assert 50 < result["graph_bytes"] / made < 2000  # a plausible size for a Python object
+    assert result["cyclic_garbage"] == 0  # our graphs are freed by reference counting
+    if spec.get("phases"):
+        assert len(result["phases"]["backward"]) == 2
+
+
+@pytest.mark.parametrize("engine,workload", [
+    ("micrograd", "demo"), ("micrograd", "chain"), ("torch-scalar", "demo"),
+    ("torch-scalar", "wide"), ("torch-batched", "demo"),
+])
+def test_worker_measures_the_peers(engine: str, workload: str) -> None:
+    """The peers run through the same worker; micrograd's graphs leave cyclic garbage."""
+    needs("torch" if engine.startswith("torch") else "micrograd")
+    size = POINTS if workload == "demo" else 30
+    result = measure({"engine": engine, "workload": workload, "size": size, "warmup": 1,
+                      "steps": 1, "extras": True})
+    assert len(result["times"]) == 1 and result["times"][0] > 0
+    assert result["nodes"] > 0
+    if engine == "micrograd":
+        assert result["cyclic_garbage"] > result["nodes"]  # each node's closure is a cycle
+
+
+def test_depth_check_at_the_default_recursion_limit() -> None:
+    """Ours backpropagates 3,000 ops deep at the default limit; micrograd cannot do 1,002."""
+    limit = sys.getrecursionlimit()
+    assert measure({"engine": "ours", "workload": "chain", "size": 1000,
+                    "default_recursion_limit": True})["depth_ok"]
+    assert sys.getrecursionlimit() == limit  # put back as it was
+    needs("micrograd")
+    result = measure({"engine": "micrograd", "workload": "chain", "size": 334,
+                      "default_recursion_limit": True})
+    assert result["depth_ok"] is False and result["recursion_limit"] == 1000
+    assert sys.getrecursionlimit() == limit
+
+
+def test_quick_plan_covers_every_workload() -> None:
+    """--quick still has the demo, PyPy, both elementary shapes, scaling and depth groups."""
+    keys = [g.key for g in build_plan(quick=True, pypy=True)]
+    for prefix in ("demo", "demo-pypy", "chain", "wide", "scaling", "depth"):
+        assert any(k.startswith(prefix) for k in keys), prefix
+
+
+# -- the command ----------------------------------------------------------------------------------
+
+def test_command_runs_and_prints_the_tables(tmp_path: object) -> None:
+    """`python -m bench --quick` (here: the PyPy demo and depth groups) runs each engine in its
+    own process, prints a table and the targets, and writes every measurement as JSON."""
+    needs("micrograd")
+    out = os.path.join(str(tmp_path), "bench.json")
+    args = ["--quick", "--only", "demo-pypy", "--only", "depth", "--json", out]
+    if shutil.which("pypy3") is None and shutil.which("pypy") is None:
+        args = ["--quick", "--only", "demo", "--only", "depth", "--no-pypy", "--json", out]
+    done = subprocess.run([sys.executable, "-m", "bench", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "### Targets" in done.stdout and "| engine |" in done.stdout
+    with open(out) as f:
+        data = json.load(f)
+    rows = [r for g in data["groups"] for r in g["rows"]]
+    assert rows and all(r["results"] and not r["errors"] for r in rows)
+    demo = next(g for g in data["groups"] if g["key"].startswith("demo"))
+    first = [r["results"][0]["first"] for r in demo["rows"]]
+    assert max(first) - min(first) <= 1e-9  # every engine (and interpreter) agrees
+    depth = {r["engine"]: r["results"][0]["depth_ok"] for r in
+             next(g for g in data["groups"] if g["key"] == "depth")["rows"]}
+    assert depth == {"ours": True, "micrograd": False}

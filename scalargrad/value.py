@@ -412,7 +412,7 @@ def dot(weights: Sequence[Operand], inputs: Sequence[Operand],
         parents = operands
         local = (*x_data, *w_data)
     else:  # some operands are plain numbers: constants, with no edge
-        data = [_operand_data(v, "dot") for v in operands]
+        data = [v.data if isinstance(v, Value) else _as_float(v, "dot") for v in operands]
         w_data, x_data = data[:n], data[n:]
         parent_list, local_list = [], []
         for v, slope in zip(operands, (*x_data, *w_data)):

@@ -185,6 +185,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     for group in groups:
         run_group(interpreters, group, args.timeout)
         print(report.table(group), flush=True)
+    print(report.summary(groups))
     print(report.targets(groups))
     print(f"Total time {time.perf_counter() - started:.0f} s.")
     if args.json:

@@ -152,7 +152,7 @@ def table(group: Group) -> str:
         v = value(group, row)
         runs = [per_unit(group, s) for s in run_medians(row)]
         spread = f"{_num(min(runs))} – {_num(max(runs))}" if runs else "–"
-        ratio = f"{v / ours:.2f}×" if v is not None and ours else "–"
+        ratio = _times(v / ours) if v is not None and ours else "–"
         nodes = extras(row).get("nodes")
         lines.append(f"| {row.label} | {_num(v)} | {spread} | {ratio} | "
                      f"{'–' if nodes is None else f'{nodes:,}'} | "
@@ -160,6 +160,55 @@ def table(group: Group) -> str:
     if group.note:
         lines += ["", group.note]
     return "\n".join(lines) + "\n"
+
+
+# -- summary --------------------------------------------------------------------------------
+
+def summary(groups: list[Group]) -> str:
+    """One line per workload: ours and each peer side by side (the table for the README)."""
+    out = ["### Summary (time per step or per op; ratio = peer ÷ ours; bytes per graph node)", "",
+           "| workload | scalargrad | micrograd 0.1.0 | PyTorch, 0-d tensors | "
+           "PyTorch, batched | bytes/node ours vs micrograd |",
+           "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for g in groups:
+        if g.key.startswith(("scaling", "depth")):
+            continue
+        ours = value(g, g.rows[0])
+        if g.key == "demo-pypy":
+            _, mg = _row(groups, g.key, "micrograd", "pypy")
+            _, ours_pypy = _row(groups, g.key, "ours", "pypy")
+            cells = [f"{_cell(g, g.rows[0], None)} (CPython); "
+                     f"{_cell(g, ours_pypy, None)} (PyPy)" if ours_pypy else "–",
+                     f"{_cell(g, mg, ours)} (PyPy)" if mg else "–", "", ""]
+        else:
+            cells = [_cell(g, g.rows[0], None)]
+            for engine in ("micrograd", "torch-scalar", "torch-batched"):
+                _, r = _row(groups, g.key, engine)
+                cells.append(_cell(g, r, ours) if r else "")
+        _, mine = _row(groups, g.key, "ours-elementary" if g.key == "demo" else "ours")
+        _, theirs = _row(groups, g.key, "micrograd")
+        a = bytes_per_node(mine) if mine else None
+        b = bytes_per_node(theirs) if theirs else None
+        cells.append(f"{a:.0f} vs {b:.0f}" if a and b else "")
+        name = g.key if g.key != "demo" else "demo step (100 moons points)"
+        out.append(f"| {name} ({g.unit}) | " + " | ".join(cells) + " |")
+    nodes = [(g, value(g, r)) for g in groups if g.key.startswith("scaling")
+             for r in g.rows if r.gc == "on"]
+    if nodes:
+        out.append("| scaling, ns/node at " + " / ".join(f"{5 * g.size + 1:,.0f}" for g, _ in nodes)
+                   + " nodes | " + " / ".join(_num(v) for _, v in nodes) + " | | | | |")
+    return "\n".join(out) + "\n"
+
+
+def _cell(group: Group, row: Row, ours: Optional[float]) -> str:
+    v = value(group, row)
+    if v is None:
+        return "failed" if row.errors else "–"
+    return _num(v) if ours is None else f"{_num(v)} ({_times(v / ours)})"
+
+
+def _times(ratio: float) -> str:
+    return f"{ratio:.1f}×" if ratio >= 0.95 else f"{ratio:.2g}×"
 
 
 # -- targets --------------------------------------------------------------------------------

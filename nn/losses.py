@@ -106,7 +106,7 @@ def cross_entropy(logits: Sequence[Sequence[Operand]] | Sequence[Operand],
         zs = [_data(z, "cross_entropy logit") for z in row]
         top = max(zs)
         exps = [math.exp(z - top) for z in zs]
-        total = math.fsum(exps)
+        total = _fsum(exps)
         loss = top + math.log(total) - zs[y]
         grads = [e / total for e in exps]
         grads[y] -= 1.0
@@ -126,7 +126,7 @@ def l2_regularization(parameters: Iterable[Value], alpha: float = 1e-4) -> Value
         if not isinstance(p, Value):
             raise TypeError(f"l2_regularization expected Values, got {type(p).__name__}")
     data = [p.data for p in params]
-    total = a * math.fsum(d * d for d in data)
+    total = a * _fsum(d * d for d in data)
     return _node(total, params, [2.0 * a * d for d in data], "l2")
 
 
@@ -147,7 +147,7 @@ def _reduce(terms: list[Term], reduction: str, op: str) -> Value | list[Value]:
     if not terms:
         raise ValueError(f"{op} loss of an empty batch: expected at least one sample")
     scale = 1.0 / len(terms) if reduction == "mean" else 1.0
-    total = math.fsum(loss for loss, _ in terms) * scale
+    total = _fsum(loss for loss, _ in terms) * scale
     parents: list[Value] = []
     local: list[float] = []
     for _, edges in terms:
@@ -166,6 +166,15 @@ def _edges(edges: Iterable[tuple[Operand, float]], scale: float) -> tuple[list, 
     return parents, local
 
 
+def _fsum(xs: Iterable[float]) -> float:
+    """An accurate sum; one too large for a float is inf (as in PyTorch), not an error."""
+    xs = list(xs)
+    try:
+        return math.fsum(xs)
+    except OverflowError:  # fsum refuses an intermediate overflow; plain addition gives ±inf
+        return sum(xs)
+
+
 def _data(x: Any, what: str) -> float:
     if isinstance(x, Value):
         return x.data
@@ -175,7 +184,10 @@ def _data(x: Any, what: str) -> float:
 def _real(x: Any, what: str) -> float:
     if isinstance(x, bool) or not isinstance(x, Real):
         raise TypeError(f"{what} must be a real number, got {type(x).__name__} {x!r}")
-    return float(x)
+    try:
+        return float(x)
+    except OverflowError:
+        raise OverflowError(f"{what}: {x!r} is too large to be stored as a float") from None
 
 
 def _flatten(xs: Any, what: str) -> list:

@@ -202,3 +202,15 @@ def test_bad_inputs_raise(call, error, words):
     with pytest.raises(error) as err:
         call()
     assert words in str(err.value)
+
+
+def test_loss_of_values_beyond_float_range_is_inf_not_an_internal_error():
+    """A loss whose terms sum past the largest float is inf, as in PyTorch, not fsum's error."""
+    loss = nn.hinge_loss([Value(-1e308), Value(-1e308)], [1, 1], reduction="sum")
+    assert loss.data == float("inf")
+
+
+def test_int_target_too_large_for_a_float_names_the_loss():
+    """An int target beyond float range raises OverflowError naming the loss."""
+    with pytest.raises(OverflowError, match="mse_loss target"):
+        nn.mse_loss([Value(1.0)], [10**400])

@@ -91,8 +91,8 @@ def _demo_pypy(quick: bool) -> Group:
     return Group(
         "demo-pypy", f"the same demo step ({n} points), micrograd running under PyPy",
         "demo", n, "ms/step", repeats=1 if quick else 5,
-        note="PyPy rows after a JIT warm-up of the number of steps shown; ours on CPython "
-             "is the row the target is about",
+        note=f"PyPy rows are timed after {warm} untimed steps (the JIT's warm-up). The "
+             "target is about the first row: ours on CPython against micrograd on PyPy.",
         rows=[
             Row(f"{OURS} on CPython (default nn.MLP)", "ours", warmup=1 if quick else 3,
                 steps=2 if quick else 30),

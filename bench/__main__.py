@@ -186,7 +186,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         run_group(interpreters, group, args.timeout)
         print(report.table(group), flush=True)
     print(report.summary(groups))
-    print(report.targets(groups))
+    print(report.targets(groups, quick=args.quick))
     print(f"Total time {time.perf_counter() - started:.0f} s.")
     if args.json:
         with open(args.json, "w") as f:

@@ -10,6 +10,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from lesson_graphs import sigmoid_graph
 
 import scalargrad as sg
 import scalargrad.draw as draw
@@ -19,20 +20,6 @@ PNG = b"\x89PNG\r\n\x1a\n"
 needs_dot = pytest.mark.skipif(not sg.dot_available(),
                                reason="graphviz's `dot` program is not installed "
                                       "(apt-get install graphviz / brew install graphviz)")
-
-
-def sigmoid_graph() -> tuple[Value, Value]:
-    """The seed lesson's y = 1/(1 + e^−z) from neg → exp → add → reciprocal, at z = 0."""
-    z = Value(0.0, label="z")
-    a = -z
-    a.label = "a"
-    b = a.exp()
-    b.label = "b"
-    c = 1 + b
-    c.label = "c"
-    y = c.reciprocal()
-    y.label = "y"
-    return z, y
 
 
 def statements(source: str, pattern: str) -> list[str]:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 import random
-from numbers import Real
 from typing import Any, Callable, NamedTuple, Sequence
+
+from ._checks import finite_real, nonneg
 
 
 class Dataset(NamedTuple):
@@ -28,7 +29,7 @@ def moons(n: int = 100, noise: float = 0.1, seed: int = 0, signed: bool = False)
     Gaussian noise of standard deviation `noise` on each coordinate, and the points shuffled.
     """
     n, rng = _count(n, "moons n", 2), _rng(seed)
-    noise = _nonneg(noise, "moons noise")
+    noise = nonneg(noise, "moons noise")
     n_upper = n // 2
     points = []
     for theta in _linspace(0.0, math.pi, n_upper):
@@ -42,8 +43,8 @@ def circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: int = 
             signed: bool = False) -> Dataset:
     """A small circle (label 1, radius `factor`) inside a unit circle (label 0), plus noise."""
     n, rng = _count(n, "circles n", 2), _rng(seed)
-    noise = _nonneg(noise, "circles noise")
-    factor = _real(factor, "circles factor")
+    noise = nonneg(noise, "circles noise")
+    factor = finite_real(factor, "circles factor")
     if not 0.0 < factor < 1.0:
         raise ValueError(f"circles factor must be between 0 and 1, got {factor!r}")
     n_outer = n // 2
@@ -66,7 +67,7 @@ def spiral(n: int = 150, classes: int = 3, noise: float = 0.2, seed: int = 0) ->
     classes = _count(classes, "spiral classes", 1)
     if n < classes:
         raise ValueError(f"spiral needs at least one point per class: n={n} < classes={classes}")
-    noise = _nonneg(noise, "spiral noise")
+    noise = nonneg(noise, "spiral noise")
     points = []
     for j in range(classes):
         count = n // classes + (1 if j < n % classes else 0)
@@ -83,7 +84,7 @@ def xor(n: int = 100, noise: float = 0.0, seed: int = 0, signed: bool = False) -
     Labels are decided before `noise` (Gaussian, per coordinate) is added.
     """
     n, rng = _count(n, "xor n", 1), _rng(seed)
-    noise = _nonneg(noise, "xor noise")
+    noise = nonneg(noise, "xor noise")
     points = []
     for _ in range(n):
         x0, x1 = rng.uniform(-1.0, 1.0), rng.uniform(-1.0, 1.0)
@@ -99,13 +100,13 @@ def blobs(n: int = 100, centers: int | Sequence[Sequence[float]] = 3, std: float
     2-D points. Each point is its center plus N(0, std²) noise on each coordinate.
     """
     n, rng = _count(n, "blobs n", 1), _rng(seed)
-    std = _nonneg(std, "blobs std")
+    std = nonneg(std, "blobs std")
     if isinstance(centers, int) and not isinstance(centers, bool):
         k = _count(centers, "blobs centers", 1)
         middles = [[2.0 * math.cos(2 * math.pi * j / k), 2.0 * math.sin(2 * math.pi * j / k)]
                    for j in range(k)]
     elif isinstance(centers, Sequence) and centers:
-        middles = [[_real(c, "blobs center coordinate") for c in _point(m)] for m in centers]
+        middles = [[finite_real(c, "blobs center coordinate") for c in _point(m)] for m in centers]
     else:
         raise TypeError(f"blobs centers must be a count or a list of points, got {centers!r}")
     if n < len(middles):
@@ -124,8 +125,8 @@ def regression_1d(n: int = 64, noise: float = 0.1, seed: int = 0, low: float = -
     Returns ``X`` as one-element lists ``[[x], ...]`` (so ``model(x)`` works) and ``y`` as floats.
     """
     n, rng = _count(n, "regression_1d n", 1), _rng(seed)
-    noise = _nonneg(noise, "regression_1d noise")
-    low, high = _real(low, "low"), _real(high, "high")
+    noise = nonneg(noise, "regression_1d noise")
+    low, high = finite_real(low, "low"), finite_real(high, "high")
     if not low < high:
         raise ValueError(f"regression_1d needs low < high, got low={low!r}, high={high!r}")
     xs = _linspace(low, high, n)
@@ -140,7 +141,7 @@ def train_test_split(X: Sequence[Any], y: Sequence[Any], test_fraction: float = 
     """
     if len(X) != len(y):
         raise ValueError(f"train_test_split: {len(X)} inputs but {len(y)} labels")
-    frac = _real(test_fraction, "test_fraction")
+    frac = finite_real(test_fraction, "test_fraction")
     if not 0.0 < frac < 1.0:
         raise ValueError(f"test_fraction must be between 0 and 1, got {frac!r}")
     n = len(X)
@@ -186,22 +187,6 @@ def _count(n: Any, what: str, minimum: int) -> int:
     if n < minimum:
         raise ValueError(f"{what} must be at least {minimum}, got {n}")
     return n
-
-
-def _real(x: Any, what: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, Real):
-        raise TypeError(f"{what} must be a real number, got {x!r}")
-    x = float(x)
-    if not math.isfinite(x):
-        raise ValueError(f"{what} must be finite, got {x!r}")
-    return x
-
-
-def _nonneg(x: Any, what: str) -> float:
-    x = _real(x, what)
-    if x < 0.0:
-        raise ValueError(f"{what} must be >= 0, got {x!r}")
-    return x
 
 
 def _point(m: Any) -> Sequence[Any]:

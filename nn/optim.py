@@ -15,10 +15,11 @@ k = 0, 1, 2, ... to the learning rate used at that step (see `LinearDecay`).
 from __future__ import annotations
 
 import math
-from numbers import Real
 from typing import Any, Callable, Iterable, Union
 
 from scalargrad import Value
+
+from ._checks import finite_real, nonneg
 
 Schedule = Callable[[int], float]
 LR = Union[float, Schedule]
@@ -43,10 +44,10 @@ class Optimizer:
             seen.add(id(p))
         if callable(lr):
             self.schedule: Schedule | None = lr
-            self.lr = _nonneg(lr(0), "lr (the schedule's value at step 0)")
+            self.lr = nonneg(lr(0), "lr (the schedule's value at step 0)")
         else:
             self.schedule = None
-            self.lr = _nonneg(lr, "lr")
+            self.lr = nonneg(lr, "lr")
         self.steps = 0  # how many updates have been made
 
     def zero_grad(self) -> None:
@@ -57,7 +58,7 @@ class Optimizer:
     def step(self) -> None:
         """Update every parameter once from its `grad`."""
         if self.schedule is not None:
-            self.lr = _nonneg(self.schedule(self.steps), f"lr at step {self.steps}")
+            self.lr = nonneg(self.schedule(self.steps), f"lr at step {self.steps}")
         self._update(self.lr)
         self.steps += 1
 
@@ -84,9 +85,9 @@ class SGD(Optimizer):
                  weight_decay: float = 0.0, dampening: float = 0.0,
                  nesterov: bool = False) -> None:
         super().__init__(params, lr)
-        self.momentum = _nonneg(momentum, "momentum")
-        self.weight_decay = _nonneg(weight_decay, "weight_decay")
-        self.dampening = _real(dampening, "dampening")
+        self.momentum = nonneg(momentum, "momentum")
+        self.weight_decay = nonneg(weight_decay, "weight_decay")
+        self.dampening = finite_real(dampening, "dampening")
         if not isinstance(nesterov, bool):
             raise TypeError(f"nesterov must be True or False, got {nesterov!r}")
         if nesterov and (self.momentum <= 0.0 or self.dampening != 0.0):
@@ -138,13 +139,13 @@ class Adam(Optimizer):
         super().__init__(params, lr)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-        b1, b2 = (_real(b, "beta") for b in betas)
+        b1, b2 = (finite_real(b, "beta") for b in betas)
         for name, b in (("beta1", b1), ("beta2", b2)):
             if not 0.0 <= b < 1.0:
                 raise ValueError(f"{name} must be in [0, 1), got {b!r}")
         self.betas = (b1, b2)
-        self.eps = _nonneg(eps, "eps")
-        self.weight_decay = _nonneg(weight_decay, "weight_decay")
+        self.eps = nonneg(eps, "eps")
+        self.weight_decay = nonneg(weight_decay, "weight_decay")
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
 
@@ -189,7 +190,7 @@ class ConstantLR:
     """lr(k) = lr."""
 
     def __init__(self, lr: float) -> None:
-        self.lr = _nonneg(lr, "lr")
+        self.lr = nonneg(lr, "lr")
 
     def __call__(self, k: int) -> float:
         return self.lr
@@ -205,8 +206,8 @@ class LinearDecay:
     """
 
     def __init__(self, start: float, end: float, steps: int) -> None:
-        self.start = _nonneg(start, "start")
-        self.end = _nonneg(end, "end")
+        self.start = nonneg(start, "start")
+        self.end = nonneg(end, "end")
         self.steps = _positive_int(steps, "steps")
 
     def __call__(self, k: int) -> float:
@@ -221,9 +222,9 @@ class StepDecay:
     """lr(k) = lr·γ^⌊k / every⌋: multiply by γ every `every` steps."""
 
     def __init__(self, lr: float, every: int, gamma: float = 0.1) -> None:
-        self.lr = _nonneg(lr, "lr")
+        self.lr = nonneg(lr, "lr")
         self.every = _positive_int(every, "every")
-        self.gamma = _nonneg(gamma, "gamma")
+        self.gamma = nonneg(gamma, "gamma")
 
     def __call__(self, k: int) -> float:
         return self.lr * self.gamma ** (k // self.every)
@@ -236,8 +237,8 @@ class ExponentialDecay:
     """lr(k) = lr·γᵏ."""
 
     def __init__(self, lr: float, gamma: float) -> None:
-        self.lr = _nonneg(lr, "lr")
-        self.gamma = _nonneg(gamma, "gamma")
+        self.lr = nonneg(lr, "lr")
+        self.gamma = nonneg(gamma, "gamma")
 
     def __call__(self, k: int) -> float:
         return self.lr * self.gamma ** k
@@ -250,8 +251,8 @@ class CosineDecay:
     """lr(k) = end + (start − end)·(1 + cos(π·k/steps))/2 for k ≤ steps, then `end`."""
 
     def __init__(self, start: float, end: float, steps: int) -> None:
-        self.start = _nonneg(start, "start")
-        self.end = _nonneg(end, "end")
+        self.start = nonneg(start, "start")
+        self.end = nonneg(end, "end")
         self.steps = _positive_int(steps, "steps")
 
     def __call__(self, k: int) -> float:
@@ -260,22 +261,6 @@ class CosineDecay:
 
     def __repr__(self) -> str:
         return f"CosineDecay({self.start:g}, {self.end:g}, steps={self.steps})"
-
-
-def _real(x: Any, what: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, Real):
-        raise TypeError(f"{what} must be a real number, got {type(x).__name__} {x!r}")
-    x = float(x)
-    if not math.isfinite(x):
-        raise ValueError(f"{what} must be finite, got {x!r}")
-    return x
-
-
-def _nonneg(x: Any, what: str) -> float:
-    x = _real(x, what)
-    if x < 0.0:
-        raise ValueError(f"{what} must be >= 0, got {x!r}")
-    return x
 
 
 def _positive_int(n: Any, what: str) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import random
-from typing import List, Tuple
+from typing import Any, Iterable, List, Tuple
 
 Point = Tuple[float, float]
 Neuron = Tuple[List[float], float]  # (weights, bias)
@@ -66,6 +66,19 @@ def learning_rate(step: int) -> float:
     return 1.0 - 0.9 * step / 100
 
 
+def demo_loss(scores: list, labels: list[int], params: Iterable) -> Any:
+    """micrograd's demo loss, line for line: mean(relu(1 − y·s)) + α·Σ p².
+
+    Written once for every engine: `scores` and `params` are that engine's scalars (our Value,
+    micrograd's Value or a 0-d tensor), and only + * relu are used, so each engine builds
+    micrograd's graph op for op. Runs in the engine's own process; imports no engine.
+    """
+    losses = [(1 + -y * s).relu() for y, s in zip(labels, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = DEMO_ALPHA * sum(p * p for p in params)
+    return data_loss + reg_loss
+
+
 def chain_parameters(blocks: int, seed: int = 0) -> list[tuple[float, float]]:
     """(w, b) for each block of the elementary-op graphs: every relu passes its gradient.
 
@@ -99,3 +112,20 @@ def chain_reference(shape: str, params: list[tuple[float, float]]) -> tuple[floa
         if pre > 0.0:
             s, ds = s + pre, ds + w
     return s, ds
+
+
+def elementary_graph(shape: str, x: Any, leaves: list) -> Any:
+    """Build the chain or wide graph above from one engine's scalars: `x` and (w, b) pairs.
+
+    Only + * relu are used, so the same code builds our, micrograd's and PyTorch's graph op for op.
+    """
+    if shape == "chain":
+        h = x
+        for w, b in leaves:
+            h = (h * w + b).relu()
+        return h
+    (w, b), rest = leaves[0], leaves[1:]
+    s = (x * w + b).relu()
+    for w, b in rest:
+        s = s + (x * w + b).relu()
+    return s

@@ -7,7 +7,7 @@ import sys
 from micrograd.engine import Value
 from micrograd.nn import MLP
 
-from ..workloads import DEMO_ALPHA, learning_rate
+from ..workloads import demo_loss, elementary_graph, learning_rate
 
 
 def describe() -> str:
@@ -50,10 +50,7 @@ class Demo:
     def forward(self) -> Value:
         inputs = [list(map(Value, x)) for x in self.points]
         scores = list(map(self.model, inputs))
-        losses = [(1 + -y * s).relu() for y, s in zip(self.labels, scores)]
-        data_loss = sum(losses) * (1.0 / len(losses))
-        reg_loss = DEMO_ALPHA * sum(p * p for p in self.model.parameters())
-        return data_loss + reg_loss
+        return demo_loss(scores, self.labels, self.model.parameters())
 
     def step(self, k: int) -> float:
         loss = self.forward()
@@ -78,17 +75,7 @@ class Elementary:
         raise_recursion_limit(5 * len(params))
 
     def forward(self) -> Value:
-        x, leaves = self.x, self.leaves
-        if self.shape == "chain":
-            h = x
-            for w, b in leaves:
-                h = (h * w + b).relu()
-            return h
-        (w, b), rest = leaves[0], leaves[1:]
-        s = (x * w + b).relu()
-        for w, b in rest:
-            s = s + (x * w + b).relu()
-        return s
+        return elementary_graph(self.shape, self.x, self.leaves)
 
     def run(self) -> tuple[float, float]:
         self.x.grad = 0.0

@@ -10,7 +10,7 @@ from typing import Optional
 
 import torch
 
-from ..workloads import DEMO_ALPHA, learning_rate
+from ..workloads import DEMO_ALPHA, demo_loss, elementary_graph, learning_rate
 
 torch.set_num_threads(1)
 F64 = torch.float64
@@ -41,7 +41,30 @@ def _scalar_leaves(weights: list) -> list[tuple[list[torch.Tensor], torch.Tensor
             for layer in weights for w, b in layer]
 
 
-class Demo:
+class _Step:
+    """One demo step on `self.params` (a subclass supplies them and `forward()`): SGD update."""
+
+    params: list[torch.Tensor]
+
+    def forward(self) -> torch.Tensor:
+        raise NotImplementedError
+
+    def step(self, k: int) -> float:
+        loss = self.forward()
+        for p in self.params:
+            p.grad = None
+        loss.backward()
+        lr = learning_rate(k)
+        with torch.no_grad():
+            for p in self.params:
+                p -= lr * p.grad
+        return loss.item()
+
+    def count_nodes(self) -> int:
+        return count_nodes(self.forward())
+
+
+class Demo(_Step):
     """micrograd's demo step with every scalar a 0-d tensor: the same graph, op for op."""
 
     def __init__(self, points: list, labels: list, weights: list, variant: str = "") -> None:
@@ -68,27 +91,10 @@ class Demo:
             for i, layer in enumerate(self.layers):
                 h = [self._neuron(w, b, h, relu=i != last) for w, b in layer]
             scores.append(h[0])
-        losses = [(1 + -y * s).relu() for y, s in zip(self.labels, scores)]
-        data_loss = sum(losses) * (1.0 / len(losses))
-        reg_loss = DEMO_ALPHA * sum(p * p for p in self.params)
-        return data_loss + reg_loss
-
-    def step(self, k: int) -> float:
-        loss = self.forward()
-        for p in self.params:
-            p.grad = None
-        loss.backward()
-        lr = learning_rate(k)
-        with torch.no_grad():
-            for p in self.params:
-                p -= lr * p.grad
-        return loss.item()
-
-    def count_nodes(self) -> int:
-        return count_nodes(self.forward())
+        return demo_loss(scores, self.labels, self.params)
 
 
-class BatchedDemo:
+class BatchedDemo(_Step):
     """The same MLP on the whole batch as matrices: what you would pick at scale."""
 
     def __init__(self, points: list, labels: list, weights: list, variant: str = "") -> None:
@@ -112,20 +118,6 @@ class BatchedDemo:
         reg_loss = DEMO_ALPHA * sum((p * p).sum() for p in self.params)
         return data_loss + reg_loss
 
-    def step(self, k: int) -> float:
-        loss = self.forward()
-        for p in self.params:
-            p.grad = None
-        loss.backward()
-        lr = learning_rate(k)
-        with torch.no_grad():
-            for p in self.params:
-                p -= lr * p.grad
-        return loss.item()
-
-    def count_nodes(self) -> int:
-        return count_nodes(self.forward())
-
 
 class Elementary:
     """The + * relu graphs of `bench.workloads` with 0-d tensors."""
@@ -137,17 +129,7 @@ class Elementary:
                         torch.tensor(b, dtype=F64, requires_grad=True)) for w, b in params]
 
     def forward(self) -> torch.Tensor:
-        x, leaves = self.x, self.leaves
-        if self.shape == "chain":
-            h = x
-            for w, b in leaves:
-                h = (h * w + b).relu()
-            return h
-        (w, b), rest = leaves[0], leaves[1:]
-        s = (x * w + b).relu()
-        for w, b in rest:
-            s = s + (x * w + b).relu()
-        return s
+        return elementary_graph(self.shape, self.x, self.leaves)
 
     def run(self) -> tuple[float, float]:
         self.x.grad = None

@@ -16,6 +16,7 @@ with iterative walks only, so a graph a million nodes deep works.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from typing import Any, Callable, NamedTuple, Sequence, Union
 
@@ -263,9 +264,14 @@ class Trace:
         out += [r"\hline", r"\end{tabular}", "", r"\begin{align*}"]
         for s in self.sums:
             name, _, rest = s.formula(digits).partition(" = ")
-            out.append(rf"\texttt{{{_latex_escape(name)}}} &= {_latex_escape(rest)} \\")
+            out.append(rf"\texttt{{{_latex_escape(name)}}} &= {_latex_math(rest)} \\")
         out.append(r"\end{align*}")
         return "\n".join(out)
+
+
+def _latex_math(text: str) -> str:
+    """A sum's right-hand side for math mode: the words in brackets set as text, not italics."""
+    return re.sub(r"\(([a-z ]+)\)", r"\\text{ (\1)}", _latex_escape(text))
 
 
 def _latex_escape(text: str) -> str:

@@ -164,6 +164,16 @@ def test_latex_escapes_names() -> None:
     assert "\\texttt{w\\_1.grad} &= 2.0 + 2.0 = 4.0 \\\\" in latex
 
 
+def test_latex_sets_the_words_of_a_sum_as_text() -> None:
+    """In the align* block "(seed)" and "(before)" are \\text, not math-italic letters."""
+    a = Value(1.0, label="a")
+    s = a + a
+    s.backward()
+    latex = sg.explain(s).to_latex()  # a second pass: a held 2.0 before it
+    assert "\\texttt{v1.grad} &= 1.0 \\text{ (seed)} \\\\" in latex
+    assert "\\texttt{a.grad} &= 2.0 \\text{ (before)} + 1.0 + 1.0 = 4.0 \\\\" in latex
+
+
 def test_names_are_labels_or_topological_indices() -> None:
     """Unlabeled nodes are v<i>; a label used twice gets #<i>; names never depend on id()."""
     w1 = Value(1.0, label="w")

@@ -325,6 +325,23 @@ class Value:
                 memo[id(node)] = twin
         return memo[id(self)]
 
+    def __reduce__(self) -> tuple:
+        """Pickle support at any depth (pickle itself recurses once per level of `_prev`).
+
+        A pickled node lists every node under it, parents first, before itself; those nodes
+        are then pickled one by one, each referring only to parents pickle has already saved,
+        so nothing recurses. Shared nodes stay shared, as with any pickled objects.
+        """
+        fields = (self.data, self.grad, self.label, self._prev, self._local, self._op)
+        if not self._prev or id(self) in _LISTED_FOR_PICKLE:
+            _LISTED_FOR_PICKLE.discard(id(self))
+            return _unpickle_node, fields
+        under = graph.topological_order(self)[:-1]
+        # Only a hint for the nodes' own __reduce__ (a stale id costs one recursion level).
+        _LISTED_FOR_PICKLE.clear()
+        _LISTED_FOR_PICKLE.update(map(id, under))
+        return _unpickle_graph, (under, *fields)
+
     def detach(self) -> Value:
         """A new leaf with the same data and no history: a constant for later ops."""
         return Value(self.data)
@@ -332,6 +349,24 @@ class Value:
     def item(self) -> float:
         """The forward value as a plain float."""
         return self.data
+
+
+# Nodes a pickled graph lists before its output: pickled on their own, without their graph.
+_LISTED_FOR_PICKLE: set[int] = set()
+
+
+def _unpickle_node(data: float, grad: float, label: str, prev: tuple, local: tuple,
+                   op: str) -> Value:
+    node = _new(Value)
+    node.data, node.grad, node.label = data, grad, label
+    node._prev, node._local, node._op = prev, local, op
+    return node
+
+
+def _unpickle_graph(under: list, data: float, grad: float, label: str, prev: tuple,
+                    local: tuple, op: str) -> Value:
+    # `under` was only there to make pickle save the nodes under this one first.
+    return _unpickle_node(data, grad, label, prev, local, op)
 
 
 def _data(x: Operand) -> float:

@@ -3,11 +3,11 @@ and dropping the output gives the memory back.
 
 The engine's own walks (backward, topological_order, zero_grad, repr, copy.deepcopy) run on
 one chain of SCALARGRAD_HUGE_NODES nodes (default 1,000,000, built once for the module). The
-drawing and narrating walks (to_dot/draw_dot, text_tree, explain, explain_paths, check_graph,
-backward_frames), anomaly mode, and nn (parameter listing, file round trip, forward/backward
-through a deep MLP) run at SCALARGRAD_HUGE_VIEW_NODES (default 20,000: twenty times the
-default recursion limit, so any recursive walk fails; they are slower per node, and CI time
-is shared). The long run, everything at a million nodes:
+pickle round trip, the drawing and narrating walks (to_dot/draw_dot, text_tree, explain,
+explain_paths, check_graph, backward_frames), anomaly mode, and nn (parameter listing, file
+round trip, forward/backward through a deep MLP) run at SCALARGRAD_HUGE_VIEW_NODES (default
+20,000: twenty times the default recursion limit, so any recursive walk fails; they are
+slower per node, and CI time is shared). The long run, everything at a million nodes:
 
     SCALARGRAD_HUGE_VIEW_NODES=1000000 .venv/bin/python -m pytest tests/test_huge_graphs.py
 
@@ -20,6 +20,7 @@ import copy
 import gc
 import math
 import os
+import pickle
 import sys
 import tracemalloc
 from typing import Iterator
@@ -124,6 +125,18 @@ def test_deepcopy_of_huge_chain(huge: tuple) -> None:
     assert x.grad == 0.0  # the original is untouched
     del twin, order
 
+
+def test_pickle_of_deep_chain() -> None:
+    """pickle round-trips a VIEW_N-node chain at the default recursion limit (pickle itself
+    recurses per level: Value.__reduce__ lists the nodes parents first); the copy
+    backpropagates to the hand chain rule's gradient."""
+    _, y = chain(VIEW_N)
+    value, slope = chain_gradient(VIEW_N)
+    twin = pickle.loads(pickle.dumps(y, protocol=pickle.HIGHEST_PROTOCOL))
+    order = sg.topological_order(twin)
+    assert len(order) == VIEW_N and order[0].label == "x" and twin.data == value
+    twin.backward()
+    assert order[0].grad == pytest.approx(slope, rel=1e-9) and order[0].grad != 0.0
 
 
 

@@ -129,3 +129,29 @@ def elementary_graph(shape: str, x: Any, leaves: list) -> Any:
     for w, b in rest:
         s = s + (x * w + b).relu()
     return s
+
+
+class ElementaryWorkload:
+    """The elementary graphs for an engine whose scalar class is `value` (micrograd's or ours).
+
+    Both engines' Values take a float, have `.data` and `.grad`, and backpropagate with
+    `.backward()`; an engine's module subclasses this, naming its class and counting nodes.
+    """
+
+    value: Any  # the engine's scalar class, set by the subclass
+
+    def __init__(self, shape: str, params: list[tuple[float, float]]) -> None:
+        make = type(self).value
+        self.shape = shape
+        self.x = make(X0)
+        self.leaves = [(make(w), make(b)) for w, b in params]
+
+    def forward(self) -> Any:
+        return elementary_graph(self.shape, self.x, self.leaves)
+
+    def run(self) -> tuple[float, float]:
+        """(output, d output/dx) of one forward + backward."""
+        self.x.grad = 0.0
+        out = self.forward()
+        out.backward()
+        return out.data, self.x.grad

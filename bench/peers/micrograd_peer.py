@@ -7,7 +7,7 @@ import sys
 from micrograd.engine import Value
 from micrograd.nn import MLP
 
-from ..workloads import demo_loss, elementary_graph, learning_rate
+from ..workloads import ElementaryWorkload, demo_loss, learning_rate
 
 
 def describe() -> str:
@@ -65,23 +65,14 @@ class Demo:
         return count_nodes(self.forward())
 
 
-class Elementary:
+class Elementary(ElementaryWorkload):
     """The + * relu graphs of `bench.workloads`, its recursion limit raised so it can run."""
 
+    value = Value
+
     def __init__(self, shape: str, params: list) -> None:
-        self.shape = shape
-        self.x = Value(1.0)
-        self.leaves = [(Value(w), Value(b)) for w, b in params]
+        super().__init__(shape, params)
         raise_recursion_limit(5 * len(params))
-
-    def forward(self) -> Value:
-        return elementary_graph(self.shape, self.x, self.leaves)
-
-    def run(self) -> tuple[float, float]:
-        self.x.grad = 0.0
-        out = self.forward()
-        out.backward()
-        return out.data, self.x.grad
 
     def count_nodes(self) -> int:
         return count_nodes(self.forward())

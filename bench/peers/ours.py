@@ -13,7 +13,7 @@ import nn
 import scalargrad
 from scalargrad import Value, topological_order
 
-from ..workloads import DEMO_ALPHA, demo_loss, elementary_graph, learning_rate
+from ..workloads import DEMO_ALPHA, ElementaryWorkload, demo_loss, learning_rate
 
 
 def describe() -> str:
@@ -58,22 +58,10 @@ class Demo:
         return len(topological_order(self.forward()))
 
 
-class Elementary:
+class Elementary(ElementaryWorkload):
     """The + * relu graphs of `bench.workloads` (no fusion possible), built from Values."""
 
-    def __init__(self, shape: str, params: list) -> None:
-        self.shape = shape
-        self.x = Value(1.0)
-        self.leaves = [(Value(w), Value(b)) for w, b in params]
-
-    def forward(self) -> Value:
-        return elementary_graph(self.shape, self.x, self.leaves)
-
-    def run(self) -> tuple[float, float]:
-        self.x.grad = 0.0
-        out = self.forward()
-        out.backward()
-        return out.data, self.x.grad
+    value = Value
 
     def count_nodes(self) -> int:
         return len(topological_order(self.forward()))

@@ -367,7 +367,10 @@ def render_graph(root: Value, path: str | FilePath, *, format: str | None = None
         warnings.warn(f"{message} matplotlib is not installed either: wrote a text tree to "
                       f"{text_path} instead.", GraphvizMissingWarning, stacklevel=2)
         return text_path
-    figure.savefig(path, format=fmt, metadata=_deterministic_metadata(fmt))
+    from matplotlib import rc_context
+
+    with rc_context({"svg.hashsalt": _GRAPH_NAME}):  # else each run draws new random SVG ids
+        figure.savefig(path, format=fmt, metadata=_deterministic_metadata(fmt))
     warnings.warn(f"{message} Drew {path} with matplotlib instead.", GraphvizMissingWarning,
                   stacklevel=2)
     return path

@@ -4,7 +4,9 @@ exists, and the fallbacks (matplotlib image, text tree) when it does not."""
 from __future__ import annotations
 
 import math
+import os
 import re
+import subprocess
 import sys
 import warnings
 from pathlib import Path
@@ -205,6 +207,41 @@ def test_escaped_labels_render(tmp_path: Path) -> None:
     a = Value(1.0, label='a{1}|"b"<c> \\ d')
     path = sg.render_graph(a * 2.0, tmp_path / "odd.svg")
     assert b"<svg" in path.read_bytes()
+
+
+RENDER_IN_A_FRESH_PROCESS = """
+import hashlib, os, pathlib, sys, warnings
+import scalargrad as sg
+from scalargrad import Value
+a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+y = (a * b + a).tanh() + a
+y.backward()
+out = pathlib.Path(sys.argv[1])
+files = []
+if sg.dot_available():
+    files += [sg.render_graph(y, out / f"dot.{s}", edge_labels=True) for s in ("png", "svg")]
+os.environ["PATH"] = ""  # now without `dot`: the matplotlib fallback
+warnings.simplefilter("ignore", sg.GraphvizMissingWarning)
+files += [sg.render_graph(y, out / f"mpl.{s}", edge_labels=True) for s in ("png", "svg")]
+for f in files:
+    print(f.name, hashlib.sha256(f.read_bytes()).hexdigest())
+"""
+
+
+def test_rendered_files_are_the_same_in_two_processes(tmp_path: Path) -> None:
+    """Two runs (different hash seeds) write identical PNG and SVG files, with or without dot."""
+    pytest.importorskip("matplotlib", reason="the fallback image needs matplotlib")
+    runs = []
+    for seed in ("1", "2"):
+        folder = tmp_path / seed
+        folder.mkdir()
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-c", RENDER_IN_A_FRESH_PROCESS, str(folder)],
+                              capture_output=True, text=True, env=env, timeout=120)
+        assert done.returncode == 0, done.stderr
+        runs.append(done.stdout.splitlines())
+    assert len(runs[0]) == (4 if sg.dot_available() else 2)
+    assert runs[0] == runs[1]
 
 
 # -- without `dot`: a clear error naming the fix, DOT source written, a fallback ------------------

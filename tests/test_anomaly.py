@@ -216,3 +216,17 @@ def test_custom_op_result_is_checked_too() -> None:
     with pytest.raises(AnomalyError, match="op 'cube'") as info, detect_anomaly():
         Value.from_op(math.inf, [x], [12.0], "cube")
     assert info.value.inputs == (2.0,)
+
+
+def test_enable_grad_directly_inside_the_mode_keeps_checking() -> None:
+    """enable_grad() switches to the *checking* recorder the mode installed, not the plain one
+    (it rebinds value._make to value._result, which the mode replaced); leaving both restores
+    the plain engine."""
+    plain = (value._make, value._result)
+    with detect_anomaly(), sg.enable_grad():
+        assert sg.is_grad_enabled() and sg.is_anomaly_enabled()
+        with pytest.raises(AnomalyError, match=r"op '\*'"):
+            Value(1e300) * 1e300
+    with sg.enable_grad(), detect_anomaly(), pytest.raises(AnomalyError):
+        Value(1e300) * 1e300
+    assert (value._make, value._result) == plain

@@ -18,7 +18,8 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from scalargrad import GraphvizMissingWarning, Value, dot_available, render_graph
+import nn
+from scalargrad import GraphvizMissingWarning, Value, dot_available, plot_history, render_graph
 from scalargrad.trace import format_number
 
 DEFAULT_OUT = "out"
@@ -54,6 +55,19 @@ def add_resolution(p: argparse.ArgumentParser, default: int = 100) -> None:
     p.add_argument("--resolution", type=_at_least_two, default=default, metavar="N",
                    help=f"grid points per side of the decision-boundary plot (default: {default};"
                         " lower is faster)")
+
+
+def training_main(module: str, description: str, run: Callable[..., Any],
+                  argv: list[str] | None, *, steps: int, resolution: bool = True) -> int:
+    """The command line of a training demo: --seed, --steps, --out, --no-plots and, for the
+    classifiers, --resolution; then `run(seed, steps, out=..., plots=...)`. Returns 0."""
+    p = parser(module, description, seed=0, steps=steps)
+    if resolution:
+        add_resolution(p)
+    args = p.parse_args(argv)
+    extra = {"resolution": args.resolution} if resolution else {}
+    run(args.seed, args.steps, out=args.out, plots=args.plots, **extra)
+    return 0
 
 
 def _at_least_two(text: str) -> int:
@@ -101,6 +115,14 @@ class Report:
     def section(self, text: str) -> None:
         self.say("", f"── {text} " + "─" * max(0, 74 - len(text)))
 
+    # -- training -------------------------------------------------------------------------
+
+    def fit(self, model: nn.Module, X: list, y: list, *, steps: int,
+            **options: Any) -> nn.History:
+        """`nn.fit` with a progress line every tenth of the run, printed to this report."""
+        return nn.fit(model, X, y, steps=steps, print_every=max(1, steps // 10),
+                      file=self.file, **options)
+
     # -- files ---------------------------------------------------------------------------
 
     def folder(self) -> Path:
@@ -125,6 +147,28 @@ class Report:
         path = self.path(name)
         self.figures[Path(name).stem] = make(path)
         return self.wrote(path, what)
+
+    def save_model(self, model: nn.Module, name: str, what: str) -> Path | None:
+        """Save `model` as JSON to `name` in the output folder (nothing without a folder)."""
+        if self.out is None:
+            return None
+        path = self.path(name)
+        nn.save(model, path)
+        return self.wrote(path, what)
+
+    def curves(self, name: str, history: nn.History, title: str, what: str, *,
+               accuracy: bool = True, log_loss: bool = False) -> Path | None:
+        """Plot the loss (and accuracy) per step, numbering the steps from 1."""
+        data = {"step": [k + 1 for k in history.step], "loss": history.loss}
+        if accuracy:
+            data["accuracy"] = history.accuracy
+        return self.figure(name, lambda p: plot_history(data, path=p, log_loss=log_loss,
+                                                        title=title), what)
+
+    def no_pictures_note(self) -> None:
+        """Say so at the end of the file list when pictures were switched off."""
+        if not self.pictures:
+            self.say("  (no pictures: --no-plots)")
 
     def graph(self, root: Value, name: str, what: str, **options: Any) -> list[Path]:
         """Render the graph of `root` to `name`.svg and `name`.png: graphviz's `dot` if it is

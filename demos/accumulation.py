@@ -138,8 +138,7 @@ def run(a: float = 3.0, *, out: Path | str | None = "out", plots: bool = True,
     r.graph(c_r, "accumulation_right", "right: a.grad = 4", edge_labels=True)
     r.graph(c_w, "accumulation_wrong", "wrong: a.grad = 1, half of each sum lost at each level",
             edge_labels=True)
-    if not r.pictures:
-        r.say("  (no pictures: --no-plots)")
+    r.no_pictures_note()
     return {"wrong": a_w.grad, "right": a_r.grad, "wrong_b": b_w.grad, "right_b": b_r.grad,
             "forward_difference": fd, "engine": a2.grad, "along_paths": a3.grad,
             "files": r.written, "figures": r.figures}

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import nn
-from scalargrad import Value, plot_decision_boundary, plot_history, topological_order
+from scalargrad import Value, plot_decision_boundary, topological_order
 
-from ._common import Report, add_resolution, parser
+from ._common import Report, training_main
 
 POINTS, NOISE, LAYERS, L2 = 100, 0.1, [16, 16, 1], 1e-4
 
@@ -52,8 +52,7 @@ def run(seed: int = 0, steps: int = 100, *, out: Path | str | None = "out", plot
     loss0, acc0 = nn.evaluate(model, X, y, loss="hinge")
     r.section("Training")
     r.say(f"before training: loss {loss0:.6f} (without L2), accuracy {acc0:.1%}")
-    history = nn.fit(model, X, y, optimizer=optimizer, loss="hinge", steps=steps, l2=L2,
-                     print_every=max(1, steps // 10), file=r.file)
+    history = r.fit(model, X, y, optimizer=optimizer, loss="hinge", steps=steps, l2=L2)
     seconds = time.perf_counter() - start
     data_loss, accuracy = nn.evaluate(model, X, y, loss="hinge")
     correct = round(accuracy * len(X))
@@ -63,10 +62,9 @@ def run(seed: int = 0, steps: int = 100, *, out: Path | str | None = "out", plot
 
     r.section("Files")
     acc_reloaded = None
-    if r.out is not None:
-        model_path = r.path("moons_model.json")
-        nn.save(model, model_path)
-        r.wrote(model_path, "the trained model: architecture and every parameter, as JSON")
+    model_path = r.save_model(model, "moons_model.json",
+                              "the trained model: architecture and every parameter, as JSON")
+    if model_path is not None:
         reloaded = nn.load(model_path)
         _, acc_reloaded = nn.evaluate(reloaded, X, y, loss="hinge")
         r.say(f"  reloaded it with nn.load: accuracy {acc_reloaded:.1%}"
@@ -82,18 +80,13 @@ def run(seed: int = 0, steps: int = 100, *, out: Path | str | None = "out", plot
              lambda p: plot_decision_boundary(model, X, y, resolution=resolution, path=p,
                                               title="Two moons, MLP(2, [16, 16, 1])"),
              "the decision boundary and the points")
-    r.figure("moons_curves.png",
-             lambda p: plot_history({"step": [k + 1 for k in history.step],
-                                     "loss": history.loss, "accuracy": history.accuracy},
-                                    path=p, title="Two moons: training"),
-             "loss and accuracy per step")
+    r.curves("moons_curves.png", history, "Two moons: training", "loss and accuracy per step")
     neuron_out, neuron, index = one_neuron(model, X)
     r.graph(neuron_out, "moons_neuron",
             f"the first hidden neuron, trained, on point {index}; each edge shows its local "
             "gradient and downstream",
             edge_labels=True, params=neuron.parameters())
-    if not r.pictures:
-        r.say("  (no pictures: --no-plots)")
+    r.no_pictures_note()
     return {"accuracy": accuracy, "correct": correct, "loss": data_loss,
             "initial_accuracy": acc0, "initial_loss": loss0, "history": history,
             "model": model, "reloaded_accuracy": acc_reloaded, "seconds": seconds,
@@ -124,11 +117,7 @@ def one_neuron(model: nn.MLP, X: list[list[float]]) -> tuple[Value, nn.Neuron, i
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = parser("demos.moons", __doc__, seed=0, steps=100)
-    add_resolution(p)
-    args = p.parse_args(argv)
-    run(args.seed, args.steps, out=args.out, plots=args.plots, resolution=args.resolution)
-    return 0
+    return training_main("demos.moons", __doc__, run, argv, steps=100)
 
 
 if __name__ == "__main__":

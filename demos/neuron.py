@@ -128,8 +128,7 @@ def run(activation: str = "sigmoid", *, out: Path | str | None = "out", plots: b
             edge_labels=True, params=neuron.parameters())
     r.graph(y, "mlp_graph", "MLP(2, [4, 4, 1]); each neuron's weights drawn inside its dot node",
             params=mlp.parameters(), collapse={"dot"})
-    if not r.pictures:
-        r.say("  (no pictures: --no-plots)")
+    r.no_pictures_note()
     return {"o": o.data, "grads": {k: v[k].grad for k in ("x1", "x2", "w1", "w2", "b", "n")},
             "fused_grads": grads, "same": same, "check_ok": check.ok, "trace": trace, "root": o,
             "mlp_parameters": mlp.num_parameters(), "mlp_nodes": n_nodes,

@@ -21,9 +21,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import nn
-from scalargrad import plot_history
 
-from ._common import Report, parser
+from ._common import Report, training_main
 
 POINTS, NOISE, LAYERS, LR, LOW, HIGH = 64, 0.1, [16, 16, 1], 0.05, -3.0, 3.0
 
@@ -46,8 +45,7 @@ def run(seed: int = 0, steps: int = 150, *, out: Path | str | None = "out", plot
     r.say(f"before training: mean squared error {loss0:.6f}")
 
     r.section("Training")
-    history = nn.fit(model, X, y, optimizer=optimizer, loss="mse", steps=steps,
-                     print_every=max(1, steps // 10), file=r.file)
+    history = r.fit(model, X, y, optimizer=optimizer, loss="mse", steps=steps)
     seconds = time.perf_counter() - start
     mse, _ = nn.evaluate(model, X, y, loss="mse")
     predictions = nn.predict(model, X)
@@ -58,19 +56,12 @@ def run(seed: int = 0, steps: int = 150, *, out: Path | str | None = "out", plot
           f"against the true curve sin x: {truth_mse:.6f}")
 
     r.section("Files")
-    if r.out is not None:
-        model_path = r.path("regression_model.json")
-        nn.save(model, model_path)
-        r.wrote(model_path, "the trained model, as JSON")
+    r.save_model(model, "regression_model.json", "the trained model, as JSON")
     r.figure("regression_fit.png", lambda p: plot_fit(model, X, y, p),
              "the data, the true curve and the network's prediction")
-    r.figure("regression_curves.png",
-             lambda p: plot_history({"step": [k + 1 for k in history.step],
-                                     "loss": history.loss}, path=p, log_loss=True,
-                                    title="Regression: mean squared error per step"),
-             "the loss per step (log scale)")
-    if not r.pictures:
-        r.say("  (no pictures: --no-plots)")
+    r.curves("regression_curves.png", history, "Regression: mean squared error per step",
+             "the loss per step (log scale)", accuracy=False, log_loss=True)
+    r.no_pictures_note()
     return {"mse": mse, "initial_mse": loss0, "truth_mse": truth_mse, "history": history,
             "model": model, "seconds": seconds, "files": r.written, "figures": r.figures}
 
@@ -103,10 +94,7 @@ def plot_fit(model: nn.MLP, X: list[list[float]], y: list[float], path: Path) ->
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = parser("demos.regression", __doc__, seed=0, steps=150)
-    args = p.parse_args(argv)
-    run(args.seed, args.steps, out=args.out, plots=args.plots)
-    return 0
+    return training_main("demos.regression", __doc__, run, argv, steps=150, resolution=False)
 
 
 if __name__ == "__main__":

@@ -146,8 +146,7 @@ def run(z: float = 0.0, *, out: Path | str | None = "out", plots: bool = True,
              lambda p: plot_function(Value.sigmoid, (-6.0, 6.0), path=p,
                                      title="σ(z) and σ′(z): the slope peaks at 0.25 at z = 0"),
              "σ and σ′, engine vs finite differences")
-    if not r.pictures:
-        r.say("  (no pictures: --no-plots)")
+    r.no_pictures_note()
     return {"y": y.data, "grad": zv.grad, "forward_difference": fd, "fused_grad": zf.grad,
             "max_fused_difference": worst, "gradcheck_ok": check.ok, "trace": trace,
             "root": y, "files": r.written, "figures": r.figures}

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import nn
-from scalargrad import plot_decision_boundary, plot_history
+from scalargrad import plot_decision_boundary
 
-from ._common import Report, add_resolution, parser
+from ._common import Report, training_main
 
 POINTS, CLASSES, NOISE, LAYERS, LR = 150, 3, 0.2, [16, 16, 3], 0.05
 
@@ -59,8 +59,8 @@ def run(seed: int = 0, steps: int = 100, *, out: Path | str | None = "out", plot
     model.zero_grad()
 
     r.section("Training")
-    history = nn.fit(model, X_train, y_train, optimizer=optimizer, loss="cross_entropy",
-                     steps=steps, print_every=max(1, steps // 10), file=r.file)
+    history = r.fit(model, X_train, y_train, optimizer=optimizer, loss="cross_entropy",
+                    steps=steps)
     seconds = time.perf_counter() - start
     train_loss, train_acc = nn.evaluate(model, X_train, y_train, loss="cross_entropy")
     test_loss, test_acc = nn.evaluate(model, X_test, y_test, loss="cross_entropy")
@@ -70,21 +70,14 @@ def run(seed: int = 0, steps: int = 100, *, out: Path | str | None = "out", plot
           f"final loss: {train_loss:.6f} (train), {test_loss:.6f} (held out)")
 
     r.section("Files")
-    if r.out is not None:
-        model_path = r.path("spiral_model.json")
-        nn.save(model, model_path)
-        r.wrote(model_path, "the trained model, as JSON")
+    r.save_model(model, "spiral_model.json", "the trained model, as JSON")
     r.figure("spiral_regions.png",
              lambda p: plot_decision_boundary(model, X, y, resolution=resolution, path=p,
                                               title="Three spirals, MLP(2, [16, 16, 3])"),
              "the region each class gets, all 150 points on top")
-    r.figure("spiral_curves.png",
-             lambda p: plot_history({"step": [k + 1 for k in history.step],
-                                     "loss": history.loss, "accuracy": history.accuracy},
-                                    path=p, log_loss=True, title="Three spirals: training"),
-             "loss (log scale) and accuracy per step")
-    if not r.pictures:
-        r.say("  (no pictures: --no-plots)")
+    r.curves("spiral_curves.png", history, "Three spirals: training",
+             "loss (log scale) and accuracy per step", log_loss=True)
+    r.no_pictures_note()
     return {"train_accuracy": train_acc, "test_accuracy": test_acc, "train_loss": train_loss,
             "test_loss": test_loss, "history": history, "model": model, "seconds": seconds,
             "files": r.written, "figures": r.figures}
@@ -98,11 +91,7 @@ def _softmax(zs: list[float]) -> list[float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = parser("demos.spiral", __doc__, seed=0, steps=100)
-    add_resolution(p)
-    args = p.parse_args(argv)
-    run(args.seed, args.steps, out=args.out, plots=args.plots, resolution=args.resolution)
-    return 0
+    return training_main("demos.spiral", __doc__, run, argv, steps=100)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,18 @@ pytest.importorskip("matplotlib", reason="plots need matplotlib: pip install mat
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
+def assert_drawn_png(path: Path) -> None:
+    """The file is a PNG with something drawn on it: many colours, not one blank background."""
+    from matplotlib.image import imread
+
+    assert path.read_bytes().startswith(PNG)
+    pixels = imread(str(path))
+    height, width = pixels.shape[:2]
+    assert height > 100 and width > 100
+    colours = {tuple(pixels[r, c]) for r in range(0, height, 3) for c in range(0, width, 3)}
+    assert len(colours) > 20
+
+
 def ring_data(n: int = 40, seed: int = 0) -> tuple[list[list[float]], list[int]]:
     """Points in [−2, 2]², labelled +1 inside the circle of radius √1.5 and −1 outside."""
     rng = random.Random(seed)
@@ -42,7 +54,7 @@ def test_decision_boundary_of_a_perfect_classifier(tmp_path: Path) -> None:
     assert f"accuracy 100.0% ({len(y)} of {len(y)})" in ax.get_title()
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["class -1", "class 1"]
-    assert path.read_bytes().startswith(PNG)
+    assert_drawn_png(path)
     assert type(figure.canvas).__name__ == "FigureCanvasAgg"
 
 
@@ -117,7 +129,7 @@ def test_history_as_a_dict_of_lists(tmp_path: Path) -> None:
     assert list(acc_ax.lines[0].get_ydata()) == history["accuracy"]
     assert list(loss_ax.lines[0].get_xdata()) == list(range(30))
     assert acc_ax.get_ylim() == (0.0, 1.02)
-    assert path.read_bytes().startswith(PNG)
+    assert_drawn_png(path)
 
 
 def test_history_as_records_with_a_step_field() -> None:
@@ -176,7 +188,7 @@ def test_function_and_derivative_of_tanh(tmp_path: Path) -> None:
     numeric = list(bottom.lines[1].get_ydata())
     assert numeric == pytest.approx(engine[::10], abs=1e-8)
     assert "max |difference|" in bottom.get_legend().get_texts()[1].get_text()
-    assert path.read_bytes().startswith(PNG)
+    assert_drawn_png(path)
 
 
 def test_function_outside_its_domain_leaves_gaps() -> None:

@@ -36,13 +36,24 @@ def t64(torch, xs):
 
 # -- against PyTorch ---------------------------------------------------------------------------
 
+# (our loss, PyTorch's functional name, predictions, targets): both sides get gradients
+PAIRWISE = [
+    (nn.mse_loss, "mse_loss", SCORES, TARGETS),
+    (nn.bce_with_logits, "binary_cross_entropy_with_logits", SCORES, PROBS),
+]
+
+
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
-def test_mse_matches_torch(torch, reduction):
-    p, t = leaves(SCORES), leaves(TARGETS)
-    loss = nn.mse_loss(p, t, reduction=reduction)
+@pytest.mark.parametrize("loss_fn, torch_name, preds, targets", PAIRWISE,
+                         ids=[row[1] for row in PAIRWISE])
+def test_pairwise_loss_matches_torch(torch, loss_fn, torch_name, preds, targets, reduction):
+    """MSE and BCE-with-logits: value and the gradients of predictions and targets equal
+    torch.nn.functional's in float64."""
+    p, t = leaves(preds), leaves(targets)
+    loss = loss_fn(p, t, reduction=reduction)
     loss.backward()
-    tp, tt = t64(torch, SCORES), t64(torch, TARGETS)
-    ref = torch.nn.functional.mse_loss(tp, tt, reduction=reduction)
+    tp, tt = t64(torch, preds), t64(torch, targets)
+    ref = getattr(torch.nn.functional, torch_name)(tp, tt, reduction=reduction)
     ref.backward()
     assert loss.data == pytest.approx(ref.item(), rel=1e-12)
     assert grads(p) == pytest.approx(tp.grad.tolist(), rel=1e-12, abs=1e-15)
@@ -61,19 +72,6 @@ def test_hinge_matches_torch_relu_formula(torch, reduction):
     assert loss.data == pytest.approx(ref.item(), rel=1e-12)
     assert grads(s) == pytest.approx(ts.grad.tolist(), rel=1e-12, abs=1e-15)
     assert s[-1].grad == 0.0  # exactly on the margin: relu's slope at 0 is 0, as in PyTorch
-
-
-@pytest.mark.parametrize("reduction", ["mean", "sum"])
-def test_bce_with_logits_matches_torch(torch, reduction):
-    z, t = leaves(SCORES), leaves(PROBS)
-    loss = nn.bce_with_logits(z, t, reduction=reduction)
-    loss.backward()
-    tz, tt = t64(torch, SCORES), t64(torch, PROBS)
-    ref = torch.nn.functional.binary_cross_entropy_with_logits(tz, tt, reduction=reduction)
-    ref.backward()
-    assert loss.data == pytest.approx(ref.item(), rel=1e-12)
-    assert grads(z) == pytest.approx(tz.grad.tolist(), rel=1e-12, abs=1e-15)
-    assert grads(t) == pytest.approx(tt.grad.tolist(), rel=1e-12, abs=1e-15)
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum"])

@@ -185,6 +185,23 @@ def test_worker_measures_the_peers(engine: str, workload: str) -> None:
         assert result["cyclic_garbage"] > result["nodes"]  # each node's closure is a cycle
 
 
+@pytest.mark.parametrize("engine,own", [
+    ("ours", "scalargrad"), ("micrograd", "micrograd"), ("torch-scalar", "torch"),
+])
+def test_a_worker_imports_its_own_engine_only(engine: str, own: str) -> None:
+    """A worker process loads one engine: the shared workload code imports none of them."""
+    if own != "scalargrad":
+        needs(own)
+    code = ("import json, sys; from bench.worker import measure; "
+            f"measure({{'engine': {engine!r}, 'workload': 'demo', 'size': 4, 'steps': 1}}); "
+            "print(json.dumps([m for m in ('scalargrad', 'micrograd', 'torch') "
+            "if m in sys.modules]))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout) == [own]
+
+
 def test_depth_check_at_the_default_recursion_limit() -> None:
     """Ours backpropagates 3,000 ops deep at the default limit; micrograd cannot do 1,002."""
     limit = sys.getrecursionlimit()

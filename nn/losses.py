@@ -27,9 +27,7 @@ def mse_loss(predictions: Sequence[Operand] | Operand, targets: Sequence[Operand
     Predictions and targets are numbers or Values, one per sample (lists of equal-length
     lists are flattened: each output of each sample is one term).
     """
-    preds = _flatten(predictions, "mse_loss predictions")
-    targs = _flatten(targets, "mse_loss targets")
-    _same_length(preds, targs, "mse_loss", "predictions", "targets")
+    preds, targs = _paired(predictions, targets, "mse_loss", "predictions", "targets")
     red = _reduction(reduction, "mse_loss")
     terms = []
     for p, t in zip(preds, targs):
@@ -69,9 +67,7 @@ def bce_with_logits(logits: Sequence[Operand] | Operand, targets: Sequence[Opera
     Lᵢ = −[tᵢ log σ(zᵢ) + (1 − tᵢ) log(1 − σ(zᵢ))] = max(zᵢ, 0) − zᵢtᵢ + log(1 + e^−|zᵢ|),
     which never overflows, even for |z| = 1e4.  ∂Lᵢ/∂zᵢ = σ(zᵢ) − tᵢ,  ∂Lᵢ/∂tᵢ = −zᵢ.
     """
-    zs = _flatten(logits, "bce_with_logits logits")
-    ts = _flatten(targets, "bce_with_logits targets")
-    _same_length(zs, ts, "bce_with_logits", "logits", "targets")
+    zs, ts = _paired(logits, targets, "bce_with_logits", "logits", "targets")
     red = _reduction(reduction, "bce_with_logits")
     terms = []
     for zv, tv in zip(zs, ts):
@@ -233,6 +229,14 @@ def _rows(logits: Any) -> list[Sequence[Operand]]:
 def _is_single_sample(logits: Any) -> bool:
     return (isinstance(logits, (list, tuple)) and len(logits) > 0
             and isinstance(logits[0], (Value, Real)))
+
+
+def _paired(xs: Any, ys: Any, fn: str, xs_name: str, ys_name: str) -> tuple[list, list]:
+    """Both sides of a two-input loss, flattened, checked to have one entry per sample."""
+    a = _flatten(xs, f"{fn} {xs_name}")
+    b = _flatten(ys, f"{fn} {ys_name}")
+    _same_length(a, b, fn, xs_name, ys_name)
+    return a, b
 
 
 def _same_length(a: Sequence, b: Sequence, fn: str, a_name: str, b_name: str) -> None:

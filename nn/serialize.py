@@ -85,8 +85,8 @@ def load_into(model: Module, path: PathLike) -> Module:
     where = os.fspath(path)
     mine, theirs = model.config(), data["architecture"]
     if theirs is not None and mine is not None and mine != theirs:
-        raise ModelFileError(f"{where}: the file holds a {_describe(theirs)}, "
-                             f"but the model is a {_describe(mine)}")
+        raise ModelFileError(f"{where}: the file holds {_describe(theirs)}, "
+                             f"but the model is {_describe(mine)}")
     apply_state(model, data["parameters"], where)
     return model
 

@@ -249,9 +249,7 @@ class Value:
         x = self.data
         return _make(abs(x), (self,), (1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0,), "abs")
 
-    def abs(self) -> Value:
-        """f(x) = |x|;  f′(x) = sign x  (0 at x = 0)"""
-        return self.__abs__()
+    abs = __abs__
 
     def sin(self) -> Value:
         """f(x) = sin x;  f′(x) = cos x  (x finite)"""
@@ -318,11 +316,9 @@ class Value:
         """
         for node in graph.topological_order(self):
             if id(node) not in memo:
-                twin = _new(type(node))
-                twin.data, twin.grad, twin.label = node.data, node.grad, node.label
-                twin._prev = tuple([memo[id(parent)] for parent in node._prev])
-                twin._local, twin._op = node._local, node._op
-                memo[id(node)] = twin
+                parents = tuple([memo[id(parent)] for parent in node._prev])
+                memo[id(node)] = _rebuild(node.data, node.grad, node.label, parents,
+                                          node._local, node._op)
         return memo[id(self)]
 
     def __reduce__(self) -> tuple:
@@ -335,7 +331,7 @@ class Value:
         fields = (self.data, self.grad, self.label, self._prev, self._local, self._op)
         if not self._prev or id(self) in _LISTED_FOR_PICKLE:
             _LISTED_FOR_PICKLE.discard(id(self))
-            return _unpickle_node, fields
+            return _rebuild, fields
         under = graph.topological_order(self)[:-1]
         # Only a hint for the nodes' own __reduce__ (a stale id costs one recursion level).
         _LISTED_FOR_PICKLE.clear()
@@ -355,8 +351,9 @@ class Value:
 _LISTED_FOR_PICKLE: set[int] = set()
 
 
-def _unpickle_node(data: float, grad: float, label: str, prev: tuple, local: tuple,
-                   op: str) -> Value:
+def _rebuild(data: float, grad: float, label: str, prev: tuple, local: tuple,
+             op: str) -> Value:
+    """A node from its fields, exactly as stored (for copies and unpickling)."""
     node = _new(Value)
     node.data, node.grad, node.label = data, grad, label
     node._prev, node._local, node._op = prev, local, op
@@ -366,7 +363,7 @@ def _unpickle_node(data: float, grad: float, label: str, prev: tuple, local: tup
 def _unpickle_graph(under: list, data: float, grad: float, label: str, prev: tuple,
                     local: tuple, op: str) -> Value:
     # `under` was only there to make pickle save the nodes under this one first.
-    return _unpickle_node(data, grad, label, prev, local, op)
+    return _rebuild(data, grad, label, prev, local, op)
 
 
 def _data(x: Operand) -> float:

@@ -26,6 +26,15 @@ from .optim import (
     StepDecay,
 )
 from .serialize import ModelFileError, from_architecture, load, load_into, save, to_dict
+from .torch_bridge import (
+    PrecisionWarning,
+    TorchBridgeError,
+    from_torch,
+    load_torch_state_dict,
+    to_torch,
+    torch_code,
+    torch_state_dict,
+)
 from .train import History, accuracy, evaluate, fit, predict
 
 __all__ = [
@@ -46,7 +55,9 @@ __all__ = [
     "Module",
     "Neuron",
     "Optimizer",
+    "PrecisionWarning",
     "StepDecay",
+    "TorchBridgeError",
     "accuracy",
     "bce_with_logits",
     "blobs",
@@ -55,10 +66,12 @@ __all__ = [
     "evaluate",
     "fit",
     "from_architecture",
+    "from_torch",
     "hinge_loss",
     "l2_regularization",
     "load",
     "load_into",
+    "load_torch_state_dict",
     "make_rng",
     "moons",
     "mse_loss",
@@ -67,6 +80,9 @@ __all__ = [
     "save",
     "spiral",
     "to_dict",
+    "to_torch",
+    "torch_code",
+    "torch_state_dict",
     "train_test_split",
     "xor",
 ]

@@ -551,3 +551,15 @@ def test_graduate_demo_without_torch_exits_1_and_says_why():
                           text=True, timeout=120)
     assert done.returncode == 1
     assert "needs PyTorch" in done.stderr and "pip install torch==2.13.0" in done.stderr
+
+
+def test_the_docs_example_numbers(torch):
+    """docs/pytorch.md's first example prints what the code gives (to 1e-15, summation order)."""
+    text = (ROOT / "docs" / "pytorch.md").read_text(encoding="utf-8")
+    ours_doc, torch_doc = (float(line.split("#")[1]) for line in text.splitlines()
+                           if line.startswith(("model(x).data", "seq(torch.tensor([x]")))
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    seq = nn.to_torch(model)
+    x = [0.5, -1.0]
+    assert close(model(x).data, ours_doc, 1e-15)
+    assert close(seq(torch.tensor([x], dtype=torch.float64)).item(), torch_doc, 1e-15)

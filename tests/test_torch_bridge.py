@@ -563,3 +563,25 @@ def test_the_docs_example_numbers(torch):
     x = [0.5, -1.0]
     assert close(model(x).data, ours_doc, 1e-15)
     assert close(seq(torch.tensor([x], dtype=torch.float64)).item(), torch_doc, 1e-15)
+
+
+def test_hostile_layer_text_is_shown_escaped(torch):
+    """A layer whose repr holds control characters is named with them escaped, on one line."""
+    class Odd(torch.nn.Module):
+        def extra_repr(self) -> str:
+            return "\x1b[2J\nrm -rf"
+
+    with pytest.raises(nn.TorchBridgeError) as caught:
+        nn.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 2), Odd()))
+    message = str(caught.value)
+    assert "\x1b" not in message and "\n" not in message
+    assert "layer 1 is Odd( \\x1b[2J rm -rf )" in message
+
+
+def test_graduate_demo_exits_1_when_the_sides_disagree(torch, tmp_path, monkeypatch, capsys):
+    """With a tolerance nothing can meet, the demo reports the disagreement and returns 1."""
+    from demos import graduate
+
+    monkeypatch.setattr(graduate, "TOLERANCE", -1.0)
+    assert graduate.main(["--steps", "2", "--out", str(tmp_path)]) == 1
+    assert "THEY DISAGREE beyond the tolerance" in capsys.readouterr().out

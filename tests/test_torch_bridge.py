@@ -542,6 +542,17 @@ def test_graduate_demo_runs_and_agrees(torch, tmp_path):
     assert sum(p.numel() for p in namespace["model"].parameters()) == 337
 
 
+def test_graduate_demo_help(capsys):
+    """`python -m demos.graduate --help` describes the demo and its options, and exits 0."""
+    from demos import graduate
+
+    with pytest.raises(SystemExit) as stop:
+        graduate.main(["--help"])
+    assert stop.value.code == 0
+    out = capsys.readouterr().out
+    assert "usage: python -m demos.graduate" in out and "--steps" in out and "--seed" in out
+
+
 def test_graduate_demo_without_torch_exits_1_and_says_why():
     """Without torch the demo prints what to install and exits with status 1."""
     code = ("import sys; sys.modules['torch'] = None\n"

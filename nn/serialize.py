@@ -68,6 +68,9 @@ def save(model: Module, path: PathLike) -> None:
     parent = os.path.dirname(os.path.abspath(where))
     try:
         os.makedirs(parent, exist_ok=True)
+    except FileExistsError:  # the folder's name is taken by a file
+        raise NotADirectoryError(errno.ENOTDIR, f"Not a directory ({os.path.dirname(where)!r} "
+                                 "is a file, so the model cannot be saved in it)", where) from None
     except OSError as e:
         raise _named(e, where, f"cannot create the folder {os.path.dirname(where)!r}") from None
     target = os.path.realpath(where)  # through any symlink: replace the file, keep the link

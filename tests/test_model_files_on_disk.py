@@ -203,7 +203,7 @@ def test_file_errors_name_the_path_the_user_gave(tmp_path: Path,
 
     blocker = tmp_path / "file.txt"
     blocker.write_text("not a folder")
-    with pytest.raises(OSError) as info:
+    with pytest.raises(NotADirectoryError) as info:
         nn.save(_model(), blocker / "m.json")
     assert info.value.filename == str(blocker / "m.json")
     assert "file.txt" in str(info.value)

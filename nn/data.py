@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Any, Callable, NamedTuple, Sequence
+from typing import Any, Callable, NamedTuple, Sequence, cast
 
 from ._checks import as_count, finite_real, is_array, nonneg
 
@@ -105,8 +105,9 @@ def blobs(n: int = 100, centers: int | Sequence[Sequence[float]] = 3, std: float
         k = _count(centers, "blobs centers", 1)
         middles = [[2.0 * math.cos(2 * math.pi * j / k), 2.0 * math.sin(2 * math.pi * j / k)]
                    for j in range(k)]
-    elif is_array(centers) and len(centers) > 0:
-        middles = [[finite_real(c, "blobs center coordinate") for c in _point(m)] for m in centers]
+    elif is_array(centers) and len(cast(Sequence[Any], centers)) > 0:
+        middles = [[finite_real(c, "blobs center coordinate") for c in _point(m)]
+                   for m in cast(Sequence[Any], centers)]
     else:
         raise TypeError(f"blobs centers must be a count or a list of points, got {centers!r}")
     if n < len(middles):

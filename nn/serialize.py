@@ -235,7 +235,7 @@ class _Spec(NamedTuple):
     arch: dict[str, Any]
 
     @property
-    def count(self) -> int:
+    def n_params(self) -> int:
         s = self.sizes
         return sum((s[i] + 1) * s[i + 1] for i in range(len(s) - 1))
 
@@ -277,8 +277,8 @@ def _architecture(arch: Any, where: str) -> _Spec:
 
 
 def _check_count(spec: _Spec, count: int, where: str) -> None:
-    if spec.count != count:
-        raise ModelFileError(f"{where}: a {_describe(spec.arch)} has {spec.count:,} parameters, "
+    if spec.n_params != count:
+        raise ModelFileError(f"{where}: a {_describe(spec.arch)} has {spec.n_params:,} parameters, "
                              f"but the file lists {count:,}")
 
 
@@ -342,7 +342,7 @@ def _check_names(spec: _Spec, state: Mapping[str, Any], where: str) -> None:
             if len(missing) == _EXAMPLES:
                 break
     raise ModelFileError(f"{where}: the parameters do not fit {_describe(spec.arch)} "
-                         f"({spec.count:,} parameters): "
+                         f"({spec.n_params:,} parameters): "
                          f"{_mismatch(missing, missing_count, extra, len(extra))}")
 
 

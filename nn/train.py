@@ -17,7 +17,7 @@ import math
 import random
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence, TextIO, Union
+from typing import Any, Callable, Sequence, TextIO, Union, cast
 
 from scalargrad import Value, no_grad
 
@@ -82,7 +82,7 @@ def accuracy(outputs: Sequence[Output], labels: Sequence[Any]) -> float:
     right = 0
     for out, label in zip(outputs, labels):
         if is_array(out):
-            scores = [_number(s) for s in out]
+            scores = [_number(s) for s in cast(Sequence[Any], out)]
             right += max(range(len(scores)), key=scores.__getitem__) == label
         else:
             right += (_number(out) > 0.0) == (label > 0)
@@ -158,6 +158,7 @@ def fit(model: Module, X: Sequence[Any], y: Sequence[Any], *, optimizer: Optimiz
     cursor = n  # forces a shuffle before the first mini-batch
     params = model.parameters()
     _check_optimizer(model, params, optimizer)
+    forward = cast(Callable[[Any], Any], model)  # Module itself declares no __call__
     history = History()
     for k in range(steps):
         if batch == n:
@@ -169,7 +170,7 @@ def fit(model: Module, X: Sequence[Any], y: Sequence[Any], *, optimizer: Optimiz
             idx = order[cursor:cursor + batch]
             cursor += batch
             xb, yb = [X[i] for i in idx], [y[i] for i in idx]
-        outputs = [model(x) for x in xb]
+        outputs = [forward(x) for x in xb]
         total = loss_fn(outputs, yb)
         if l2:
             total = total + l2_regularization(params, l2)

@@ -97,14 +97,14 @@ def save(model: Module, path: PathLike) -> None:
     except OSError as e:
         raise _named(e, where) from None
     try:
-        if old is not None:
-            _keep_owner_and_mode(fd, old)
         try:
             f = os.fdopen(fd, "w", encoding="utf-8")
         except BaseException:
             os.close(fd)
             raise
         with f:
+            if old is not None:
+                _keep_owner_and_mode(fd, old)  # f owns fd now: closed on any error
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
@@ -132,7 +132,7 @@ def load(path: PathLike) -> Module:
     state = data["parameters"]
     _check_count(spec, len(state), where)
     _check_names(spec, state, where)
-    _check_values(state, [name for name in state], where)
+    _check_values(state, list(state), where)
     model = _build(spec)
     apply_state(model, state, where)
     return model

@@ -26,7 +26,7 @@ from .optim import (
     StepDecay,
 )
 from .serialize import ModelFileError, from_architecture, load, load_into, save, to_dict
-from .train import History, accuracy, evaluate, fit, predict
+from .train import History, NonFiniteLossError, accuracy, evaluate, fit, predict
 
 __all__ = [
     "ACTIVATIONS",
@@ -45,6 +45,7 @@ __all__ = [
     "ModelFileError",
     "Module",
     "Neuron",
+    "NonFiniteLossError",
     "Optimizer",
     "StepDecay",
     "accuracy",

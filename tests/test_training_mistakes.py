@@ -8,7 +8,6 @@ import math
 import pytest
 
 import nn
-from nn.train import NonFiniteLossError
 
 
 def test_fit_refuses_an_optimizer_built_for_another_model() -> None:
@@ -55,7 +54,7 @@ def test_fit_stops_when_the_loss_is_nan() -> None:
     for p in model.parameters():
         p.data = math.nan
     opt = nn.SGD(model.parameters(), lr=0.1)
-    with pytest.raises(NonFiniteLossError, match=r"loss is nan at step 1 of 3") as info:
+    with pytest.raises(nn.NonFiniteLossError, match=r"loss is nan at step 1 of 3") as info:
         nn.fit(model, X, y, optimizer=opt, steps=3, progress=False)
     assert isinstance(info.value, FloatingPointError)
     assert info.value.step == 1 and math.isnan(info.value.loss)
@@ -69,7 +68,7 @@ def test_fit_stops_at_the_step_the_loss_overflows() -> None:
     X, y = nn.regression_1d(16, seed=0)
     model = nn.MLP(1, [8, 1], activation="tanh", seed=0)
     opt = nn.SGD(model.parameters(), lr=1e80)
-    with pytest.raises(NonFiniteLossError) as info:
+    with pytest.raises(nn.NonFiniteLossError) as info:
         nn.fit(model, X, y, loss="mse", optimizer=opt, steps=50, progress=False)
     err = info.value
     assert err.step > 1 and f"at step {err.step} of 50" in str(err)

@@ -35,7 +35,7 @@ from .torch_bridge import (
     torch_code,
     torch_state_dict,
 )
-from .train import History, accuracy, evaluate, fit, predict
+from .train import History, NonFiniteLossError, accuracy, evaluate, fit, predict
 
 __all__ = [
     "ACTIVATIONS",
@@ -54,6 +54,7 @@ __all__ = [
     "ModelFileError",
     "Module",
     "Neuron",
+    "NonFiniteLossError",
     "Optimizer",
     "PrecisionWarning",
     "StepDecay",

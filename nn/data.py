@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Any, Callable, NamedTuple, Sequence
+from typing import Any, Callable, NamedTuple, Sequence, cast
 
-from ._checks import finite_real, nonneg
+from ._checks import as_count, finite_real, is_array, nonneg
 
 
 class Dataset(NamedTuple):
@@ -101,12 +101,13 @@ def blobs(n: int = 100, centers: int | Sequence[Sequence[float]] = 3, std: float
     """
     n, rng = _count(n, "blobs n", 1), _rng(seed)
     std = nonneg(std, "blobs std")
-    if isinstance(centers, int) and not isinstance(centers, bool):
+    if as_count(centers) is not None:
         k = _count(centers, "blobs centers", 1)
         middles = [[2.0 * math.cos(2 * math.pi * j / k), 2.0 * math.sin(2 * math.pi * j / k)]
                    for j in range(k)]
-    elif isinstance(centers, Sequence) and centers:
-        middles = [[finite_real(c, "blobs center coordinate") for c in _point(m)] for m in centers]
+    elif is_array(centers) and len(cast(Sequence[Any], centers)) > 0:
+        middles = [[finite_real(c, "blobs center coordinate") for c in _point(m)]
+                   for m in cast(Sequence[Any], centers)]
     else:
         raise TypeError(f"blobs centers must be a count or a list of points, got {centers!r}")
     if n < len(middles):
@@ -176,20 +177,23 @@ def _linspace(a: float, b: float, count: int) -> list[float]:
 def _rng(seed: Any) -> random.Random:
     if isinstance(seed, random.Random):
         return seed
-    if isinstance(seed, bool) or not isinstance(seed, int):
+    if as_count(seed) is None:
         raise TypeError(f"seed must be an int or a random.Random, got {seed!r}")
-    return random.Random(seed)
+    return random.Random(as_count(seed))
 
 
 def _count(n: Any, what: str, minimum: int) -> int:
-    if isinstance(n, bool) or not isinstance(n, int):
+    """An int or a numpy integer, as a Python int; never a bool."""
+    count = as_count(n)
+    if count is None:
         raise TypeError(f"{what} must be an int, got {n!r}")
+    n = count
     if n < minimum:
         raise ValueError(f"{what} must be at least {minimum}, got {n}")
     return n
 
 
 def _point(m: Any) -> Sequence[Any]:
-    if isinstance(m, (str, bytes)) or not isinstance(m, Sequence) or len(m) != 2:
+    if not is_array(m) or len(m) != 2:
         raise TypeError(f"blobs centers must be 2-D points, got {m!r}")
     return m

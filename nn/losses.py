@@ -6,15 +6,20 @@ parents are the predictions. A batch of 100 samples therefore adds one node to t
 several hundred. Plain-number predictions or targets are constants and get no edge.
 
 `reduction` is "mean" (the default, as in PyTorch), "sum", or "none" (one node per sample).
+
+At the edges every loss gives PyTorch float64's value and gradient: NaN in gives NaN out,
+±inf gives the limit, huge logits lose nothing. Predictions, targets and labels may be numpy
+arrays or scalars (numpy is never imported here).
 """
 
 from __future__ import annotations
 
 import math
-from numbers import Real
 from typing import Any, Iterable, Sequence, Union
 
 from scalargrad import Value
+
+from ._checks import as_count, is_array, is_real, parameter_list_mistake
 
 Operand = Union[Value, int, float]
 REDUCTIONS = ("mean", "sum", "none")
@@ -32,8 +37,9 @@ def mse_loss(predictions: Sequence[Operand] | Operand, targets: Sequence[Operand
     terms = []
     for p, t in zip(preds, targs):
         d = _data(p, "mse_loss prediction") - _data(t, "mse_loss target")
-        terms.append((d * d, ((p, 2.0 * d), (t, -2.0 * d))))
-    return _reduce(terms, red, "mse")
+        terms.append((d * d, ((p, d), (t, -d))))
+    # the local gradient is (2/n)·d, scaled before the product: 2·d overflows for d = 1e308
+    return _reduce(terms, red, "mse", factor=2.0)
 
 
 def hinge_loss(scores: Sequence[Operand] | Operand, labels: Sequence[int] | int,
@@ -56,7 +62,10 @@ def hinge_loss(scores: Sequence[Operand] | Operand, labels: Sequence[int] | int,
     terms = []
     for s, y in zip(ss, ys):
         z = m - y * _data(s, "hinge_loss score")
-        terms.append((z, ((s, -float(y)),)) if z > 0.0 else (0.0, ((s, 0.0),)))
+        if z > 0.0:
+            terms.append((z, ((s, -float(y)),)))
+        else:  # z ≤ 0, or NaN: max(0, NaN) must stay NaN (slope 0 there, as torch.clamp's)
+            terms.append((z if z != z else 0.0, ((s, 0.0),)))
     return _reduce(terms, red, "hinge")
 
 
@@ -64,8 +73,10 @@ def bce_with_logits(logits: Sequence[Operand] | Operand, targets: Sequence[Opera
                     reduction: str = "mean") -> Value | list[Value]:
     """Binary cross-entropy on logits (the sigmoid inside, stably), targets in [0, 1].
 
-    Lᵢ = −[tᵢ log σ(zᵢ) + (1 − tᵢ) log(1 − σ(zᵢ))] = max(zᵢ, 0) − zᵢtᵢ + log(1 + e^−|zᵢ|),
-    which never overflows, even for |z| = 1e4.  ∂Lᵢ/∂zᵢ = σ(zᵢ) − tᵢ,  ∂Lᵢ/∂tᵢ = −zᵢ.
+    Lᵢ = −[tᵢ log σ(zᵢ) + (1 − tᵢ) log(1 − σ(zᵢ))], computed as (1 − tᵢ)zᵢ + log(1 + e^−zᵢ)
+    for zᵢ ≥ 0 and −tᵢzᵢ + log(1 + e^zᵢ) for zᵢ < 0, which never overflows, even for
+    |z| = 1e308; at z = ±inf it is the limit (inf, or 0 when the target agrees: where
+    PyTorch gives NaN).  ∂Lᵢ/∂zᵢ = σ(zᵢ) − tᵢ,  ∂Lᵢ/∂tᵢ = −zᵢ.
     """
     zs, ts = _paired(logits, targets, "bce_with_logits", "logits", "targets")
     red = _reduction(reduction, "bce_with_logits")
@@ -75,7 +86,10 @@ def bce_with_logits(logits: Sequence[Operand] | Operand, targets: Sequence[Opera
         t = _data(tv, "bce_with_logits target")
         if not 0.0 <= t <= 1.0:
             raise ValueError(f"bce_with_logits: targets must be in [0, 1], got {t!r}")
-        loss = max(z, 0.0) - z * t + math.log1p(math.exp(-abs(z)))
+        if z >= 0.0:
+            loss = _times(1.0 - t, z) + math.log1p(math.exp(-z))
+        else:  # also NaN, which flows through
+            loss = _times(-t, z) + math.log1p(math.exp(z))
         terms.append((loss, ((zv, _sigmoid(z) - t), (tv, -z))))
     return _reduce(terms, red, "bce")
 
@@ -89,7 +103,7 @@ def cross_entropy(logits: Sequence[Sequence[Operand]] | Sequence[Operand],
     """
     if _is_single_sample(logits):
         logits = [logits]  # type: ignore[list-item]
-        labels = [labels] if not isinstance(labels, (list, tuple)) else labels
+        labels = [labels] if not is_array(labels) else labels
     rows = _rows(logits)
     ys = _labels(labels, "cross_entropy")
     _same_length(rows, ys, "cross_entropy", "rows of logits", "labels")
@@ -101,9 +115,12 @@ def cross_entropy(logits: Sequence[Sequence[Operand]] | Sequence[Operand],
             raise ValueError(f"cross_entropy: label {y!r} is not a class index 0..{k - 1}")
         zs = [_data(z, "cross_entropy logit") for z in row]
         top = max(zs)
+        if top != top or any(z != z for z in zs):  # max() of a list with NaN depends on order
+            top = math.nan
         exps = [math.exp(z - top) for z in zs]
         total = _fsum(exps)
-        loss = top + math.log(total) - zs[y]
+        # log Σ e^(z − top) − (z_y − top): the max leaves before the sum, so 1e16, 1e16 → log 2
+        loss = math.log(total) - (zs[y] - top) if total == total else math.nan
         grads = [e / total for e in exps]
         grads[y] -= 1.0
         terms.append((loss, tuple(zip(row, grads))))
@@ -117,6 +134,7 @@ def l2_regularization(parameters: Iterable[Value], alpha: float = 1e-4) -> Value
     (λ/2)·Σ p², so `weight_decay=2α` is the same as adding this penalty.
     """
     a = _real(alpha, "l2_regularization alpha")
+    parameter_list_mistake(parameters, "l2_regularization")
     params = list(parameters)
     for p in params:
         if not isinstance(p, Value):
@@ -136,10 +154,14 @@ def _node(data: float, parents: Sequence[Value], local: Sequence[float], op: str
 Term = tuple  # (loss value, ((operand, local gradient), ...))
 
 
-def _reduce(terms: list[Term], reduction: str, op: str) -> Value | list[Value]:
-    """Combine per-sample terms into one node ("mean"/"sum") or one node each ("none")."""
+def _reduce(terms: list[Term], reduction: str, op: str,
+            factor: float = 1.0) -> Value | list[Value]:
+    """Combine per-sample terms into one node ("mean"/"sum") or one node each ("none").
+
+    Each edge's local gradient is (factor·scale)·g, with scale 1/n for "mean", else 1.
+    """
     if reduction == "none":
-        return [_node(loss, *_edges(edges, 1.0), op) for loss, edges in terms]
+        return [_node(loss, *_edges(edges, factor), op) for loss, edges in terms]
     if not terms:
         raise ValueError(f"{op} loss of an empty batch: expected at least one sample")
     scale = 1.0 / len(terms) if reduction == "mean" else 1.0
@@ -147,7 +169,7 @@ def _reduce(terms: list[Term], reduction: str, op: str) -> Value | list[Value]:
     parents: list[Value] = []
     local: list[float] = []
     for _, edges in terms:
-        ps, ls = _edges(edges, scale)
+        ps, ls = _edges(edges, factor * scale)
         parents += ps
         local += ls
     return _node(total, parents, local, op)
@@ -167,8 +189,13 @@ def _fsum(xs: Iterable[float]) -> float:
     xs = list(xs)
     try:
         return math.fsum(xs)
-    except OverflowError:  # fsum refuses an intermediate overflow; plain addition gives ±inf
+    except (OverflowError, ValueError):  # fsum refuses an overflow and inf + -inf; + gives inf, NaN
         return sum(xs)
+
+
+def _times(a: float, b: float) -> float:
+    """a·b with 0·inf = 0: the limit of a bce term whose target agrees with an infinite logit."""
+    return 0.0 if a == 0.0 else a * b
 
 
 def _data(x: Any, what: str) -> float:
@@ -178,7 +205,7 @@ def _data(x: Any, what: str) -> float:
 
 
 def _real(x: Any, what: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, Real):
+    if not is_real(x):
         raise TypeError(f"{what} must be a real number, got {type(x).__name__} {x!r}")
     try:
         return float(x)
@@ -187,13 +214,13 @@ def _real(x: Any, what: str) -> float:
 
 
 def _flatten(xs: Any, what: str) -> list:
-    if isinstance(xs, (Value, Real)):
+    if isinstance(xs, Value) or is_real(xs):
         return [xs]
-    if isinstance(xs, (str, bytes)) or not isinstance(xs, Sequence):
+    if not is_array(xs):
         raise TypeError(f"{what} must be a list of numbers or Values, got {type(xs).__name__}")
     out: list = []
     for x in xs:
-        if isinstance(x, (list, tuple)):
+        if is_array(x):  # a row of a 2-D array: each output of a sample is one term
             out.extend(x)
         else:
             out.append(x)
@@ -201,25 +228,35 @@ def _flatten(xs: Any, what: str) -> list:
 
 
 def _labels(labels: Any, what: str) -> list[int]:
-    if isinstance(labels, int) and not isinstance(labels, bool):
+    if as_count(labels) is not None:
         labels = [labels]
-    if isinstance(labels, (str, bytes)) or not isinstance(labels, Sequence):
+    if not is_array(labels):
         raise TypeError(f"{what}: labels must be a list of ints, got {type(labels).__name__}")
-    out = []
-    for y in labels:
-        if isinstance(y, bool) or not isinstance(y, (int, float)) or y != int(y):
-            raise TypeError(f"{what}: labels must be ints, got {y!r}")
-        out.append(int(y))
-    return out
+    return [_label(y, what) for y in labels]
+
+
+def _label(y: Any, what: str) -> int:
+    """One label as an int: an int, a numpy int, or a whole float (1.0); never a bool."""
+    n = as_count(y)
+    if n is not None:
+        return n
+    if is_real(y):
+        f = float(y)
+        if not math.isfinite(f):
+            raise ValueError(f"{what}: labels must be finite whole numbers (class indices or "
+                             f"-1/+1), got {f!r}")
+        if f.is_integer():
+            return int(f)
+    raise TypeError(f"{what}: labels must be ints, got {type(y).__name__} {y!r}")
 
 
 def _rows(logits: Any) -> list[Sequence[Operand]]:
-    if isinstance(logits, (str, bytes)) or not isinstance(logits, Sequence):
+    if not is_array(logits):
         raise TypeError("cross_entropy: logits must be a list of per-sample lists of scores, "
                         f"got {type(logits).__name__}")
     rows = []
     for row in logits:
-        if not isinstance(row, (list, tuple)) or not row:
+        if not is_array(row) or len(row) == 0:
             raise TypeError("cross_entropy: each sample's logits must be a non-empty list of "
                             f"scores, got {row!r}")
         rows.append(row)
@@ -227,8 +264,8 @@ def _rows(logits: Any) -> list[Sequence[Operand]]:
 
 
 def _is_single_sample(logits: Any) -> bool:
-    return (isinstance(logits, (list, tuple)) and len(logits) > 0
-            and isinstance(logits[0], (Value, Real)))
+    return (is_array(logits) and len(logits) > 0
+            and (isinstance(logits[0], Value) or is_real(logits[0])))
 
 
 def _paired(xs: Any, ys: Any, fn: str, xs_name: str, ys_name: str) -> tuple[list, list]:

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import math
 import random
-from numbers import Real
 from typing import Any, Iterator, Mapping, Sequence, Union
 
 from scalargrad import Value, dot
+
+from ._checks import as_count, is_array, is_real
 
 Input = Union[Value, int, float]
 Seed = Union[int, random.Random, None]
@@ -227,7 +228,7 @@ class MLP(Module):
     def __init__(self, nin: int, nouts: Sequence[int], *, activation: str = "relu",
                  init: str = "auto", seed: Seed = None, fused: bool = True) -> None:
         self.nin = _count(nin, "MLP nin")
-        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence):
+        if not is_array(nouts):  # a list, a tuple, a numpy array
             raise TypeError(f"MLP nouts must be a list of layer widths, got {nouts!r}")
         if len(nouts) == 0:
             raise ValueError("MLP nouts must name at least one layer width, got []")
@@ -267,8 +268,8 @@ def make_rng(seed: Seed) -> Any:
         return random
     if isinstance(seed, random.Random):
         return seed
-    if isinstance(seed, int) and not isinstance(seed, bool):
-        return random.Random(seed)
+    if as_count(seed) is not None:  # an int or a numpy integer
+        return random.Random(as_count(seed))
     raise TypeError(f"seed must be None, an int or a random.Random, got {seed!r}")
 
 
@@ -277,13 +278,13 @@ def make_rng(seed: Seed) -> Any:
 def _inputs(x: Any, nin: int, owner: Module) -> Sequence[Input]:
     """The inputs as a list or tuple of exactly `nin` items (a lone number is allowed if nin=1)."""
     if not isinstance(x, (list, tuple)):
-        if isinstance(x, (Value, Real)):
+        if isinstance(x, Value) or is_real(x):
             x = [x]
         elif isinstance(x, (str, bytes)):
             raise TypeError(f"{owner.describe()} expects a list of {nin} numbers, got {x!r}")
-        else:
+        else:  # a numpy row or another iterable: its numbers become plain floats
             try:
-                x = list(x)
+                x = [v if isinstance(v, Value) or not is_real(v) else float(v) for v in x]
             except TypeError:
                 raise TypeError(f"{owner.describe()} expects a list of {nin} numbers, "
                                 f"got {type(x).__name__}") from None
@@ -293,8 +294,11 @@ def _inputs(x: Any, nin: int, owner: Module) -> Sequence[Input]:
 
 
 def _count(n: Any, what: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"{what} must be a positive int, got {n!r}")
+    """A positive int: an int or a numpy integer (stored as a Python int); never a bool."""
+    count = as_count(n)
+    if count is None:
+        raise TypeError(f"{what} must be a positive int, got {type(n).__name__} {n!r}")
+    n = count
     if n < 1:
         raise ValueError(f"{what} must be a positive int, got {n}")
     return n

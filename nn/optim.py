@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable, Union
 
 from scalargrad import Value
 
-from ._checks import finite_real, nonneg
+from ._checks import finite_real, nonneg, parameter_list_mistake
 
 Schedule = Callable[[int], float]
 LR = Union[float, Schedule]
@@ -29,10 +29,16 @@ class Optimizer:
     """Base class: the parameter list, the learning rate (or schedule), a step counter."""
 
     def __init__(self, params: Iterable[Value], lr: LR) -> None:
+        who = type(self).__name__
+        parameter_list_mistake(params, who)
         if isinstance(params, Value):
-            raise TypeError("optimizer expected a list of parameters, got one Value; "
+            raise TypeError(f"{who} expected a list of parameters, got one Value; "
                             "pass [value] or model.parameters()")
-        self.params = list(params)
+        try:
+            self.params = list(params)
+        except TypeError:
+            raise TypeError(f"{who} expected a list of parameters (model.parameters()), "
+                            f"got {type(params).__name__}") from None
         if not self.params:
             raise ValueError("optimizer got an empty parameter list")
         seen: set[int] = set()

@@ -5,21 +5,30 @@
      "parameters": {"layers.0.neurons.0.w.0": 0.4371..., ...}}
 
 Floats are written with Python's shortest round-trip repr, so save → load gives back exactly
-the same numbers. Saving writes a temporary file in the same folder and renames it over the
-target (`os.replace`), so a crash mid-save leaves the old file intact. Loading checks
-everything before it changes anything: a malformed file, a file for another architecture, a
-missing or extra parameter, a value that is not a finite number — each raises
-`ModelFileError` (a ValueError) naming the file and the problem, and leaves the model as it was.
+the same numbers. Saving writes a temporary file (`.sgtmp-…`) in the same folder and renames
+it over the target (`os.replace`), so a crash mid-save leaves the old file intact; leftovers
+of a killed save are removed by the next save to the same file. Loading checks everything
+before it changes anything — and, for `load`, before it builds anything: a malformed file, a
+file for another architecture, a missing or extra parameter, a value that is not a finite
+number — each raises `ModelFileError` (a ValueError) naming the file and the problem
+(hostile text escaped, long lists cut), and leaves the model as it was. Errors of the file
+system (missing, a directory, a FIFO or device, no permission) are `OSError`s naming the
+path the caller gave.
 """
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import json
 import math
 import os
-import tempfile
-from typing import Any, Mapping, Union
+import socket
+import stat
+import time
+from typing import Any, Iterator, Mapping, NamedTuple, Union
 
+from ._checks import is_real
 from .module import ACTIVATIONS, MLP, Layer, Module, Neuron
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -47,32 +56,85 @@ def to_dict(model: Module) -> dict[str, Any]:
 
 
 def save(model: Module, path: PathLike) -> None:
-    """Write `model` to `path` as JSON, atomically: temp file in the same folder, then rename."""
+    """Write `model` to `path` as JSON, atomically: a temporary file in the same folder, then
+    a rename over the target. Missing parent folders are created.
+
+    `path` must be a regular file or not exist yet; a symlink is followed and its target
+    replaced (the link stays). An existing file keeps its permissions (and, where allowed,
+    its owner); a new one gets the permissions the process umask gives (0o666 & ~umask).
+    """
     text = json.dumps(to_dict(model), indent=1, allow_nan=False) + "\n"
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    where = os.fspath(path)
+    parent = os.path.dirname(os.path.abspath(where))
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        os.makedirs(parent, exist_ok=True)
+    except FileExistsError:  # the folder's name is taken by a file
+        raise NotADirectoryError(errno.ENOTDIR, f"Not a directory ({os.path.dirname(where)!r} "
+                                 "is a file, so the model cannot be saved in it)", where) from None
+    except OSError as e:
+        raise _named(e, where, f"cannot create the folder {os.path.dirname(where)!r}") from None
+    target = os.path.realpath(where)  # through any symlink: replace the file, keep the link
+    try:
+        old: os.stat_result | None = os.stat(target)
+    except FileNotFoundError:
+        old = None
+    except OSError as e:
+        raise _named(e, where) from None
+    if old is not None and not stat.S_ISREG(old.st_mode):
+        raise _not_regular(old, where, "nn.save will not replace it with a model file")
+    folder = os.path.dirname(target)
+    tag = _target_tag(target)
+    _remove_stale_temp_files(folder, tag)
+    tmp = os.path.join(folder, f"{TEMP_PREFIX}{tag}-{_HOST}-{os.getpid()}-{os.urandom(4).hex()}"
+                               f"{TEMP_SUFFIX}")
+    # The kernel applies the umask to the mode given here, so a new file gets exactly the
+    # permissions any other new file would (the umask is never read or changed). Over an
+    # existing file, start from its own bits so a private (0600) file is never readable by
+    # others, even for a moment.
+    mode = stat.S_IMODE(old.st_mode) & 0o777 if old is not None else 0o666
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_CLOEXEC | _O_NOFOLLOW, mode)
+    except OSError as e:
+        raise _named(e, where) from None
+    try:
+        try:
+            f = os.fdopen(fd, "w", encoding="utf-8")
+        except BaseException:
+            os.close(fd)
+            raise
+        with f:
+            if old is not None:
+                _keep_owner_and_mode(fd, old)  # f owns fd now: closed on any error
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
+        os.replace(tmp, target)
+    except BaseException as e:
         try:
             os.unlink(tmp)
-        except FileNotFoundError:
+        except OSError:
             pass
+        if isinstance(e, OSError) and e.errno is not None:
+            raise _named(e, where) from None
         raise
+    _sync_folder(folder)
 
 
 def load(path: PathLike) -> Module:
-    """Rebuild the model stored in `path` (its architecture and parameters)."""
+    """Rebuild the model stored in `path` (its architecture and parameters).
+
+    Everything that can be checked without building the model is checked first: the
+    architecture, its parameter count against the file's, every parameter name and value.
+    """
     data = read(path)
     where = os.fspath(path)
-    model = from_architecture(data["architecture"], where, len(data["parameters"]))
-    apply_state(model, data["parameters"], where)
+    spec = _architecture(data["architecture"], where)
+    state = data["parameters"]
+    _check_count(spec, len(state), where)
+    _check_names(spec, state, where)
+    _check_values(state, list(state), where)
+    model = _build(spec)
+    apply_state(model, state, where)
     return model
 
 
@@ -92,10 +154,13 @@ def load_into(model: Module, path: PathLike) -> Module:
 
 
 def read(path: PathLike) -> dict[str, Any]:
-    """Parse and check a model file's structure; raise ModelFileError if anything is off."""
+    """Parse and check a model file's structure; raise ModelFileError if anything is off.
+
+    Only a regular file is opened: a FIFO, a device or a socket is refused from its
+    `os.stat`, before any `open()` (which could block forever or have side effects).
+    """
     where = os.fspath(path)
-    with open(where, "rb") as f:
-        raw = f.read(MAX_FILE_BYTES + 1)
+    raw = _read_regular(where)
     if len(raw) > MAX_FILE_BYTES:
         raise ModelFileError(f"{where}: the file is larger than {MAX_FILE_BYTES} bytes; "
                              "not a model file written by nn.save")
@@ -105,7 +170,7 @@ def read(path: PathLike) -> dict[str, Any]:
     except ModelFileError as e:
         raise ModelFileError(f"{where}: {e}") from None
     except (UnicodeDecodeError, ValueError, RecursionError) as e:
-        raise ModelFileError(f"{where}: not valid JSON ({e})") from None
+        raise ModelFileError(f"{where}: not valid JSON ({_cap(str(e))})") from None
     if not isinstance(data, dict):
         raise ModelFileError(f"{where}: expected a JSON object, got {type(data).__name__}")
     missing = {"format", "version", "architecture", "parameters"} - data.keys()
@@ -113,9 +178,10 @@ def read(path: PathLike) -> dict[str, Any]:
         raise ModelFileError(f"{where}: missing key(s) {', '.join(sorted(missing))}; "
                              "not a model file written by nn.save")
     if data["format"] != FORMAT:
-        raise ModelFileError(f"{where}: format is {data['format']!r}, expected {FORMAT!r}")
+        raise ModelFileError(f"{where}: format is {_show(data['format'])}, "
+                             f"expected {FORMAT!r}")
     if type(data["version"]) is not int or data["version"] != VERSION:
-        raise ModelFileError(f"{where}: version {data['version']!r} is not supported "
+        raise ModelFileError(f"{where}: version {_show(data['version'])} is not supported "
                              f"(this nn reads version {VERSION})")
     if data["architecture"] is not None and not isinstance(data["architecture"], dict):
         raise ModelFileError(f"{where}: architecture must be an object, "
@@ -133,46 +199,10 @@ def from_architecture(arch: Any, where: str = "architecture",
     With `expected_count`, the architecture's parameter count is checked against it before
     anything is built, so a hostile file cannot ask for a billion parameters.
     """
-    if arch is None:
-        raise ModelFileError(f"{where}: the file has no architecture (a custom module); "
-                             "build the model yourself and call model.load(path)")
-    if not isinstance(arch, dict):
-        raise ModelFileError(f"{where}: architecture must be an object, got {arch!r}")
-    kind = arch.get("type")
-    fields = {"MLP": ("nin", "nouts", "activation"), "Layer": ("nin", "nout", "activation"),
-              "Neuron": ("nin", "activation")}
-    if not isinstance(kind, str) or kind not in fields:  # a list/dict "type" is unhashable
-        raise ModelFileError(f"{where}: unknown model type {kind!r}; expected one of "
-                             f"{', '.join(fields)}")
-    expected = {"type", *fields[kind]}
-    if set(arch) != expected:
-        raise ModelFileError(f"{where}: a {kind} architecture has the keys "
-                             f"{', '.join(sorted(expected))}; got {', '.join(sorted(arch))}")
-    act = arch["activation"]
-    if act not in ACTIVATIONS:
-        raise ModelFileError(f"{where}: activation {act!r} is not one of "
-                             f"{', '.join(ACTIVATIONS)}")
-    nin = _size(arch["nin"], "nin", where)
-    if kind == "Neuron":
-        widths = [1]
-    elif kind == "Layer":
-        widths = [_size(arch["nout"], "nout", where)]
-    else:
-        nouts = arch["nouts"]
-        if not isinstance(nouts, list) or not nouts:
-            raise ModelFileError(f"{where}: nouts must be a non-empty list of layer widths, "
-                                 f"got {nouts!r}")
-        widths = [_size(w, "a layer width", where) for w in nouts]
-    sizes = [nin, *widths]
-    count = sum((sizes[i] + 1) * sizes[i + 1] for i in range(len(widths)))
-    if expected_count is not None and count != expected_count:
-        raise ModelFileError(f"{where}: a {_describe(arch)} has {count} parameters, "
-                             f"but the file lists {expected_count}")
-    if kind == "Neuron":
-        return Neuron(nin, activation=act, seed=0)
-    if kind == "Layer":
-        return Layer(nin, widths[0], activation=act, seed=0)
-    return MLP(nin, widths, activation=act, seed=0)
+    spec = _architecture(arch, where)
+    if expected_count is not None:
+        _check_count(spec, expected_count, where)
+    return _build(spec)
 
 
 def apply_state(model: Module, state: Mapping[str, Any], where: str = "state") -> None:
@@ -185,42 +215,209 @@ def apply_state(model: Module, state: Mapping[str, Any], where: str = "state") -
     missing = [name for name, _ in named if name not in state]
     extra = [name for name in state if name not in names]
     if missing or extra:
-        parts = []
-        if missing:
-            parts.append(f"{len(missing)} missing (e.g. {', '.join(missing[:3])})")
-        if extra:
-            parts.append(f"{len(extra)} unexpected (e.g. {', '.join(map(str, extra[:3]))})")
         raise ModelFileError(f"{where}: the parameters do not fit this model "
-                             f"({model.describe()}, {len(named)} parameters): "
-                             f"{'; '.join(parts)}")
-    values = []
-    for name, _ in named:
-        v = state[name]
-        if type(v) is bool or not isinstance(v, (int, float)):
-            raise ModelFileError(f"{where}: parameter {name} must be a number, got {v!r}")
-        try:
-            f = float(v)
-        except OverflowError:
-            raise ModelFileError(f"{where}: parameter {name} is too large for a float") from None
-        if not math.isfinite(f):
-            raise ModelFileError(f"{where}: parameter {name} is {f!r}; expected a finite number")
-        values.append(f)
+                             f"({_cap(model.describe())}, {len(named):,} parameters): "
+                             f"{_mismatch(missing, len(missing), extra, len(extra))}")
+    values = _check_values(state, [name for name, _ in named], where)
     for (_, p), f in zip(named, values):
         p.data = f
         p.grad = 0.0
 
 
+# -- checks made before anything is built ---------------------------------------------------
+
+class _Spec(NamedTuple):
+    """A checked architecture: what to build, and the layer sizes [nin, width, ...]."""
+
+    kind: str
+    sizes: list[int]
+    activation: str
+    arch: dict[str, Any]
+
+    @property
+    def n_params(self) -> int:
+        s = self.sizes
+        return sum((s[i] + 1) * s[i + 1] for i in range(len(s) - 1))
+
+
+def _architecture(arch: Any, where: str) -> _Spec:
+    """Check an architecture dict completely, allocating nothing in proportion to its sizes."""
+    if arch is None:
+        raise ModelFileError(f"{where}: the file has no architecture (a custom module); "
+                             "build the model yourself and call model.load(path)")
+    if not isinstance(arch, dict):
+        raise ModelFileError(f"{where}: architecture must be an object, got {_show(arch)}")
+    kind = arch.get("type")
+    fields = {"MLP": ("nin", "nouts", "activation"), "Layer": ("nin", "nout", "activation"),
+              "Neuron": ("nin", "activation")}
+    if not isinstance(kind, str) or kind not in fields:  # a list/dict "type" is unhashable
+        raise ModelFileError(f"{where}: unknown model type {_show(kind)}; expected one of "
+                             f"{', '.join(fields)}")
+    expected = {"type", *fields[kind]}
+    if set(arch) != expected:
+        raise ModelFileError(f"{where}: a {kind} architecture has the keys "
+                             f"{', '.join(sorted(expected))}; "
+                             f"got {_cap(', '.join(_show(k) for k in sorted(arch)))}")
+    act = arch["activation"]
+    if not isinstance(act, str) or act not in ACTIVATIONS:
+        raise ModelFileError(f"{where}: activation {_show(act)} is not one of "
+                             f"{', '.join(ACTIVATIONS)}")
+    nin = _size(arch["nin"], "nin", where)
+    if kind == "Neuron":
+        widths = [1]
+    elif kind == "Layer":
+        widths = [_size(arch["nout"], "nout", where)]
+    else:
+        nouts = arch["nouts"]
+        if not isinstance(nouts, list) or not nouts:
+            raise ModelFileError(f"{where}: nouts must be a non-empty list of layer widths, "
+                                 f"got {_show(nouts)}")
+        widths = [_size(w, "a layer width", where) for w in nouts]
+    return _Spec(kind, [nin, *widths], act, arch)
+
+
+def _check_count(spec: _Spec, count: int, where: str) -> None:
+    if spec.n_params != count:
+        raise ModelFileError(f"{where}: a {_describe(spec.arch)} has {spec.n_params:,} parameters, "
+                             f"but the file lists {count:,}")
+
+
+def _index(text: str) -> int | None:
+    """A list index as written by named_parameters (plain ASCII digits, no leading zero)."""
+    if text.isascii() and text.isdigit() and (text == "0" or text[0] != "0"):
+        return int(text)
+    return None
+
+
+def _belongs(spec: _Spec, name: Any) -> bool:
+    """Whether `name` is one of the parameter names of the model `spec` describes."""
+    if not isinstance(name, str) or len(name) > 100:
+        return False
+    parts = name.split(".")
+    i = 0
+    if spec.kind == "MLP":
+        if len(parts) < 2 or parts[0] != "layers":
+            return False
+        layer = _index(parts[1])
+        if layer is None or layer >= len(spec.sizes) - 1:
+            return False
+        i, parts = layer, parts[2:]
+    if spec.kind != "Neuron":
+        if len(parts) < 2 or parts[0] != "neurons":
+            return False
+        j = _index(parts[1])
+        if j is None or j >= spec.sizes[i + 1]:
+            return False
+        parts = parts[2:]
+    if parts == ["b"]:
+        return True
+    if len(parts) != 2 or parts[0] != "w":
+        return False
+    k = _index(parts[1])
+    return k is not None and k < spec.sizes[i]
+
+
+def _names(spec: _Spec) -> Iterator[str]:
+    """The model's parameter names, in `named_parameters()` order, one at a time."""
+    s = spec.sizes
+    for i in range(len(s) - 1):
+        for j in range(s[i + 1]):
+            front = (f"layers.{i}." if spec.kind == "MLP" else "") + (
+                f"neurons.{j}." if spec.kind != "Neuron" else "")
+            for k in range(s[i]):
+                yield f"{front}w.{k}"
+            yield f"{front}b"
+
+
+def _check_names(spec: _Spec, state: Mapping[str, Any], where: str) -> None:
+    """Every name in the file belongs to the architecture (the count is already checked)."""
+    extra = [name for name in state if not _belongs(spec, name)]
+    if not extra:
+        return
+    missing_count = len(extra)  # the counts match, so each stranger displaces one name
+    missing = []
+    for name in _names(spec):
+        if name not in state:
+            missing.append(name)
+            if len(missing) == _EXAMPLES:
+                break
+    raise ModelFileError(f"{where}: the parameters do not fit {_describe(spec.arch)} "
+                         f"({spec.n_params:,} parameters): "
+                         f"{_mismatch(missing, missing_count, extra, len(extra))}")
+
+
+def _check_values(state: Mapping[Any, Any], names: list[Any], where: str) -> list[float]:
+    """Each value as a finite float (numpy scalars welcome, bools not)."""
+    values = []
+    for name in names:
+        v = state[name]
+        if not is_real(v):
+            raise ModelFileError(f"{where}: parameter {_show(name)} must be a number, "
+                                 f"got {_show(v)}")
+        try:
+            f = float(v)
+        except OverflowError:
+            raise ModelFileError(f"{where}: parameter {_show(name)} is too large for a "
+                                 "float") from None
+        if not math.isfinite(f):
+            raise ModelFileError(f"{where}: parameter {_show(name)} is {f!r}; "
+                                 "expected a finite number")
+        values.append(f)
+    return values
+
+
+def _build(spec: _Spec) -> Module:
+    nin, widths, act = spec.sizes[0], spec.sizes[1:], spec.activation
+    if spec.kind == "Neuron":
+        return Neuron(nin, activation=act, seed=0)
+    if spec.kind == "Layer":
+        return Layer(nin, widths[0], activation=act, seed=0)
+    return MLP(nin, widths, activation=act, seed=0)
+
+
+def _mismatch(missing: list[Any], n_missing: int, extra: list[Any], n_extra: int) -> str:
+    parts = []
+    if n_missing:
+        parts.append(f"{n_missing:,} missing ({_examples(missing, n_missing)})")
+    if n_extra:
+        parts.append(f"{n_extra:,} unexpected ({_examples(extra, n_extra)})")
+    return "; ".join(parts)
+
+
+def _examples(names: list[Any], total: int) -> str:
+    """The first few names, escaped, and how many more: "e.g. 'a', 'b', 'c' and 49,997 more"."""
+    shown = ", ".join(_show(n) for n in names[:_EXAMPLES])
+    more = total - min(len(names), _EXAMPLES)
+    return f"e.g. {shown}" + (f" and {more:,} more" if more > 0 else "")
+
+
+def _show(x: Any, limit: int = 80) -> str:
+    """Hostile text made safe to print: repr's escapes (ESC, newlines, lone surrogates are
+    shown as \\x1b, \\n, \\ud800), cut to `limit` characters with the length said."""
+    try:
+        text = repr(x)
+    except RecursionError:
+        text = f"<a deeply nested {type(x).__name__}>"
+    return _cap(text, limit)
+
+
+def _cap(text: str, limit: int = 200) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters in all)"
+
+
 def _size(n: Any, what: str, where: str) -> int:
     if type(n) is not int or n < 1:
-        raise ModelFileError(f"{where}: {what} must be a positive integer, got {n!r}")
+        raise ModelFileError(f"{where}: {what} must be a positive integer, got {_show(n)}")
     if n > 1_000_000:
         raise ModelFileError(f"{where}: {what} {n} is implausibly large for a model file")
     return n
 
 
 def _describe(config: dict[str, Any]) -> str:
-    args = ", ".join(f"{k}={v!r}" for k, v in config.items() if k != "type")
-    return f"{config.get('type')}({args})"
+    args = ", ".join(f"{k}={_show(v)}" for k, v in config.items() if k != "type")
+    return _cap(f"{config.get('type')}({args})")
 
 
 def _reject_constant(name: str) -> None:
@@ -231,12 +428,128 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise ModelFileError(f"the key {key!r} appears twice in one object")
+            raise ModelFileError(f"the key {_show(key)} appears twice in one object")
         out[key] = value
     return out
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+# -- the file system -------------------------------------------------------------------------
+
+TEMP_PREFIX = ".sgtmp-"  # + hash of the target, host, pid, random: short, so a 255-byte
+TEMP_SUFFIX = ".tmp"     # target name still fits, and recognisable as ours
+STALE_SECONDS = 600.0    # a temp file this old is a leftover even if its pid was reused
+_EXAMPLES = 3
+_OS_FLAGS = vars(os)  # the flags a platform lacks count as 0
+_O_CLOEXEC = _OS_FLAGS.get("O_CLOEXEC", 0)
+_O_NOFOLLOW = _OS_FLAGS.get("O_NOFOLLOW", 0)
+_O_NONBLOCK = _OS_FLAGS.get("O_NONBLOCK", 0)
+_HOST = hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:4]
+
+
+def _named(e: OSError, where: str, context: str | None = None) -> OSError:
+    """The same error (same type and errno), naming the path the user gave."""
+    reason = e.strerror or str(e)
+    return OSError(e.errno, f"{reason} ({context})" if context else reason, where)
+
+
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"))
+
+
+def _not_regular(st: os.stat_result, where: str, consequence: str) -> OSError:
+    kind = next((name for test, name in _KINDS if test(st.st_mode)), "not a regular file")
+    if stat.S_ISDIR(st.st_mode):
+        return IsADirectoryError(errno.EISDIR, f"Is a directory; {consequence}", where)
+    return OSError(errno.EINVAL, f"this is {kind}, not a regular file; {consequence}", where)
+
+
+def _read_regular(where: str) -> bytes:
+    """At most MAX_FILE_BYTES + 1 bytes of `where`, which must be a regular file."""
+    try:
+        st = os.stat(where)
+    except OSError as e:
+        raise _named(e, where) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise _not_regular(st, where, "nn.load reads model files only (it was not opened)")
+    try:  # O_NONBLOCK: if it was swapped for a FIFO since the stat, open cannot block
+        fd = os.open(where, os.O_RDONLY | _O_CLOEXEC | _O_NONBLOCK | _OS_FLAGS.get("O_BINARY", 0))
+    except OSError as e:
+        raise _named(e, where) from None
+    with open(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise _not_regular(st, where, "nn.load reads model files only")
+        try:
+            return f.read(MAX_FILE_BYTES + 1)
+        except OSError as e:
+            raise _named(e, where) from None
+
+
+def _target_tag(target: str) -> str:
+    return hashlib.sha256(os.fsencode(target)).hexdigest()[:12]
+
+
+def _remove_stale_temp_files(folder: str, tag: str) -> None:
+    """Delete our temp files for this target left by a save that was killed: their process
+    is gone (same host), or they are older than STALE_SECONDS. Best effort, never raises."""
+    prefix = f"{TEMP_PREFIX}{tag}-"
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(prefix) and n.endswith(TEMP_SUFFIX)]
+    except OSError:
+        return
+    now = time.time()
+    for name in names:
+        parts = name[len(prefix):-len(TEMP_SUFFIX)].split("-")
+        if len(parts) != 3 or not parts[1].isdigit():
+            continue
+        path = os.path.join(folder, name)
+        try:
+            st = os.lstat(path)
+        except OSError:
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            continue
+        dead = parts[0] == _HOST and not _alive(int(parts[1]))
+        if dead or now - st.st_mtime > STALE_SECONDS:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid() or os.name == "nt":  # on Windows os.kill would end the process
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: it exists, and belongs to someone else
+        return True
+    return True
+
+
+def _keep_owner_and_mode(fd: int, old: os.stat_result) -> None:
+    """Give the new file the old one's owner (where permitted) and then its permission bits."""
+    if hasattr(os, "fchown") and (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
+        try:
+            os.fchown(fd, old.st_uid, old.st_gid)
+        except OSError:
+            pass  # not permitted: the file becomes ours, as any rewrite would make it
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, stat.S_IMODE(old.st_mode))
+
+
+def _sync_folder(folder: str) -> None:
+    """Make the rename durable (best effort: not every system can open a folder)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | _O_CLOEXEC)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

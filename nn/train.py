@@ -7,18 +7,21 @@
         opt.zero_grad()
         loss.backward()
         opt.step()
+
+`X` and `y` may be lists or numpy arrays (anything with len() and indexing).
 """
 
 from __future__ import annotations
 
+import math
 import random
 import sys
 from dataclasses import dataclass, field
-from numbers import Real
-from typing import Any, Callable, Sequence, TextIO, Union
+from typing import Any, Callable, Sequence, TextIO, Union, cast
 
 from scalargrad import Value, no_grad
 
+from ._checks import as_count, is_array, is_real
 from .losses import bce_with_logits, cross_entropy, hinge_loss, l2_regularization, mse_loss
 from .module import Module
 from .optim import Optimizer
@@ -54,6 +57,17 @@ class History:
         return f"History({len(self)} steps; last: loss {self.loss[-1]:.6g}{acc_text})"
 
 
+class NonFiniteLossError(FloatingPointError):
+    """`fit` stopped: the loss of a step was NaN or ±inf. The step's update was not made.
+
+    Attributes: `step` (1-based), `loss`, and `history` (every step so far, this one last).
+    """
+
+    def __init__(self, message: str, step: int, loss: float, history: History) -> None:
+        super().__init__(message)
+        self.step, self.loss, self.history = step, loss, history
+
+
 def accuracy(outputs: Sequence[Output], labels: Sequence[Any]) -> float:
     """The fraction of samples classified right.
 
@@ -63,12 +77,12 @@ def accuracy(outputs: Sequence[Output], labels: Sequence[Any]) -> float:
     """
     if len(outputs) != len(labels):
         raise ValueError(f"accuracy: {len(outputs)} outputs but {len(labels)} labels")
-    if not outputs:
+    if len(outputs) == 0:
         raise ValueError("accuracy of no samples is undefined: expected at least one")
     right = 0
     for out, label in zip(outputs, labels):
-        if isinstance(out, (list, tuple)):
-            scores = [_number(s) for s in out]
+        if is_array(out):
+            scores = [_number(s) for s in cast(Sequence[Any], out)]
             right += max(range(len(scores)), key=scores.__getitem__) == label
         else:
             right += (_number(out) > 0.0) == (label > 0)
@@ -82,8 +96,7 @@ def predict(model: Callable[[Any], Any], X: Sequence[Any]) -> list[Any]:
     """
     with no_grad():
         outs = [model(x) for x in X]
-    return [[_number(o) for o in out] if isinstance(out, (list, tuple)) else _number(out)
-            for out in outs]
+    return [[_number(o) for o in out] if is_array(out) else _number(out) for out in outs]
 
 
 def evaluate(model: Callable[[Any], Any], X: Sequence[Any], y: Sequence[Any],
@@ -115,17 +128,26 @@ def fit(model: Module, X: Sequence[Any], y: Sequence[Any], *, optimizer: Optimiz
     used by the update. With `progress`
     (the default) a line is printed every `print_every` steps (about ten lines per run) and
     at the last step; `progress=False` prints nothing. `callback(k, history)` runs after each step.
+
+    `X` and `y` may be numpy arrays. The optimizer must hold the model's parameters (some of
+    them, to train only those): one built for another model is refused. If a step's loss is
+    NaN or ±inf, `fit` raises `NonFiniteLossError` (a FloatingPointError) naming the step,
+    before that step's update: the model keeps the parameters of the step before.
     """
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"fit: optimizer must be an nn optimizer (SGD, Adam, ...), got "
                         f"{type(optimizer).__name__}")
+    for name, data in (("X", X), ("y", y)):
+        if not is_array(data):
+            raise TypeError(f"fit: {name} must be a list or an array of samples, "
+                            f"got {type(data).__name__}")
     if len(X) != len(y):
         raise ValueError(f"fit: {len(X)} inputs but {len(y)} labels")
-    if not X:
+    if len(X) == 0:
         raise ValueError("fit: no training samples")
     steps = _count(steps, "steps", 0)
     loss_fn, classifier = _loss(loss, compute_accuracy)
-    if isinstance(l2, bool) or not isinstance(l2, Real) or l2 < 0:
+    if not is_real(l2) or not l2 >= 0:
         raise ValueError(f"fit: l2 must be a number >= 0, got {l2!r}")
     n = len(X)
     batch = n if batch_size is None else min(_count(batch_size, "batch_size", 1), n)
@@ -135,6 +157,8 @@ def fit(model: Module, X: Sequence[Any], y: Sequence[Any], *, optimizer: Optimiz
     order = list(range(n))
     cursor = n  # forces a shuffle before the first mini-batch
     params = model.parameters()
+    _check_optimizer(model, params, optimizer)
+    forward = cast(Callable[[Any], Any], model)  # Module itself declares no __call__
     history = History()
     for k in range(steps):
         if batch == n:
@@ -146,10 +170,22 @@ def fit(model: Module, X: Sequence[Any], y: Sequence[Any], *, optimizer: Optimiz
             idx = order[cursor:cursor + batch]
             cursor += batch
             xb, yb = [X[i] for i in idx], [y[i] for i in idx]
-        outputs = [model(x) for x in xb]
+        outputs = [forward(x) for x in xb]
         total = loss_fn(outputs, yb)
         if l2:
             total = total + l2_regularization(params, l2)
+        if not math.isfinite(total.data):
+            history.step.append(k)
+            history.loss.append(total.data)
+            history.accuracy.append(None)
+            history.lr.append(optimizer.lr)
+            raise NonFiniteLossError(
+                f"fit: the loss is {total.data!r} at step {k + 1} of {steps}; stopped before "
+                f"that step's update, so the model holds its parameters after step {k}. "
+                "Usual causes: a learning rate too large, a NaN or inf in X or y, or "
+                "parameters that already are NaN; run one step inside "
+                "`with scalargrad.detect_anomaly():` to see where it first appears "
+                "(the history so far is this error's .history)", k + 1, total.data, history)
         optimizer.zero_grad()
         total.backward()
         optimizer.step()
@@ -183,13 +219,32 @@ def _loss(loss: str | LossFn, compute_accuracy: bool | None) -> tuple[LossFn, bo
     return fn, classifier
 
 
+def _check_optimizer(model: Module, params: list[Value], optimizer: Optimizer) -> None:
+    """Refuse an optimizer that would train nothing: none of its parameters are the model's
+    (typically built for a model made by an earlier run of the same notebook cell)."""
+    mine = {id(p) for p in params}
+    if not any(id(p) in mine for p in optimizer.params):
+        raise ValueError(
+            f"fit: the optimizer holds {len(optimizer.params):,} parameters, none of them this "
+            f"model's ({_short(model)}, {len(params):,} parameters), so training would change "
+            "nothing. It was probably built for another model (a model made again by re-running "
+            f"a cell); build it from this one: {type(optimizer).__name__}(model.parameters(), ...)")
+
+
+def _short(model: Module) -> str:
+    text = model.describe()
+    return text if len(text) <= 80 else text[:80] + "…"
+
+
 def _number(x: Any) -> float:
     return x.data if isinstance(x, Value) else float(x)
 
 
 def _count(n: Any, what: str, minimum: int) -> int:
-    if isinstance(n, bool) or not isinstance(n, int):
+    count = as_count(n)
+    if count is None:
         raise TypeError(f"fit: {what} must be an int, got {n!r}")
+    n = count
     if n < minimum:
         raise ValueError(f"fit: {what} must be at least {minimum}, got {n}")
     return n

@@ -60,3 +60,25 @@ def programs(draw: st.DrawFn, n_inputs: int = 3,
         j = draw(st.integers(0, pool - 1))
         steps.append((op, i, j))
     return xs, steps
+
+
+# Numbers at the edges of float64, for the losses' differential tests against PyTorch: the
+# special values themselves, then any float at all (hypothesis favours the extremes), then
+# ordinary ones, so every mix of huge, tiny and ordinary numbers in one batch comes up.
+EDGE_FLOATS = (0.0, -0.0, float("inf"), float("-inf"), float("nan"), 1e308, -1e308,
+               1.7976931348623157e308, -1.7976931348623157e308, 5e-324, -5e-324, 1e-310,
+               2.2250738585072014e-308, 1e-300, 1e16, -1e16, 1e12, 1e9, 1000.0, -1000.0,
+               1.0, -1.0, 0.5)
+
+
+def extreme_floats() -> st.SearchStrategy[float]:
+    """±inf, NaN, ±1e308, subnormals, ±0.0 and everything between."""
+    return st.one_of(st.sampled_from(EDGE_FLOATS),
+                     st.floats(allow_nan=True, allow_infinity=True),
+                     reals(-10.0, 10.0))
+
+
+def unit_targets() -> st.SearchStrategy[float]:
+    """Targets in [0, 1] for bce_with_logits, the ends and subnormals included."""
+    return st.one_of(st.sampled_from((0.0, 1.0, 0.5, 5e-324, 1.0 - 2.0 ** -53)),
+                     st.floats(min_value=0.0, max_value=1.0))

@@ -207,7 +207,7 @@ def _running_sum(final: GradientSum, got: list[tuple[int, int, float]], running:
     partial = GradientSum(final.index, final.name, terms, running, final.before, final.seed)
     arrived = {steps[c].name for c, _, _ in got}
     waiting = [name for name, _ in final.terms if name not in arrived]
-    return (f"{partial.formula(digits)}   (so far; still to come from "
+    return (f"{partial.formula(digits)} (so far; still to come from "
             f"{', '.join(dict.fromkeys(waiting))})")
 
 

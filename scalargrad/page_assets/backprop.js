@@ -143,7 +143,10 @@
     const p = document.createElement("p");
     if (cls) p.className = cls;
     if (id) p.id = id;
-    if (term) { const t = document.createElement("span"); t.className = "term"; t.textContent = term; p.appendChild(t); }
+    if (term) {
+      const t = document.createElement("span"); t.className = "term"; t.textContent = term;
+      p.appendChild(t); p.appendChild(document.createTextNode(" "));
+    }
     const v = document.createElement("span"); v.className = "num"; v.textContent = value; p.appendChild(v);
     parent.appendChild(p);
     return p;

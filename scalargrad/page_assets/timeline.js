@@ -2,12 +2,13 @@
 // The player shared by every scalargrad page: a position 0..count on a timeline, the buttons
 // and keys that move it, play/pause at a chosen speed. `render(pos)` draws the state after
 // `pos` steps from scratch, so stepping back shows exactly what stepping forward showed.
-function makePlayer(render, extraKeys) {
+function makePlayer(render, extraKeys, speedIndex) {
   const $ = (id) => document.getElementById(id);
   const SPEEDS = [0.5, 1, 2, 4, 8, 16]; // steps per second
   const buttons = { reset: $("reset"), back: $("back"), play: $("play"), step: $("step") };
   const speed = $("speed"), scrub = $("scrub"), position = $("position");
   let pos = 0, count = 0, timer = null;
+  if (speedIndex !== undefined) speed.value = String(speedIndex);
 
   function speedText() {
     const s = SPEEDS[Number(speed.value)];

@@ -253,6 +253,7 @@ def render(kind: str, title: str, data: Any) -> str:
         "CSP": _csp(script),
         "STYLE": style,
         "BODY": _asset(f"{kind}.html"),
+        "TOOLS": _asset(f"{kind}_tools.html") if (ASSETS / f"{kind}_tools.html").exists() else "",
         "DATA": json_for_script(data),
         "SCRIPT": script,
     }

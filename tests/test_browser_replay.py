@@ -69,10 +69,10 @@ def test_moons_replay_plays_to_the_final_accuracy(browser, tmp_path):
     assert text(browser, "now-correct") == f"({result['correct']} of 100 points)"
     assert painted_colours(browser) > 10
     rows = browser.execute_script(
-        "return Array.from(document.querySelectorAll('#watch tbody tr'))"
+        "return Array.from(document.querySelectorAll('#watch tr'))"
         ".map(r => Array.from(r.cells).map(c => c.textContent));")
-    assert [r[0] for r in rows] == ["w0", "w1", "b"]
-    assert all(r[2] != "—" for r in rows)  # the last step's gradients
+    assert rows[0] == ["parameter", "w0", "w1", "b"]
+    assert rows[2][0] == "gradient" and "—" not in rows[2]  # the last step's gradients
     assert requests_made(browser) == []
     assert browser.execute_script("return performance.getEntriesByType('resource').length") == 0
     assert not [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
@@ -87,7 +87,8 @@ def test_replay_scrubs_and_steps(browser, tmp_path):
     browser.get(page.resolve().as_uri())
     body = browser.find_element("tag name", "body")
     assert browser.execute_script(
-        "return document.querySelector('#watch tbody td:nth-child(3)').textContent") == "—"
+        "return document.querySelector('#watch tbody tr:nth-child(2) td').textContent") == "—"
+    assert text(browser, "position") == "step 0 / 6"
     body.send_keys("\ue014\ue014")  # two steps
     assert text(browser, "now-step") == "2"
     browser.execute_script("const s = document.getElementById('scrub'); s.value = '5';"

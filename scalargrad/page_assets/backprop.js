@@ -139,6 +139,9 @@
     svg.setAttribute("height", String(Math.floor(L.height * scale)));
   }
 
+  // A name inside ∂…/∂…: bracketed when it is not a plain identifier ("∂y/∂(1+e^-z)").
+  function d(name) { return /^[\p{L}\p{N}_#.]+$/u.test(name) ? name : "(" + name + ")"; }
+
   function line(parent, term, value, cls, id) {
     const p = document.createElement("p");
     if (cls) p.className = cls;
@@ -221,19 +224,18 @@
     } else if (cur.kind === "seed") {
       panelTitle.textContent = "Backward pass \u00B7 the seed" + doneNote;
       line(panelLines, "", `Backward starts at the output ${root}: its gradient with respect to itself is ` +
-        `\u2202${root}/\u2202${root} = ${cur.grad}, the seed, the first upstream.`);
+        `\u2202${d(root)}/\u2202${d(root)} = ${cur.grad}, the seed, the first upstream.`);
       line(panelLines, "", cur.sum, "sum formula", "panel-sum");
     } else {
       const k = pos - nf - 1;
       const input = V.nodes[cur.input].name;
       panelTitle.textContent = `Backward pass \u00B7 edge ${k} of ${ne}` + doneNote;
       line(panelLines, "node being processed", node.expr, "", "panel-node");
-      line(panelLines, "upstream", `\u2202${root}/\u2202${node.name} = ${cur.upstream}`, "", "panel-upstream");
-      line(panelLines, "local gradient", `\u2202${node.name}/\u2202${input} = ${cur.local}`, "", "panel-local");
+      line(panelLines, "upstream", `\u2202${d(root)}/\u2202${d(node.name)} = ${cur.upstream}`, "", "panel-upstream");
+      line(panelLines, "local gradient", `\u2202${d(node.name)}/\u2202${d(input)} = ${cur.local}`, "", "panel-local");
       line(panelLines, "downstream", `upstream \u00D7 local gradient = ${cur.upstream} \u00D7 ${cur.local} = ` +
         `${cur.downstream}, sent to ${input}`, "", "panel-downstream");
       line(panelLines, "", cur.sum, "sum formula", "panel-sum");
-      if (pos === V.steps.length) line(panelLines, "", "Every node has its gradient.");
     }
   }
 

@@ -23,12 +23,12 @@
     label.textContent = name + "   ";
     legend.appendChild(swatch); legend.appendChild(label);
   });
-  const rows = D.watch.map((name) => {
-    const tr = document.createElement("tr");
-    const cells = [0, 1, 2].map(() => tr.appendChild(document.createElement("td")));
-    cells[0].textContent = name;
-    $("watch").tBodies[0].appendChild(tr);
-    return cells;
+  // One column per watched parameter: its name, its value, its gradient.
+  const table = $("watch"), head = table.tHead.rows[0], [valueRow, gradRow] = table.tBodies[0].rows;
+  const cols = D.watch.map((name) => {
+    const th = document.createElement("th");
+    th.scope = "col"; th.textContent = name; head.appendChild(th);
+    return [valueRow.appendChild(document.createElement("td")), gradRow.appendChild(document.createElement("td"))];
   });
 
   function drawBoundary(frame) {
@@ -99,14 +99,14 @@
     };
     const lv = losses.map((v) => (logLoss ? Math.log(v) : v)).filter(isFinite);
     const lo = Math.min(...lv), hi = Math.max(...lv);
-    panel(26, 120, losses, lo, hi, (v) => v.toPrecision(3), "loss" + (logLoss ? " (log scale)" : ""), "#d62728", logLoss);
+    panel(26, 88, losses, lo, hi, (v) => v.toPrecision(3), "loss" + (logLoss ? " (log scale)" : ""), "#d62728", logLoss);
     const hasAcc = D.accuracy.some((a) => a !== null);
-    if (hasAcc) panel(178, 110, D.accuracy, 0, 1, (v) => Math.round(v * 100) + "%", "accuracy (of each step's batch)", "#1f77b4", false);
+    if (hasAcc) panel(142, 72, D.accuracy, 0, 1, (v) => Math.round(v * 100) + "%", "accuracy (of each step's batch)", "#1f77b4", false);
     cctx.fillStyle = "#111"; cctx.textAlign = "center";
-    cctx.fillText("step 1", xAt(1) + 20, H - 12); cctx.fillText("step " + steps, xAt(steps) - 30, H - 12);
+    cctx.fillText("step 1", xAt(1) + 20, H - 10); cctx.fillText("step " + steps, xAt(steps) - 30, H - 10);
     if (step > 0) {
       cctx.strokeStyle = "#333"; cctx.lineWidth = 2; cctx.setLineDash([6, 4]);
-      cctx.beginPath(); cctx.moveTo(xAt(step), 26); cctx.lineTo(xAt(step), 288); cctx.stroke();
+      cctx.beginPath(); cctx.moveTo(xAt(step), 26); cctx.lineTo(xAt(step), 214); cctx.stroke();
       cctx.setLineDash([]);
     }
   }
@@ -116,16 +116,16 @@
     $("now-step").textContent = String(f.step);
     $("now-accuracy").textContent = f.accuracy;
     $("now-correct").textContent = `(${f.correct} of ${D.points.length} points)`;
-    $("now-loss").textContent = f.step > 0 ? D.loss[f.step - 1] : "\u2014";
-    $("now-loss-note").textContent = f.step > 0 ? "(this step's forward pass)" : "(before training)";
-    rows.forEach((cells, i) => {
-      cells[1].textContent = f.values[i];
-      cells[2].textContent = f.grads[i] === null ? "\u2014" : f.grads[i];
+    $("now-loss").textContent = f.step > 0 ? D.loss[f.step - 1] : "\u2014 (before training)";
+    cols.forEach(([value, grad], i) => {
+      value.textContent = f.values[i];
+      grad.textContent = f.grads[i] === null ? "\u2014" : f.grads[i];
     });
     drawBoundary(f);
     drawCurves(f.step);
   }
 
-  const player = makePlayer(render, {}, 3); // 4 steps per second: a run takes a few seconds
+  // 4 frames per second, so a run plays in a few seconds; the position counts training steps.
+  const player = makePlayer(render, {}, 3, (pos) => `step ${D.frames[pos].step} / ${steps}`);
   player.setCount(D.frames.length - 1, 0);
 })();

@@ -2,7 +2,7 @@
 // The player shared by every scalargrad page: a position 0..count on a timeline, the buttons
 // and keys that move it, play/pause at a chosen speed. `render(pos)` draws the state after
 // `pos` steps from scratch, so stepping back shows exactly what stepping forward showed.
-function makePlayer(render, extraKeys, speedIndex) {
+function makePlayer(render, extraKeys, speedIndex, label) {
   const $ = (id) => document.getElementById(id);
   const SPEEDS = [0.5, 1, 2, 4, 8, 16]; // steps per second
   const buttons = { reset: $("reset"), back: $("back"), play: $("play"), step: $("step") };
@@ -28,7 +28,7 @@ function makePlayer(render, extraKeys, speedIndex) {
     pos = Math.max(0, Math.min(count, p));
     if (pos >= count && timer !== null) pause();
     scrub.value = String(pos);
-    position.textContent = pos + " / " + count;
+    position.textContent = label ? label(pos, count) : pos + " / " + count;
     buttons.back.disabled = buttons.reset.disabled = pos === 0;
     buttons.step.disabled = pos === count;
     document.body.dataset.position = String(pos);

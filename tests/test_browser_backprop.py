@@ -253,3 +253,13 @@ def test_notebook_display_is_the_same_player(browser, tmp_path):
         assert grads_on_page(browser)["x"] == "5.0"
     finally:
         browser.switch_to.default_content()
+
+
+def test_a_link_can_open_the_page_at_a_step(browser, tmp_path):
+    """page.html#N opens at step N (a teacher can link to the moment x.grad reaches 5.0)."""
+    x, w1, w2, f = multivariate_graph()
+    path = to_html(f, tmp_path / "linked.html")
+    browser.get(path.resolve().as_uri() + "#13")
+    assert browser.execute_script("return document.body.dataset.position") == "13"
+    assert grads_on_page(browser)["x"] == "5.0"
+    assert "x.grad = 2.0 + 3.0 = 5.0" in browser.find_element("id", "panel").text

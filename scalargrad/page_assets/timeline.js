@@ -9,6 +9,8 @@ function makePlayer(render, extraKeys, speedIndex, label) {
   const speed = $("speed"), scrub = $("scrub"), position = $("position");
   let pos = 0, count = 0, timer = null;
   if (speedIndex !== undefined) speed.value = String(speedIndex);
+  const hash = /^#(\d+)$/.exec(window.location.hash);
+  let linked = hash ? Number(hash[1]) : null;
 
   function speedText() {
     const s = SPEEDS[Number(speed.value)];
@@ -94,6 +96,7 @@ function makePlayer(render, extraKeys, speedIndex, label) {
     setCount(n, p) {
       count = n;
       scrub.max = String(n);
+      if (linked !== null) { p = linked; linked = null; } // page.html#12 opens at step 12
       set(p === undefined ? pos : p);
     },
   };

@@ -131,9 +131,23 @@
              h: Math.max(320, window.innerHeight - wrap.getBoundingClientRect().top - window.scrollY - 16) };
   }
 
+  // Scroll a big graph so that the nodes of this step are in view.
+  function follow(ids) {
+    const wrap = $("graph-wrap"), s = L.scale || 1;
+    const xs = ids.map((i) => L.x[i] * s), ys = ids.map((i) => L.y[i] * s);
+    const left = Math.min(...xs), right = Math.max(...xs) + W * s;
+    const top = Math.min(...ys), bottom = Math.max(...ys) + H * s;
+    if (left < wrap.scrollLeft || right > wrap.scrollLeft + wrap.clientWidth) {
+      wrap.scrollLeft = (left + right - wrap.clientWidth) / 2;
+    }
+    if (top < wrap.scrollTop || bottom > wrap.scrollTop + wrap.clientHeight) {
+      wrap.scrollTop = (top + bottom - wrap.clientHeight) / 2;
+    }
+  }
+
   function fit() {
     const room = available();
-    const scale = Math.max(0.5, Math.min(1.3, room.w / L.width, room.h / L.height));
+    const scale = L.scale = Math.max(0.5, Math.min(1.3, room.w / L.width, room.h / L.height));
     svg.setAttribute("viewBox", `0 0 ${L.width} ${L.height}`);
     svg.setAttribute("width", String(Math.floor(L.width * scale)));
     svg.setAttribute("height", String(Math.floor(L.height * scale)));
@@ -171,10 +185,15 @@
       let cls = "node" + (known[i] ? " known" : "");
       if (cur && cur.node === i) cls += " current";
       if (cur && cur.kind === "edge" && cur.input === i) cls += " receiving";
+      const dv = known[i] ? V.nodes[i].data : "?", gv = grad[i] === null ? "?" : grad[i];
+      const pend = grad[i] !== null && got[i] < uses[i] ? " \u2026" : "";
+      const key = [cls, dv, gv, pend].join("\n");
+      if (key === ne.key) return; // unchanged nodes are not touched: big graphs stay quick
+      ne.key = key;
       ne.g.setAttribute("class", cls);
-      ne.dv.textContent = known[i] ? V.nodes[i].data : "?";
-      ne.gv.textContent = grad[i] === null ? "?" : grad[i];
-      ne.pend.textContent = grad[i] !== null && got[i] < uses[i] ? " \u2026" : "";
+      ne.dv.textContent = dv;
+      ne.gv.textContent = gv;
+      ne.pend.textContent = pend;
     });
     edgeEls.forEach((ee, k) => {
       const e = V.edges[k];
@@ -182,11 +201,17 @@
       if (edgeDone[k]) { cls += " done"; marker = "arrow-done"; }
       if (cur && cur.kind === "forward" && e.dst === cur.node) { cls += " reading"; marker = "arrow-read"; }
       if (cur && cur.kind === "edge" && cur.edge === k) { cls += " current"; marker = "arrow-now"; }
-      ee.g.setAttribute("class", cls);
-      ee.path.setAttribute("marker-end", `url(#${marker})`);
+      if (cls !== ee.cls) {
+        ee.cls = cls;
+        ee.g.setAttribute("class", cls);
+        ee.path.setAttribute("marker-end", `url(#${marker})`);
+      }
       const step = edgeDone[k] ? stepOfEdge[k] : null;
+      const now = step !== null && cur && cur.kind === "edge" && cur.edge === k;
+      const key = step ? (now ? "now " : "") + step.downstream : "";
+      if (key === ee.key) return; // unchanged: measuring a label forces a layout, so skip it
+      ee.key = key;
       if (step) {
-        const now = cur && cur.kind === "edge" && cur.edge === k;
         ee.text.textContent = step.downstream; // (the whole product is in the panel)
         ee.label.setAttribute("class", "edge-label" + (now ? " current" : ""));
         ee.label.setAttribute("visibility", "visible");
@@ -199,6 +224,7 @@
         ee.label.setAttribute("visibility", "hidden");
       }
     });
+    if (cur) follow(cur.kind === "edge" ? [cur.node, cur.input] : [cur.node]);
     panel(pos, cur);
   }
 

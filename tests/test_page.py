@@ -179,3 +179,22 @@ def test_recorder_rejects_bad_data():
         TrainingRecorder(model, [[0.0, 1.0, 2.0]], [1])
     with pytest.raises(ValueError, match="as many labels"):
         TrainingRecorder(model, [[0.0, 1.0]], [1, -1])
+
+
+def test_lesson_demos_write_their_pages(tmp_path):
+    """demos.sigmoid and demos.multivariate write their stepper pages (the sigmoid's with a
+    fused and an elementary view); with --no-plots they write none."""
+    import io
+
+    from demos import multivariate, sigmoid
+
+    sigmoid.run(out=tmp_path, plots=True, file=io.StringIO())
+    multivariate.run(out=tmp_path, plots=True, file=io.StringIO())
+    views = page_data((tmp_path / "sigmoid_backprop.html").read_text(encoding="utf-8"))["views"]
+    assert [v["name"] for v in views] == ["fused", "elementary"]
+    assert [len(v["nodes"]) for v in views] == [2, 6]
+    data = page_data((tmp_path / "multivariate_backprop.html").read_text(encoding="utf-8"))
+    assert data["views"][0]["steps"][-1]["sum"] == "x.grad = 2.0 + 3.0 = 5.0"
+    quiet = tmp_path / "quiet"
+    sigmoid.run(out=quiet, plots=False, file=io.StringIO())
+    assert not list(quiet.glob("*.html"))

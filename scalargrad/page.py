@@ -29,7 +29,6 @@ import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
-from .graph import topological_order
 from .trace import GradientSum, Trace, explain, format_number
 from .value import Value
 
@@ -89,9 +88,11 @@ def graph_data(root: Value, *, max_nodes: int = MAX_NODES, digits: int = 6) -> d
     if not isinstance(root, Value):
         raise TypeError(f"graph_data expected a Value (the output of a graph), got "
                         f"{type(root).__name__}")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
     fmt = lambda x: format_number(x, digits)  # noqa: E731
     trace: Trace = explain(root, run_backward=False)
-    total = len(topological_order(root))
+    total = len(trace)
     steps = sorted(trace.steps, key=lambda s: s.index)  # topological order, root last
     kept = _nearest_output(steps, max_nodes)
     ids = {i: k for k, i in enumerate(kept)}  # topological index -> id on the page
@@ -139,8 +140,7 @@ def graph_data(root: Value, *, max_nodes: int = MAX_NODES, digits: int = 6) -> d
                 "input": ids[j], "upstream": fmt(s.upstream), "local": fmt(c.local),
                 "downstream": fmt(c.downstream),
                 "grad": fmt(final.total if done else running[j]),
-                "sum": _running_sum(final, got, running[j], done, steps, digits),
-                "last": k == len(s.inputs) - 1})
+                "sum": _running_sum(final, got, running[j], done, steps, digits)})
 
     out: dict[str, Any] = {"root": root_name, "nodes": nodes, "edges": edges,
                            "steps": timeline, "size": total, "collapsed": None}

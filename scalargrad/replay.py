@@ -55,6 +55,10 @@ class TrainingRecorder:
         if any(len(p) != 2 for p in X):
             raise ValueError("TrainingRecorder: the replay draws 2-D data; expected points "
                              "[x1, x2]")
+        bad = next((p for p in X if not all(math.isfinite(float(v)) for v in p)), None)
+        if bad is not None:
+            raise ValueError(f"TrainingRecorder: every coordinate must be a finite number, "
+                             f"got the point {list(bad)!r}")
         for what, n, low in (("grid", grid, 2), ("every", every, 1)):
             if isinstance(n, bool) or not isinstance(n, int) or n < low:
                 raise ValueError(f"TrainingRecorder: {what} must be an int >= {low}, got {n!r}")

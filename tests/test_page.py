@@ -153,6 +153,8 @@ def test_elementary_view_and_bad_start():
         backprop_page(yf, start="both")
     with pytest.raises(TypeError, match="expected a Value"):
         graph_data(1.0)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="max_nodes"):
+        graph_data(yf, max_nodes=0)
 
 
 def test_recorder_frames_and_size():
@@ -179,6 +181,8 @@ def test_recorder_rejects_bad_data():
         TrainingRecorder(model, [[0.0, 1.0, 2.0]], [1])
     with pytest.raises(ValueError, match="as many labels"):
         TrainingRecorder(model, [[0.0, 1.0]], [1, -1])
+    with pytest.raises(ValueError, match="finite"):
+        TrainingRecorder(nn.MLP(2, [1], seed=0), [[0.0, float("nan")]], [1])
 
 
 def test_lesson_demos_write_their_pages(tmp_path):

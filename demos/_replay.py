@@ -36,8 +36,8 @@ def write_replay(r: Report, rec: TrainingRecorder | None, name: str, title: str)
     if rec is None:
         return None
     path = rec.page(title).save(r.path(name))
-    return r.wrote(path, "the training replay: play, step and scrub through the steps "
-                         "(open it in a browser)")
+    return r.wrote(path, "the training replay, to open in a browser: play, step and scrub "
+                         "through the steps")
 
 
 def write_stepper(r: Report, root: Value, name: str, what: str, **options: Any) -> Path | None:

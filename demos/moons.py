@@ -13,6 +13,7 @@ Writes to the output folder (default ./out):
   moons_model.json       the trained model (reload it with nn.load)
   moons_history.json     the numbers behind the curves
   moons_neuron.svg/.png  the computation graph of one trained neuron, with its gradients
+  moons_training.html    the training replay, to open in a browser: boundary, curves, a neuron
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import nn
 from scalargrad import Value, plot_decision_boundary, topological_order
 
 from ._common import Report, training_main
+from ._replay import recorder, write_replay
 
 POINTS, NOISE, LAYERS, L2 = 100, 0.1, [16, 16, 1], 1e-4
 
@@ -52,7 +54,9 @@ def run(seed: int = 0, steps: int = 100, *, out: Path | str | None = "out", plot
     loss0, acc0 = nn.evaluate(model, X, y, loss="hinge")
     r.section("Training")
     r.say(f"before training: loss {loss0:.6f} (without L2), accuracy {acc0:.1%}")
-    history = r.fit(model, X, y, optimizer=optimizer, loss="hinge", steps=steps, l2=L2)
+    replay = recorder(r, model, X, y, steps)
+    history = r.fit(model, X, y, optimizer=optimizer, loss="hinge", steps=steps, l2=L2,
+                    callback=replay)
     seconds = time.perf_counter() - start
     data_loss, accuracy = nn.evaluate(model, X, y, loss="hinge")
     correct = round(accuracy * len(X))
@@ -81,6 +85,7 @@ def run(seed: int = 0, steps: int = 100, *, out: Path | str | None = "out", plot
                                               title="Two moons, MLP(2, [16, 16, 1])"),
              "the decision boundary and the points")
     r.curves("moons_curves.png", history, "Two moons: training", "loss and accuracy per step")
+    write_replay(r, replay, "moons_training.html", "Two moons: training replay")
     neuron_out, neuron, index = one_neuron(model, X)
     r.graph(neuron_out, "moons_neuron",
             f"the first hidden neuron, trained, on point {index}; each edge shows its local "

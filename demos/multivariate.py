@@ -8,7 +8,8 @@ the narrated backward pass (x.grad = 2 + 3 = 5), the two paths from x to f (prod
 and the forward difference with ε = 0.01: f(0.01) = 0.01·2 + 0.01·3 = 0.05, so
 (0.05 − 0)/0.01 = 5.
 
-Writes multivariate_graph.svg/.png to the output folder: x has two outgoing edges.
+Writes multivariate_graph.svg/.png to the output folder (x has two outgoing edges) and
+multivariate_backprop.html, a page to step through both passes in a browser.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, TextIO
 from scalargrad import Value, explain, explain_paths, forward_difference
 
 from ._common import Report, fmt, parser
+from ._replay import write_stepper
 
 
 def build(x: float, w1: float, w2: float) -> tuple[Value, dict[str, Value]]:
@@ -94,6 +96,8 @@ def run(x: float = 0.0, w1: float = 2.0, w2: float = 3.0, *, out: Path | str | N
     r.section("Pictures")
     r.graph(f, "multivariate_graph", "x has two outgoing edges; their downstreams 2 and 3 add up",
             edge_labels=True)
+    write_stepper(r, f, "multivariate_backprop.html", "step through both passes in a browser: "
+                  "x.grad = 2.0 + 3.0 = 5.0 builds up", title="Two consumers: gradients add")
     r.no_pictures_note()
     return {"f": f.data, "grad": n["x"].grad, "terms": [t for _, t in total.terms],
             "paths": [p.product for p in paths.paths], "f_eps": f1, "forward_difference": fd,

@@ -10,7 +10,8 @@ difference with ε = 0.01 confirms, and which the fused `sigmoid()` op gives in 
 
 Writes to the output folder: sigmoid_graph.svg/.png (the graph with every edge's local
 gradient and downstream), sigmoid_backward.gif (the backward pass, one op per frame) and
-sigmoid_curve.png (σ and σ′: engine vs finite differences).
+sigmoid_curve.png (σ and σ′: engine vs finite differences), and sigmoid_backprop.html, a
+page to step through both passes in a browser.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from scalargrad import (
 )
 
 from ._common import Report, fmt, parser
+from ._replay import write_stepper
 
 # Each op: how it computes its node, its local gradient, and what that formula is evaluated at.
 OPS = {
@@ -142,6 +144,9 @@ def run(z: float = 0.0, *, out: Path | str | None = "out", plots: bool = True,
     if r.plots:
         r.wrote(save_gif(y, r.path("sigmoid_backward.gif"), fps=1.0),
                 "the backward pass, one op per frame")
+    write_stepper(r, yf, "sigmoid_backprop.html", "step through both passes in a browser, "
+                  "the fused sigmoid() or the four elementary ops", elementary=y,
+                  start="elementary", title="The sigmoid, node by node")
     r.figure("sigmoid_curve.png",
              lambda p: plot_function(Value.sigmoid, (-6.0, 6.0), path=p,
                                      title="σ(z) and σ′(z): the slope peaks at 0.25 at z = 0"),

@@ -10,7 +10,8 @@ probability for the others. Adam scales each parameter's step by a running avera
 gradients, which copes with the twisted arms better than plain SGD.
 
 Writes spiral_regions.png (the regions each class gets, with the points), spiral_curves.png
-(loss and accuracy per step) and spiral_model.json to the output folder.
+(loss and accuracy per step), spiral_model.json and spiral_training.html (the training
+replay, to open in a browser) to the output folder.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import nn
 from scalargrad import plot_decision_boundary
 
 from ._common import Report, training_main
+from ._replay import recorder, write_replay
 
 POINTS, CLASSES, NOISE, LAYERS, LR = 150, 3, 0.2, [16, 16, 3], 0.05
 
@@ -59,8 +61,9 @@ def run(seed: int = 0, steps: int = 100, *, out: Path | str | None = "out", plot
     model.zero_grad()
 
     r.section("Training")
+    replay = recorder(r, model, X_train, y_train, steps)
     history = r.fit(model, X_train, y_train, optimizer=optimizer, loss="cross_entropy",
-                    steps=steps)
+                    steps=steps, callback=replay)
     seconds = time.perf_counter() - start
     train_loss, train_acc = nn.evaluate(model, X_train, y_train, loss="cross_entropy")
     test_loss, test_acc = nn.evaluate(model, X_test, y_test, loss="cross_entropy")
@@ -77,6 +80,7 @@ def run(seed: int = 0, steps: int = 100, *, out: Path | str | None = "out", plot
              "the region each class gets, all 150 points on top")
     r.curves("spiral_curves.png", history, "Three spirals: training",
              "loss (log scale) and accuracy per step", log_loss=True)
+    write_replay(r, replay, "spiral_training.html", "Three spirals: training replay")
     r.no_pictures_note()
     return {"train_accuracy": train_acc, "test_accuracy": test_acc, "train_loss": train_loss,
             "test_loss": test_loss, "history": history, "model": model, "seconds": seconds,

@@ -26,7 +26,9 @@ from .gradcheck import (
     numerical_gradient,
 )
 from .graph import GraphCycleError, topological_order
+from .page import Page, backprop_page, to_html
 from .plots import plot_decision_boundary, plot_function, plot_history
+from .replay import TrainingRecorder
 from .trace import GraphCheck, PathView, Trace, check_graph, explain, explain_paths
 from .value import Value, dot, sum  # noqa: A004 (scalargrad.sum is deliberate)
 
@@ -41,9 +43,12 @@ __all__ = [
     "GraphvizMissingError",
     "GraphvizMissingWarning",
     "InputCheck",
+    "Page",
     "PathView",
     "Trace",
+    "TrainingRecorder",
     "Value",
+    "backprop_page",
     "backward_frames",
     "check_graph",
     "detect_anomaly",
@@ -70,5 +75,6 @@ __all__ = [
     "sum",
     "text_tree",
     "to_dot",
+    "to_html",
     "topological_order",
 ]

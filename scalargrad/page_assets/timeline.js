@@ -1,0 +1,103 @@
+"use strict";
+// The player shared by every scalargrad page: a position 0..count on a timeline, the buttons
+// and keys that move it, play/pause at a chosen speed. `render(pos)` draws the state after
+// `pos` steps from scratch, so stepping back shows exactly what stepping forward showed.
+function makePlayer(render, extraKeys, speedIndex, label) {
+  const $ = (id) => document.getElementById(id);
+  const SPEEDS = [0.5, 1, 2, 4, 8, 16]; // steps per second
+  const buttons = { reset: $("reset"), back: $("back"), play: $("play"), step: $("step") };
+  const speed = $("speed"), scrub = $("scrub"), position = $("position");
+  let pos = 0, count = 0, timer = null;
+  if (speedIndex !== undefined) speed.value = String(speedIndex);
+  const hash = /^#(\d+)$/.exec(window.location.hash);
+  let linked = hash ? Number(hash[1]) : null;
+
+  function speedText() {
+    const s = SPEEDS[Number(speed.value)];
+    return s + (s === 1 ? " step" : " steps") + " per second";
+  }
+  function showSpeed() {
+    $("speed-text").textContent = SPEEDS[Number(speed.value)] + " step/s";
+    speed.setAttribute("aria-valuetext", speedText());
+  }
+  function showPlaying() {
+    const playing = timer !== null;
+    buttons.play.textContent = playing ? "\u23F8 Pause" : "\u25B6 Play";
+    buttons.play.setAttribute("aria-label", (playing ? "Pause" : "Play") + " (key Space)");
+    document.body.dataset.playing = playing ? "yes" : "no";
+  }
+  function set(p) {
+    pos = Math.max(0, Math.min(count, p));
+    if (pos >= count && timer !== null) pause();
+    scrub.value = String(pos);
+    position.textContent = label ? label(pos, count) : pos + " / " + count;
+    buttons.back.disabled = buttons.reset.disabled = pos === 0;
+    buttons.step.disabled = pos === count;
+    document.body.dataset.position = String(pos);
+    document.body.dataset.count = String(count);
+    render(pos);
+  }
+  function tick() {
+    timer = window.setTimeout(() => {
+      if (pos < count) set(pos + 1);
+      if (pos < count && timer !== null) tick(); else pause();
+    }, 1000 / SPEEDS[Number(speed.value)]);
+  }
+  function play() {
+    if (timer !== null || count === 0) return;
+    if (pos >= count) set(0);
+    timer = 0; // playing; the real id follows
+    tick();
+    showPlaying();
+  }
+  function pause() {
+    if (timer) window.clearTimeout(timer);
+    timer = null;
+    showPlaying();
+  }
+  function faster(d) {
+    speed.value = String(Math.max(0, Math.min(SPEEDS.length - 1, Number(speed.value) + d)));
+    showSpeed();
+  }
+
+  buttons.reset.addEventListener("click", () => { pause(); set(0); });
+  buttons.back.addEventListener("click", () => { pause(); set(pos - 1); });
+  buttons.step.addEventListener("click", () => { pause(); set(pos + 1); });
+  buttons.play.addEventListener("click", () => { if (timer !== null) pause(); else play(); });
+  speed.addEventListener("input", showSpeed);
+  scrub.addEventListener("input", () => { pause(); set(Number(scrub.value)); });
+
+  document.addEventListener("keydown", (ev) => {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    const t = ev.target;
+    const onButton = t instanceof HTMLButtonElement;
+    const onRange = t instanceof HTMLInputElement && t.type === "range";
+    if ((onButton && (ev.key === " " || ev.key === "Enter")) ||
+        (onRange && ev.key.startsWith("Arrow"))) return; // the control's own meaning
+    const k = ev.key.length === 1 ? ev.key.toLowerCase() : ev.key;
+    const action = {
+      ArrowRight: () => { pause(); set(pos + 1); }, n: () => { pause(); set(pos + 1); },
+      ArrowLeft: () => { pause(); set(pos - 1); }, p: () => { pause(); set(pos - 1); },
+      " ": () => { if (timer !== null) pause(); else play(); },
+      Home: () => { pause(); set(0); }, r: () => { pause(); set(0); },
+      End: () => { pause(); set(count); },
+      "+": () => faster(1), "=": () => faster(1), "-": () => faster(-1),
+      ...(extraKeys || {}),
+    }[k];
+    if (action) { ev.preventDefault(); action(); }
+  });
+
+  showSpeed();
+  showPlaying();
+  return {
+    set, pause,
+    get pos() { return pos; },
+    get count() { return count; },
+    setCount(n, p) {
+      count = n;
+      scrub.max = String(n);
+      if (linked !== null) { p = linked; linked = null; } // page.html#12 opens at step 12
+      set(p === undefined ? pos : p);
+    },
+  };
+}

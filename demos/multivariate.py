@@ -93,7 +93,8 @@ def run(x: float = 0.0, w1: float = 2.0, w2: float = 3.0, *, out: Path | str | N
 
     r.section("Pictures")
     r.graph(f, "multivariate_graph", "x has two outgoing edges; their downstreams 2 and 3 add up",
-            edge_labels=True)
+            edge_labels=True,
+            title=f"x feeds h and g: x.grad = {total.formula().split('= ', 1)[-1]}")
     r.no_pictures_note()
     return {"f": f.data, "grad": n["x"].grad, "terms": [t for _, t in total.terms],
             "paths": [p.product for p in paths.paths], "f_eps": f1, "forward_difference": fd,

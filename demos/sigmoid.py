@@ -137,13 +137,15 @@ def run(z: float = 0.0, *, out: Path | str | None = "out", plots: bool = True,
     r.say(f"  Over z = −6 … 6 (step 0.5) the two gradients differ by at most {worst:.1e}.")
 
     r.section("Pictures")
-    r.graph(y, "sigmoid_graph", "the graph; each edge shows its local gradient and downstream",
-            edge_labels=True)
+    r.graph(y, "sigmoid_graph", "the graph; each edge shows upstream × local = downstream",
+            edge_labels=True, title=f"The sigmoid as four ops, at z = {fmt(z)}: dy/dz = "
+            f"{fmt(zv.grad)}")
     if r.plots:
         r.wrote(save_gif(y, r.path("sigmoid_backward.gif"), fps=1.0),
                 "the backward pass, one op per frame")
     r.figure("sigmoid_curve.png",
-             lambda p: plot_function(Value.sigmoid, (-6.0, 6.0), path=p,
+             lambda p: plot_function(Value.sigmoid, (-6.0, 6.0), path=p, name="σ",
+                                     variable="z",
                                      title="σ(z) and σ′(z): the slope peaks at 0.25 at z = 0"),
              "σ and σ′, engine vs finite differences")
     r.no_pictures_note()

@@ -413,6 +413,7 @@ def _columns(spec: GraphSpec) -> tuple[list[list[int]], dict[int, int]]:
     """Value nodes in columns, inputs left, output right (by longest distance from the output),
     each column ordered by where its consumers sit; and each node's column."""
     drawn = [s.index for s in spec.nodes]
+    by_index = {s.index: s for s in spec.nodes}
     parents_of: dict[int, list[int]] = {i: [] for i in drawn}
     consumers_of: dict[int, list[int]] = {i: [] for i in drawn}
     for e in spec.edges:
@@ -432,7 +433,7 @@ def _columns(spec: GraphSpec) -> tuple[list[list[int]], dict[int, int]]:
         keys = {}
         for i in members:
             placed = [row[c] for c in consumers_of[i] if c in row]
-            keys[i] = (sum(placed) / len(placed) if placed else 0.0, i)
+            keys[i] = (sum(placed) / len(placed) if placed else 0.0, not by_index[i].op, i)
         members.sort(key=lambda i: keys[i])
         for r, i in enumerate(members):
             row[i] = r - (len(members) - 1) / 2
@@ -677,7 +678,9 @@ def dot_body(spec: GraphSpec, look: Look | None = None, *, edge_labels: bool = F
     band = _bands(spec, look)
     rows: list[list[str]] = [[] for _ in range(max(band.values()) + 1)]
     crossing: list[str] = []
-    for s in spec.nodes:
+    columns, _ = _columns(spec)
+    by_index = {s.index: s for s in spec.nodes}
+    for s in (by_index[i] for column in columns for i in column):  # dot keeps this order
         lines = rows[band[s.index]]
         data, grad = value_lines(s, digits)
         fields = f"{_record_field(s.name)} | {data} | {grad}"
@@ -704,10 +707,16 @@ def dot_body(spec: GraphSpec, look: Look | None = None, *, edge_labels: bool = F
             lines.append(f'\tn{s.index}more [label="… {s.hidden} more" shape=plaintext '
                          'fontcolor="#757575"]\n')
             lines.append(f'\tn{s.index}more -> n{s.index}op [style=dashed color="#9e9e9e"]\n')
+    uses: dict[tuple[int, int], int] = {}
+    for e in spec.edges:
+        uses[(e.parent, e.child)] = uses.get((e.parent, e.child), 0) + 1
     for e in spec.edges:
         attrs = []
         if edge_labels:
-            attrs.append(f'label="{_dot_text(edge_label(e, digits))}"')
+            text = _dot_text(edge_label(e, digits))
+            if uses[(e.parent, e.child)] > 1:  # labels of repeated uses sit side by side
+                text = f"\u2003{text}\u2003"
+            attrs.append(f'label="{text}"')
         if band[e.parent] != band[e.child]:
             # a long chain wrapped into rows: the edge into the next row sets no rank, so that
             # row starts again at the left, under the previous one
@@ -717,14 +726,8 @@ def dot_body(spec: GraphSpec, look: Look | None = None, *, edge_labels: bool = F
         tail = f" [{' '.join(attrs)}]" if attrs else ""
         statement = f"\tn{e.parent} -> n{e.child}op{tail}\n"
         (rows[band[e.child]] if band[e.parent] == band[e.child] else crossing).append(statement)
-    if len(rows) == 1:
-        return rows[0]
-    out = []
-    for b, lines in enumerate(rows):  # each row of a wrapped chain is an invisible cluster
-        out.append(f"\tsubgraph cluster_row{b} {{\n\t\tstyle=invis\n")
-        out += ["\t" + line for line in lines]
-        out.append("\t}\n")
-    return out + crossing
+    # a wrapped chain's rows are declared first to last, and dot stacks them in that order
+    return [line for lines in rows for line in lines] + crossing
 
 
 _GRAPH_NAME = "scalargrad"
@@ -1041,9 +1044,16 @@ def edge_routes(spec: GraphSpec, lay: Layout) -> list[tuple[list[Point], float]]
         n = uses[(e.parent, e.child)]
         k = seen.get((e.parent, e.child), 0)
         seen[(e.parent, e.child)] = k + 1
-        # repeated uses bend apart by a fixed distance, whatever the edge's length
+        # repeated uses leave and arrive a little apart and bend apart by a fixed distance,
+        # whatever the edge's length, so each is its own curve
+        if n > 1:
+            spread = (k - (n - 1) / 2) * 0.5 * f
+            if rankdir in ("TB", "BT"):
+                start, end = (start[0] - spread, start[1]), (end[0] - spread, end[1])
+            else:
+                start, end = (start[0], start[1] - spread), (end[0], end[1] - spread)
         length = max(math.dist(start, end), 1.0)
-        apart = 1.8 * f if rankdir in ("TB", "BT") else 1.9 * f
+        apart = 1.4 * f
         rad = 0.0 if n == 1 else 2 * (k - (n - 1) / 2) * apart / length
         if lay.band[e.parent] != lay.band[e.child] and rankdir in ("LR", "RL"):
             step = 0.6 * f if rankdir == "LR" else -0.6 * f
@@ -1102,10 +1112,21 @@ def place_labels(spec: GraphSpec, lay: Layout, routes: list[tuple[list[Point], f
         ts = (0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74, 0.18, 0.82)
         if len(points) > 2:  # a route between bands: its run along the gap first
             ts = (0.5, 0.4, 0.6, 0.3, 0.7)
+        spots = [(t, 0.0, 0.0) for t in ts]
+        if rad and len(points) == 2:
+            # a repeated use: its label goes on the outer side of its own arc, away from the
+            # other arc and its label
+            (x0, y0), (x1, y1) = points
+            mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+            ax_, ay_ = _curve_point(points, rad, 0.5)
+            length = math.hypot(ax_ - mx, ay_ - my) or 1.0
+            ux, uy = (ax_ - mx) / length, (ay_ - my) / length
+            push = (abs(ux) * w + abs(uy) * h) / 2 + 0.3 * f
+            spots = [(t, ux * push, uy * push) for t in (0.5, 0.42, 0.58, 0.34, 0.66)] + spots
         best, best_cost = None, math.inf
-        for t in ts:
+        for t, dx, dy in spots:
             x, y = _curve_point(points, rad, t)
-            box = Box(x, y, w, h)
+            box = Box(x + dx, y + dy, w, h)
             cost = sum(_overlap(box, o, 0.25 * f) for o in obstacles + placed)
             inside = (box.x - w / 2 >= 0 and box.x + w / 2 <= lay.width and box.y - h / 2 >= 0
                       and box.y + h / 2 <= lay.graph_top + 0.9 * f)

@@ -110,7 +110,7 @@ def test_multivariate_demo(tmp_path, capsys):
     assert_file(tmp_path / "multivariate_graph.svg")
     assert_file(tmp_path / "multivariate_graph.png")
     svg = (tmp_path / "multivariate_graph.dot").read_text()
-    assert "local 2" in svg and "local 3" in svg  # the two edges out of x, labelled
+    assert "1.0 × 2.0 = 2.0" in svg and "1.0 × 3.0 = 3.0" in svg  # x's two edges, labelled
 
 
 def test_accumulation_demo(tmp_path, capsys):
@@ -183,7 +183,7 @@ def test_moons_no_plots(tmp_path, capsys):
     assert moons.main(["--out", str(tmp_path), "--steps", "2", "--no-plots"]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["moons_history.json",
                                                          "moons_model.json"]
-    assert "(no pictures: --no-plots)" in capsys.readouterr().out
+    assert "(no pictures: plots are switched off)" in capsys.readouterr().out
 
 
 def test_graph_fallback_without_dot(tmp_path, capsys, monkeypatch):

@@ -138,7 +138,7 @@ def test_max_depth() -> None:
     """max_depth=2 keeps the values at most two edges from the output: y, c, and b and 1."""
     _, y = sigmoid_graph()
     source = sg.to_dot(y, max_depth=2)
-    assert re.findall(r"\{ (\S+) \|", source) == ["v0", "b", "c", "y"]
+    assert sorted(re.findall(r"\{ (\S+) \|", source)) == ["b", "c", "v0", "y"]
     assert len(statements(source, r"… \d+ more")) == 1  # b's input a is summarised
 
 

@@ -71,7 +71,7 @@ def plot_fit(model: nn.MLP, X: list[list[float]], y: list[float], path: Path) ->
     from scalargrad._mplfigure import new_figure
 
     grid = [LOW - 1.0 + (HIGH - LOW + 2.0) * k / 300 for k in range(301)]
-    figure = new_figure((7.2, 4.6), 100.0)
+    figure = new_figure((8.2, 4.6), 100.0)
     figure.set_layout_engine("constrained")
     ax = figure.add_subplot()
     ax.axvspan(LOW - 1.0, LOW, color="#eeeeee")

@@ -409,9 +409,10 @@ def edge_label(e: EdgeSpec, digits: int, downstream: float | None = None,
     return f"{fmt(up)} × {fmt(e.local)} = {fmt(down)}"
 
 
-def _columns(spec: GraphSpec) -> tuple[list[list[int]], dict[int, int]]:
+def _columns(spec: GraphSpec) -> tuple[list[list[int]], dict[int, int], dict[int, float]]:
     """Value nodes in columns, inputs left, output right (by longest distance from the output),
-    each column ordered by where its consumers sit; and each node's column."""
+    each column ordered by where its consumers sit; each node's column; and its row (a number
+    of row pitches across the flow, the output at 0)."""
     drawn = [s.index for s in spec.nodes]
     by_index = {s.index: s for s in spec.nodes}
     parents_of: dict[int, list[int]] = {i: [] for i in drawn}
@@ -430,14 +431,20 @@ def _columns(spec: GraphSpec) -> tuple[list[list[int]], dict[int, int]]:
         columns[last - depth[i]].append(i)
     row: dict[int, float] = {}
     for members in reversed(columns):
-        keys = {}
+        wanted = {}
         for i in members:
             placed = [row[c] for c in consumers_of[i] if c in row]
-            keys[i] = (sum(placed) / len(placed) if placed else 0.0, not by_index[i].op, i)
-        members.sort(key=lambda i: keys[i])
-        for r, i in enumerate(members):
-            row[i] = r - (len(members) - 1) / 2
-    return columns, {i: c for c, members in enumerate(columns) for i in members}
+            wanted[i] = sum(placed) / len(placed) if placed else 0.0
+        members.sort(key=lambda i: (wanted[i], not by_index[i].op, i))
+        # each value sits level with its consumers where it can, at least one row from the
+        # next; the column is then centred on where its values wanted to be
+        spots: list[float] = []
+        for i in members:
+            spots.append(wanted[i] if not spots else max(wanted[i], spots[-1] + 1.0))
+        shift = sum(wanted[i] - p for i, p in zip(members, spots)) / len(members)
+        for i, p in zip(members, spots):
+            row[i] = p + shift
+    return columns, {i: c for c, members in enumerate(columns) for i in members}, row
 
 
 def _band_of_columns(spec: GraphSpec, columns: list[list[int]], column_of: dict[int, int],
@@ -501,7 +508,7 @@ def arrange(spec: GraphSpec, look: Look, *, edge_labels: bool = False, digits: i
         label_h = fonts.edge * 1.3 + 0.4 * f
     op_gap = 1.3 * f
     margin = 1.2 * f
-    columns, column_of = _columns(spec)
+    columns, column_of, row = _columns(spec)
     vertical = look.rankdir in ("TB", "BT")
 
     def along(i: int) -> float:  # extent of a node's slot along the flow
@@ -535,9 +542,11 @@ def arrange(spec: GraphSpec, look: Look, *, edge_labels: bool = False, digits: i
         ends.append(start + col_len[c])
     band_len = [max(ends[c] for c in range(len(columns)) if band_of_col[c] == b)
                 for b in range(bands)]
-    band_rows = [max(len(columns[c]) for c in range(len(columns)) if band_of_col[c] == b)
-                 for b in range(bands)]
-    band_span = [r * pitch - gap_across for r in band_rows]
+    low = [min(row[i] for c in range(len(columns)) if band_of_col[c] == b for i in columns[c])
+           for b in range(bands)]
+    high = [max(row[i] for c in range(len(columns)) if band_of_col[c] == b for i in columns[c])
+            for b in range(bands)]
+    band_span = [(high[b] - low[b] + 1) * pitch - gap_across for b in range(bands)]
     flow_len = max(band_len)
     cross_len = sum(band_span) + band_gap * (bands - 1)
 
@@ -562,10 +571,8 @@ def arrange(spec: GraphSpec, look: Look, *, edge_labels: bool = False, digits: i
     cross_start = [sum(band_span[:b]) + band_gap * b for b in range(bands)]
     for c, members in enumerate(columns):
         b = band_of_col[c]
-        centre_across = cross_start[b] + band_span[b] / 2
-        for r, i in enumerate(members):
-            offset = (r - (len(members) - 1) / 2) * pitch
-            across_pos = centre_across + offset
+        for i in members:
+            across_pos = cross_start[b] + (row[i] - low[b]) * pitch + (pitch - gap_across) / 2
             end = ends[c]  # the value box ends at the column's far end
             w, h = size[i]
             if vertical:
@@ -631,7 +638,7 @@ def choose_look(spec: GraphSpec, *, rankdir: str = "auto", bands: int | None = N
     base = Look("LR", 1, float(font_size), float(dpi or DPI), text, key)
     if rankdir != "auto":
         return base._replace(rankdir=rankdir, bands=bands or 1)
-    columns, _ = _columns(spec)
+    columns, _, _ = _columns(spec)
     if bands is not None:
         candidates = [base._replace(bands=bands)]
     else:
@@ -678,7 +685,7 @@ def dot_body(spec: GraphSpec, look: Look | None = None, *, edge_labels: bool = F
     band = _bands(spec, look)
     rows: list[list[str]] = [[] for _ in range(max(band.values()) + 1)]
     crossing: list[str] = []
-    columns, _ = _columns(spec)
+    columns, _, _ = _columns(spec)
     by_index = {s.index: s for s in spec.nodes}
     for s in (by_index[i] for column in columns for i in column):  # dot keeps this order
         lines = rows[band[s.index]]
@@ -735,7 +742,7 @@ _GRAPH_NAME = "scalargrad"
 
 def _bands(spec: GraphSpec, look: Look) -> dict[int, int]:
     """The row of columns (band) each value is drawn in: 0 unless a chain is wrapped."""
-    columns, column_of = _columns(spec)
+    columns, column_of, row = _columns(spec)
     band_of_col = _band_of_columns(spec, columns, column_of, look.bands)
     return {i: band_of_col[c] for i, c in column_of.items()}
 

@@ -42,7 +42,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Frame", "backward_frames", "draw_frame", "save_frames", "save_gif"]
 
 
-DETAIL_LINES = 5  # a frame's detail: up to four downstream lines and "… and N more"
+DETAIL_LINES = 6  # "upstream …", up to four downstream lines and "… and N more"
 
 
 class Frame(NamedTuple):
@@ -150,10 +150,24 @@ def _grad_texts(frame: Frame, digits: int) -> dict[int, str]:
     return texts
 
 
-def _frame_layout(spec: GraphSpec, look: Look, digits: int) -> Layout:
-    """The still picture's layout, with room above the graph for a frame's detail lines."""
-    top = _title_height(look) + _fonts(look.font_size).key * 1.3 * DETAIL_LINES
-    return arrange(spec, look, edge_labels=True, digits=digits, top=top)
+def _frame_layout(spec: GraphSpec, look: Look, digits: int, frames: list[Frame]) -> Layout:
+    """The still picture's layout, with room above the graph for the frames' titles and detail
+    lines (and as wide as the widest of them)."""
+    heads = [_heading(frame, len(frames)) for frame in frames]
+    widest = max((title for title, _ in heads), key=len)
+    lines = [line for _, detail in heads for line in detail.splitlines()]
+    sizing = look._replace(title=widest, key=max(lines, key=len) if lines else "")
+    top = _title_height(sizing) + _fonts(look.font_size).key * 1.3 * (DETAIL_LINES - 1)
+    return arrange(spec, sizing, edge_labels=True, digits=digits, top=top)
+
+
+def _heading(frame: Frame, total: int | None) -> tuple[str, str]:
+    """A frame's title line and the lines under it: "step 4 of 6: b = exp(a)", then
+    "upstream …" and the downstreams it sent."""
+    count = f"step {frame.step} of {total - 1}: " if total else ""
+    title, _, rest = frame.title.partition(":  ")
+    detail = "\n".join(line for line in (rest, frame.detail) if line)
+    return count + title, detail
 
 
 def draw_frame(frame: Frame, spec: GraphSpec, lay: Layout, *, figure: Figure | None = None,
@@ -173,8 +187,8 @@ def draw_frame(frame: Frame, spec: GraphSpec, lay: Layout, *, figure: Figure | N
     draw_spec(ax, spec, lay, grads=_grad_texts(frame, digits), current=frame.current,
               touched=frame.touched, active_edges=frame.active_edges,
               downstream=frame.downstream, upstream=upstream, digits=digits)
-    count = f"step {frame.step} of {total - 1}: " if total else ""
-    draw_title(ax, lay.look._replace(title=count + frame.title, key=""), lay, frame.detail)
+    title, detail = _heading(frame, total)
+    draw_title(ax, lay.look._replace(title=title, key=""), lay, detail)
     return figure
 
 
@@ -184,8 +198,8 @@ def _prepare(root: Value, rankdir: str, params: ParamsOption, max_nodes: int | N
     spec = graph_spec(root, params=params, max_nodes=max_nodes, collapse=collapse, names=names)
     look = choose_look(spec, rankdir=rankdir, font_size=font_size, dpi=dpi, digits=digits,
                        edge_labels=True)
-    lay = _frame_layout(spec, look, digits)
     frames = backward_frames(root, only={s.index for s in spec.nodes})
+    lay = _frame_layout(spec, look, digits, frames)
     return spec, lay, frames
 
 

@@ -319,3 +319,20 @@ def test_exercises_bad_file(tmp_path, capsys):
     broken.write_text("def neg_local(x)\n    return -1\n", encoding="utf-8")
     assert check.main(["--file", str(broken)]) == 2
     assert "could not load" in capsys.readouterr().out
+
+
+def test_no_command_line_flag_in_a_notebook(capsys):
+    """run(out=None), as a notebook calls it, prints no command-line flag such as --no-plots."""
+    sigmoid.run(out=None)
+    out = capsys.readouterr().out
+    assert "Result: dy/dz = 0.25" in out and "--no-plots" not in out
+
+
+def test_demo_figures_display_as_images(tmp_path, capsys):
+    """Every figure a demo returns shows as a PNG in IPython, not as '<Figure …>' text."""
+    formatters = pytest.importorskip("IPython.core.formatters")
+    result = sigmoid.run(out=tmp_path)
+    assert result["figures"]
+    for name, figure in result["figures"].items():
+        bundle, _ = formatters.DisplayFormatter().format(figure)
+        assert bundle["image/png"].startswith(b"\x89PNG"), name

@@ -64,6 +64,7 @@ FILL = {"output": "#c8e6c9", "param": "#ffe0b2", "input": "#bbdefb", "const": "#
 BAD_FILL = "#ffcdd2"
 BAD_LINE = "#d32f2f"
 RANKDIRS = ("LR", "TB", "RL", "BT")  # and "auto"
+VECTOR_FORMATS = ("svg", "pdf", "ps", "eps")
 DEFAULT_MAX_NODES = 500
 
 
@@ -755,7 +756,7 @@ def dot_attributes(look: Look) -> tuple[dict[str, str], dict[str, str], dict[str
     """The graph, node and edge attributes of a look (direction, fonts, title, dpi)."""
     fonts = _fonts(look.font_size)
     graph = {"rankdir": look.rankdir, "nodesep": "0.3", "ranksep": "0.35",
-             "dpi": f"{look.dpi:g}", "fontname": "Helvetica", "fontsize": f"{fonts.title:g}",
+             "fontname": "Helvetica", "fontsize": f"{fonts.title:g}",
              "labelloc": "t"}
     parts = []
     if look.title:
@@ -840,6 +841,8 @@ def draw_dot(root: Value, format: str = "svg", rankdir: str = "auto", *,  # noqa
                    size=size)
     source = to_dot(root, **options)
     digraph = _digraph_class()(name=_GRAPH_NAME, format=format)
+    if dpi is not None and format not in VECTOR_FORMATS:  # a bitmap's pixels per inch
+        digraph.graph_attr["dpi"] = f"{dpi:g}"
     digraph.body[:] = source.splitlines(keepends=True)[1:-1]
     digraph._scalargrad_fallback = (root, options)
     return digraph
@@ -913,7 +916,10 @@ def render_graph(root: Value, path: str | FilePath, *, format: str | None = None
     dot_path.write_text(to_dot(root, rankdir, **options), encoding="utf-8")
     dot = shutil.which("dot")
     if dot is not None:
-        done = subprocess.run([dot, f"-T{fmt}", str(dot_path), "-o", str(path)],
+        command = [dot, f"-T{fmt}", str(dot_path), "-o", str(path)]
+        if fmt not in VECTOR_FORMATS:  # pixels per inch; vector files keep their points
+            command.insert(1, f"-Gdpi={options.get('dpi') or DPI:g}")
+        done = subprocess.run(command,
                               capture_output=True, text=True)
         if done.returncode != 0:
             raise RuntimeError(f"graphviz's dot could not render {dot_path} as {fmt!r} "
@@ -1196,7 +1202,7 @@ def draw_spec(ax: Axes, spec: GraphSpec, lay: Layout, *,
             ax.add_patch(FancyArrowPatch(path=MplPath(points), **style))
         if text is not None and spot is not None:
             ax.text(spot.x, spot.y, text, fontsize=fonts.edge, ha="center", va="center",
-                    color=color, zorder=4, gid="edge-label",
+                    color="#212121" if color == EDGE_COLOR else color, zorder=4, gid="edge-label",
                     bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
                           "edgecolor": "none", "alpha": 0.9})
     for s in spec.nodes:

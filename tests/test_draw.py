@@ -491,8 +491,11 @@ def test_font_size_dpi_and_size_options() -> None:
     bounded = sg.draw_matplotlib(y, size=(6, 4))
     width, height = bounded.get_size_inches()
     assert width <= 6.01 and height <= 4.01
-    source = sg.to_dot(y, font_size=20, dpi=150, size=(6, 4), title="σ, step by step")
-    assert "fontsize=20" in source and "dpi=150" in source and 'size="6,4"' in source
+    source = sg.to_dot(y, font_size=20, size=(6, 4), title="σ, step by step")
+    assert "fontsize=20" in source and 'size="6,4"' in source and "dpi" not in source
+    pytest.importorskip("graphviz", reason="pip install graphviz")
+    assert "dpi=150" in sg.draw_dot(y, format="png", dpi=150).source
+    assert "dpi" not in sg.draw_dot(y, format="svg", dpi=150).source  # points stay points
     assert "<b>σ, step by step</b>" in source
 
 

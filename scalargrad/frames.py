@@ -16,23 +16,10 @@ from __future__ import annotations
 from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Any, Collection, NamedTuple
 
-from .draw import (
-    FONT_SIZE,
-    GraphSpec,
-    Layout,
-    Look,
-    NamesOption,
-    ParamsOption,
-    _fonts,
-    _title_height,
-    arrange,
-    choose_look,
-    draw_spec,
-    draw_title,
-    graph_spec,
-    new_figure,
-)
+from .draw import GraphSpec, NamesOption, ParamsOption, graph_spec
 from .graph import topological_order
+from .layout import FONT_SIZE, Layout, Look, _fonts, _title_height, arrange, choose_look
+from .mpl_graph import draw_spec, draw_title, new_figure
 from .trace import format_number, node_names
 from .value import Value, _as_float
 

@@ -453,6 +453,16 @@ def test_model_parameters_are_named_by_their_place() -> None:
     assert draw.parameter_name("w.0") == "w[0]" and draw.parameter_name("b") == "b"
 
 
+def test_labels_are_drawn_as_text_not_parsed() -> None:
+    """A label full of TeX and DOT specials is drawn literally by matplotlib (no math parsing)."""
+    pytest.importorskip("matplotlib", reason="pip install matplotlib")
+    a = Value(1.0, label="$\\frac$ {a|b} <i>")
+    figure = sg.draw_matplotlib(a * 2.0, title="cost $5 and $\\bad$")
+    figure.canvas.draw()
+    texts = [t.get_text() for t in figure.axes[0].texts]
+    assert "$\\frac$ {a|b} <i>" in texts and "cost $5 and $\\bad$" in texts
+
+
 def test_names_option_wins() -> None:
     """names= maps Values (or names) to the names drawn."""
     a = Value(1.0)

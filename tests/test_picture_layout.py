@@ -9,6 +9,7 @@ box (value boxes and op nodes), so a label that touches a box or another label f
 from __future__ import annotations
 
 import itertools
+import re
 import struct
 from pathlib import Path
 from typing import Any, Callable
@@ -17,7 +18,7 @@ import pytest
 from lesson_graphs import multivariate_graph, sigmoid_graph
 
 import scalargrad as sg
-import scalargrad.draw as draw
+import scalargrad.layout as layout
 from scalargrad import Value
 
 pytest.importorskip("matplotlib", reason="the pictures are drawn with matplotlib")
@@ -139,7 +140,7 @@ def test_text_is_at_least_the_minimum_size(name: str) -> None:
     figure = sg.draw_matplotlib(root, **options)
     (ax,) = figure.axes
     sizes = [t.get_fontsize() * figure.dpi / 72 for t in ax.texts]
-    assert min(sizes) >= draw.MIN_TEXT_PX
+    assert min(sizes) >= layout.MIN_TEXT_PX
 
 
 @pytest.mark.parametrize("name", GRAPHS)
@@ -149,7 +150,7 @@ def test_picture_is_no_wider_than_4_to_1_and_has_a_title(name: str) -> None:
     figure = sg.draw_matplotlib(root, **options)
     width, height = figure.get_size_inches()
     assert width <= MAX_ASPECT * height, (width, height)
-    assert height <= draw.MAX_TALL * width, (width, height)
+    assert height <= layout.MAX_TALL * width, (width, height)
     assert any(t.get_gid() == "title" and t.get_text() for t in figure.axes[0].texts)
 
 
@@ -167,4 +168,8 @@ def test_dot_picture_is_no_wider_than_4_to_1(name: str, tmp_path: Path) -> None:
     path = sg.render_graph(root, tmp_path / f"{name}.png", **options)
     width, height = png_size(path)
     assert width <= MAX_ASPECT * height and height <= 3.5 * width, (width, height)
-    assert "label=<<b>The graph of" in path.with_suffix(".dot").read_text()
+    source = path.with_suffix(".dot").read_text()
+    assert "label=<<b>The graph of" in source
+    sizes = [float(v) for v in re.findall(r"(?:fontsize=|point-size=\")([\d.]+)", source)]
+    dpi = layout.DPI  # render_graph asks dot for this many pixels per inch
+    assert sizes and min(sizes) * dpi / 72 >= layout.MIN_TEXT_PX

@@ -9,7 +9,7 @@ its weight × 0.25. The demo narrates the pass, checks every gradient numericall
 same neuron with `nn.Neuron` (one fused node for w·x + b, same gradients), and then stacks
 neurons into a small MLP.
 
-Writes neuron_graph.svg/.png (every edge with its local gradient and downstream),
+Writes neuron_graph.svg/.png (every edge with upstream × local gradient = downstream),
 neuron_backward.gif (the pass, one op per frame), neuron_fused.svg/.png and mlp_graph.svg/.png.
 """
 

@@ -8,9 +8,9 @@ one: the gradient arriving from above is the *upstream*, the op's own derivative
 upstream of the next node down. At z = 0 the result is dy/dz = 0.25, which a forward
 difference with ε = 0.01 confirms, and which the fused `sigmoid()` op gives in one node.
 
-Writes to the output folder: sigmoid_graph.svg/.png (the graph with every edge's local
-gradient and downstream), sigmoid_backward.gif (the backward pass, one op per frame) and
-sigmoid_curve.png (σ and σ′: engine vs finite differences).
+Writes to the output folder: sigmoid_graph.svg/.png (the graph, every edge labelled
+upstream × local gradient = downstream), sigmoid_backward.gif (the backward pass, one op per
+frame) and sigmoid_curve.png (σ and σ′: engine vs finite differences).
 """
 
 from __future__ import annotations

@@ -53,10 +53,13 @@ def test_value_boxes_show_label_data_and_grad() -> None:
 
 
 def test_a_plus_a_draws_two_edges() -> None:
-    """One edge per use: a + a has two edges from a into the + node."""
+    """One edge per use: a + a has two edges from a into the + node, each with its label."""
     a = Value(1.0, label="a")
     s = a + a
     assert statements(sg.to_dot(s), r"n0 -> n1op") == ["n0 -> n1op", "n0 -> n1op"]
+    s.backward()
+    labelled = statements(sg.to_dot(s, edge_labels=True), r"n0 -> n1op")
+    assert len(labelled) == 2 and all("1.0 × 1.0 = 1.0" in line for line in labelled)
 
 
 def test_edge_labels_show_upstream_times_local_equals_downstream() -> None:

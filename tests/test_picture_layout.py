@@ -173,3 +173,18 @@ def test_dot_picture_is_no_wider_than_4_to_1(name: str, tmp_path: Path) -> None:
     sizes = [float(v) for v in re.findall(r"(?:fontsize=|point-size=\")([\d.]+)", source)]
     dpi = layout.DPI  # render_graph asks dot for this many pixels per inch
     assert sizes and min(sizes) * dpi / 72 >= layout.MIN_TEXT_PX
+
+
+DOCS_IMG = Path(__file__).resolve().parents[1] / "docs" / "img"
+
+
+@pytest.mark.parametrize("path", sorted(DOCS_IMG.glob("*.*")), ids=lambda p: p.name)
+def test_pictures_in_the_docs_fit_a_slide(path: Path) -> None:
+    """Every picture the docs show (regenerated from the demos) is no wider than 4:1."""
+    if path.suffix == ".svg":
+        head = path.read_text(encoding="utf-8")[:2000]
+        width, height = (float(v) for v in re.search(
+            r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', head).groups())
+    else:
+        width, height = png_size(path)
+    assert width <= MAX_ASPECT * height, (path.name, width, height)

@@ -48,7 +48,7 @@ from .layout import (
     op_label,
     value_lines,
 )
-from .mpl_graph import draw_spec, draw_title, new_figure
+from .mpl_graph import draw_spec, draw_title, new_figure, png_bytes
 from .trace import GraphCheck, check_graph, format_number, node_names
 from .value import Value
 
@@ -164,7 +164,7 @@ def graph_spec(root: Value, *, params: ParamsOption = (), max_nodes: int | None 
             consumers[j].add(i)
             if d is not None and (dist[j] is None or dist[j] > d + 1):
                 dist[j] = d + 1
-    names = _names(order, consumers, model_names, names)
+    shown = _names(order, consumers, model_names, names)
 
     collapse = frozenset(collapse)
     absorbed: dict[int, list[int]] = {}
@@ -206,9 +206,9 @@ def graph_spec(root: Value, *, params: ParamsOption = (), max_nodes: int | None 
                                       node.grad))
             elif j not in absorbed.get(i, ()):
                 hidden += 1
-        nodes.append(NodeSpec(i, names[i], _op_text(node), node.data, node.grad, role,
+        nodes.append(NodeSpec(i, shown[i], _op_text(node), node.data, node.grad, role,
                               i in bad_nodes or any(j in bad_nodes for j in absorbed.get(i, ())),
-                              tuple(names[j] for j in absorbed.get(i, ())), hidden))
+                              tuple(shown[j] for j in absorbed.get(i, ())), hidden))
     return GraphSpec(tuple(nodes), tuple(edges), n)
 
 
@@ -291,7 +291,7 @@ def _names(order: Sequence[Value], consumers: Sequence[set[int]],
             if len(order[a]._prev) == 1 and not order[a].label:
                 result[a] = h
     if names:
-        items = list(names.items())
+        items: list[tuple[Any, Any]] = list(names.items())
         for key, value in items:
             node, name = (value, key) if isinstance(key, str) else (key, value)
             if not isinstance(node, Value) or not isinstance(name, str):
@@ -532,7 +532,7 @@ def fallback_bundle(root: Value, options: dict[str, Any]) -> dict[str, Any]:
     limit = mpl_options.get("max_nodes")
     mpl_options["max_nodes"] = 60 if limit is None else min(limit, 60)
     try:
-        png = draw_matplotlib(root, **mpl_options)._repr_png_()
+        png = png_bytes(draw_matplotlib(root, **mpl_options))
     except ImportError:
         text = text_tree(root)
         html = f"<pre>{_html_text(text)}</pre>"

@@ -172,7 +172,7 @@ def _band_of_columns(spec: GraphSpec, columns: list[list[int]], column_of: dict[
     """
     n = len(columns)
     leaves = {s.index for s in spec.nodes if not s.op}
-    blocked = set()
+    blocked: set[int] = set()
     crossing = [0] * (n + 1)
     for e in spec.edges:
         span = range(column_of[e.parent] + 1, column_of[e.child] + 1)

@@ -134,7 +134,7 @@ def place_labels(spec: GraphSpec, lay: Layout, routes: list[tuple[list[Point], f
             continue
         w = _text_width(text, fonts.edge) + 0.5 * f
         h = fonts.edge * 1.25 + 0.3 * f
-        ts = (0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74, 0.18, 0.82)
+        ts: tuple[float, ...] = (0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74, 0.18, 0.82)
         if len(points) > 2:  # a route between bands: its run along the gap first
             ts = (0.5, 0.4, 0.6, 0.3, 0.7)
         spots = [(t, 0.0, 0.0) for t in ts]
@@ -148,7 +148,7 @@ def place_labels(spec: GraphSpec, lay: Layout, routes: list[tuple[list[Point], f
             ux, uy = (ax_ - mx) / length, (ay_ - my) / length
             push = (abs(ux) * w + abs(uy) * h) / 2 + 0.3 * f
             spots = [(t, ux * push, uy * push) for t in (0.5, 0.42, 0.58, 0.34, 0.66)] + spots
-        best, best_cost = None, math.inf
+        best, best_cost = Box(0.0, 0.0, w, h), math.inf
         for t, dx, dy in spots:
             x, y = _curve_point(points, rad, t)
             box = Box(x + dx, y + dy, w, h)
@@ -205,13 +205,16 @@ def draw_spec(ax: Axes, spec: GraphSpec, lay: Layout, *,
     for e, (points, rad), text, spot in zip(spec.edges, routes, texts, spots):
         active = (e.child, e.position) in active_edges
         color = BAD_LINE if e.bad else (ACTIVE if active else EDGE_COLOR)
-        style = dict(arrowstyle="-|>", mutation_scale=f * 1.1, color=color,
-                     linewidth=2.4 if (active or e.bad) else 1.1, zorder=1)
+        width = 2.4 if (active or e.bad) else 1.1
         if len(points) == 2:
-            ax.add_patch(FancyArrowPatch(points[0], points[1], connectionstyle=f"arc3,rad={rad}",
-                                         shrinkA=0, shrinkB=0, **style))
+            arrow = FancyArrowPatch(points[0], points[1], connectionstyle=f"arc3,rad={rad}",
+                                    shrinkA=0, shrinkB=0, arrowstyle="-|>",
+                                    mutation_scale=f * 1.1, color=color, linewidth=width)
         else:
-            ax.add_patch(FancyArrowPatch(path=MplPath(points), **style))
+            arrow = FancyArrowPatch(path=MplPath(points), arrowstyle="-|>",
+                                    mutation_scale=f * 1.1, color=color, linewidth=width)
+        arrow.set_zorder(1)
+        ax.add_patch(arrow)
         if text is not None and spot is not None:
             ax.text(spot.x, spot.y, text, fontsize=fonts.edge, ha="center", va="center",
                     color="#212121" if color == EDGE_COLOR else color, zorder=4,
@@ -269,6 +272,13 @@ def draw_title(ax: Axes, look: Look, lay: Layout, detail: str = "") -> None:
     if extra:
         ax.text(lay.width / 2, y, extra, ha="center", va="top", fontsize=fonts.key,
                 color="#424242", linespacing=1.3, gid="title-key", parse_math=False)
+
+
+def png_bytes(figure: Figure) -> bytes:
+    """The figure as PNG bytes (what Jupyter shows)."""
+    from ._mplfigure import ShownFigure
+
+    return ShownFigure._repr_png_(figure)  # type: ignore[arg-type]
 
 
 def new_figure(lay: Layout) -> Figure:

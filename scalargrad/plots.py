@@ -126,15 +126,17 @@ def plot_decision_boundary(predict: Callable[[list[float]], Any], X: Sequence[Se
                 classes.append(label)
     position = {label: k for k, label in enumerate(classes)}
     colors = [CLASS_COLORS[k % len(CLASS_COLORS)] for k in range(len(classes))]
-    binary = all(m is not None and len(m) == 2 for m in margins) and len(classes) <= 2
+    known = [m for m in margins if m is not None]
+    binary = len(known) == len(margins) and all(len(m) == 2 for m in known) and len(classes) <= 2
+    per_class = len(known) == len(margins) and all(len(m) == len(classes) for m in known)
     figure, (ax,) = _figure(7.8, 5.4)
     for label in classes:
         k = position[label]
         if binary:
             side = 1 if label == high else 0
-            field = np.array([m[side] for m in margins]).reshape(resolution, resolution)
-        elif all(m is not None and len(m) == len(classes) for m in margins):
-            field = np.array([m[k] for m in margins]).reshape(resolution, resolution)
+            field = np.array([m[side] for m in known]).reshape(resolution, resolution)
+        elif per_class:
+            field = np.array([m[k] for m in known]).reshape(resolution, resolution)
         else:  # only labels: the region is where this label was predicted
             field = np.array([[1.0 if c == label else -1.0 for c in row]
                               for row in grid_class])
@@ -144,7 +146,7 @@ def plot_decision_boundary(predict: Callable[[list[float]], Any], X: Sequence[Se
             ax.contourf(gx, gy, field, levels=[0.0, np.inf], colors=[colors[k]], alpha=0.25,
                         antialiased=True)
     if binary:
-        scores = np.array([m[1] for m in margins]).reshape(resolution, resolution)
+        scores = np.array([m[1] for m in known]).reshape(resolution, resolution)
         if scores.min() < 0 < scores.max():
             ax.contour(gx, gy, scores, levels=[0.0], colors="black", linewidths=1.2)
 

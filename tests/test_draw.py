@@ -117,6 +117,17 @@ def test_special_characters_in_labels_are_escaped() -> None:
     assert r'{ a\{1\}\|\"b\"\<c\> | data 1.0 | grad 0.0 }' in source
 
 
+@needs_dot
+def test_a_hostile_title_is_escaped_and_renders(tmp_path: Path) -> None:
+    """A title with HTML/DOT specials is escaped in the DOT source and dot renders it."""
+    a = Value(1.0, label="a")
+    title = '<b>x</b> & "y" > {z}'
+    source = sg.to_dot(a * 2.0, title=title)
+    assert "&lt;b&gt;x&lt;/b&gt; &amp; \"y\" &gt; {z}" in source
+    path = sg.render_graph(a * 2.0, tmp_path / "t.svg", title=title)
+    assert b"&lt;b&gt;x&lt;/b&gt; &amp;" in path.read_bytes()
+
+
 # -- limits for large graphs ----------------------------------------------------------------------
 
 

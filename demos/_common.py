@@ -157,18 +157,21 @@ class Report:
         return self.wrote(path, what)
 
     def curves(self, name: str, history: nn.History, title: str, what: str, *,
-               accuracy: bool = True, log_loss: bool = False) -> Path | None:
-        """Plot the loss (and accuracy) per step, numbering the steps from 1."""
-        data = {"step": [k + 1 for k in history.step], "loss": history.loss}
+               accuracy: bool = True, log_loss: bool | None = None,
+               loss_name: str = "loss") -> Path | None:
+        """Plot the loss (and accuracy) per step, numbering the steps from 1; `loss_name` says
+        what the loss includes; its axis is logarithmic when it spans decades."""
+        data = {"step": [k + 1 for k in history.step], loss_name: history.loss}
         if accuracy:
             data["accuracy"] = history.accuracy
         return self.figure(name, lambda p: plot_history(data, path=p, log_loss=log_loss,
                                                         title=title), what)
 
     def no_pictures_note(self) -> None:
-        """Say so at the end of the file list when pictures were switched off."""
-        if not self.pictures:
-            self.say("  (no pictures: --no-plots)")
+        """Say so at the end of the file list when pictures were switched off (in words that
+        fit both the command line and a notebook; nothing when there is no output folder)."""
+        if self.out is not None and not self.pictures:
+            self.say("  (no pictures: plots are switched off)")
 
     def graph(self, root: Value, name: str, what: str, **options: Any) -> list[Path]:
         """Render the graph of `root` to `name`.svg and `name`.png: graphviz's `dot` if it is

@@ -135,9 +135,11 @@ def run(a: float = 3.0, *, out: Path | str | None = "out", plots: bool = True,
           "  gradient on exactly once, after all of its consumers have contributed.")
 
     r.section("Pictures")
-    r.graph(c_r, "accumulation_right", "right: a.grad = 4", edge_labels=True)
+    r.graph(c_r, "accumulation_right", "right: a.grad = 4", edge_labels=True,
+            title=f"Right (+=): a.grad = {fmt(a_r.grad)}, both contributions added")
     r.graph(c_w, "accumulation_wrong", "wrong: a.grad = 1, half of each sum lost at each level",
-            edge_labels=True)
+            edge_labels=True,
+            title=f"Wrong (=): a.grad = {fmt(a_w.grad)}, the first contribution overwritten")
     r.no_pictures_note()
     return {"wrong": a_w.grad, "right": a_r.grad, "wrong_b": b_w.grad, "right_b": b_r.grad,
             "forward_difference": fd, "engine": a2.grad, "along_paths": a3.grad,

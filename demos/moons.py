@@ -26,6 +26,7 @@ from typing import Any, TextIO
 
 import nn
 from scalargrad import Value, plot_decision_boundary, topological_order
+from scalargrad.draw import parameter_name
 
 from ._common import Report, training_main
 from ._replay import recorder, write_replay
@@ -53,7 +54,8 @@ def run(seed: int = 0, steps: int = 100, *, out: Path | str | None = "out", plot
 
     loss0, acc0 = nn.evaluate(model, X, y, loss="hinge")
     r.section("Training")
-    r.say(f"before training: loss {loss0:.6f} (without L2), accuracy {acc0:.1%}")
+    r.say(f"before training: loss {loss0:.6f} (hinge alone, without L2), accuracy {acc0:.1%}",
+          "each step below prints the training loss: hinge + L2, what SGD minimises")
     replay = recorder(r, model, X, y, steps)
     history = r.fit(model, X, y, optimizer=optimizer, loss="hinge", steps=steps, l2=L2,
                     callback=replay)
@@ -62,7 +64,8 @@ def run(seed: int = 0, steps: int = 100, *, out: Path | str | None = "out", plot
     correct = round(accuracy * len(X))
     r.say(f"trained in {seconds:.1f} s", "",
           f"final accuracy: {accuracy:.1%} ({correct} of {len(X)} points)",
-          f"final loss: {data_loss:.6f} (hinge, without L2)")
+          f"final loss: {data_loss:.6f} (hinge alone, without L2; with L2, the last step "
+          f"printed {history.loss[-1]:.6f})")
 
     r.section("Files")
     acc_reloaded = None
@@ -84,13 +87,15 @@ def run(seed: int = 0, steps: int = 100, *, out: Path | str | None = "out", plot
              lambda p: plot_decision_boundary(model, X, y, resolution=resolution, path=p,
                                               title="Two moons, MLP(2, [16, 16, 1])"),
              "the decision boundary and the points")
-    r.curves("moons_curves.png", history, "Two moons: training", "loss and accuracy per step")
+    r.curves("moons_curves.png", history, "Two moons: training", "loss and accuracy per step",
+             loss_name="loss (hinge + L2)")
     write_replay(r, replay, "moons_training.html", "Two moons: training replay")
-    neuron_out, neuron, index = one_neuron(model, X)
+    neuron_out, neuron, index, names = one_neuron(model, X)
     r.graph(neuron_out, "moons_neuron",
-            f"the first hidden neuron, trained, on point {index}; each edge shows its local "
-            "gradient and downstream",
-            edge_labels=True, params=neuron.parameters())
+            f"the first hidden neuron, trained, on point {index}; each edge shows upstream × "
+            "local = downstream",
+            edge_labels=True, params=neuron.parameters(), names=names,
+            title=f"Neuron 0 of layer 1, trained, on point {index}")
     r.no_pictures_note()
     return {"accuracy": accuracy, "correct": correct, "loss": data_loss,
             "initial_accuracy": acc0, "initial_loss": loss0, "history": history,
@@ -98,9 +103,11 @@ def run(seed: int = 0, steps: int = 100, *, out: Path | str | None = "out", plot
             "files": r.written, "figures": r.figures}
 
 
-def one_neuron(model: nn.MLP, X: list[list[float]]) -> tuple[Value, nn.Neuron, int]:
+def one_neuron(model: nn.MLP, X: list[list[float]]) -> tuple[Value, nn.Neuron, int,
+                                                               dict[Value, str]]:
     """The first hidden neuron as elementary ops, on the first point that switches it on
-    (pre-activation > 0, so gradients flow through its ReLU), after backward()."""
+    (pre-activation > 0, so gradients flow through its ReLU), after backward(); and the names
+    to draw its nodes with (w1[0,0], b1[0]: the parameters' places in the model)."""
     neuron = model.layers[0].neurons[0]
     index = next((i for i, x in enumerate(X)
                   if neuron.b.data + sum(w.data * xi for w, xi in zip(neuron.w, x)) > 0.0), 0)
@@ -110,15 +117,16 @@ def one_neuron(model: nn.MLP, X: list[list[float]]) -> tuple[Value, nn.Neuron, i
         out = neuron([Value(x, label=f"x{i}") for i, x in enumerate(X[index])])
     finally:
         neuron.fused = fused
-    out.label = "out"
+    names = {p: parameter_name(path) for path, p in model.named_parameters()}
     for node in topological_order(out):  # name the interior nodes by what they compute
-        if node._prev and not node.label:
-            left, right = (p.label for p in node._prev)
-            node.label = f"{left}·{right}" if node._op == "*" else f"{left} + {right}"
-    out._prev[0].label = "n"
+        if node._prev and node is not out:
+            left, right = (names.get(p, p.label) for p in node._prev)
+            names[node] = f"{left}·{right}" if node._op == "*" else f"{left} + {right}"
+    names[out._prev[0]] = "z1[0]"
+    names[out] = "h1[0]"
     neuron.zero_grad()
     out.backward()
-    return out, neuron, index
+    return out, neuron, index, names
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -95,7 +95,8 @@ def run(x: float = 0.0, w1: float = 2.0, w2: float = 3.0, *, out: Path | str | N
 
     r.section("Pictures")
     r.graph(f, "multivariate_graph", "x has two outgoing edges; their downstreams 2 and 3 add up",
-            edge_labels=True)
+            edge_labels=True,
+            title=f"x feeds h and g: x.grad = {total.formula().split('= ', 1)[-1]}")
     write_stepper(r, f, "multivariate_backprop.html", "step through both passes in a browser: "
                   "x.grad = 2.0 + 3.0 = 5.0 builds up", title="Two consumers: gradients add")
     r.no_pictures_note()

@@ -9,7 +9,7 @@ its weight × 0.25. The demo narrates the pass, checks every gradient numericall
 same neuron with `nn.Neuron` (one fused node for w·x + b, same gradients), and then stacks
 neurons into a small MLP.
 
-Writes neuron_graph.svg/.png (every edge with its local gradient and downstream),
+Writes neuron_graph.svg/.png (every edge with upstream × local gradient = downstream),
 neuron_backward.gif (the pass, one op per frame), neuron_fused.svg/.png and mlp_graph.svg/.png.
 """
 
@@ -119,15 +119,19 @@ def run(activation: str = "sigmoid", *, out: Path | str | None = "out", plots: b
           f"  and one backward() fills in all {mlp.num_parameters()} parameter gradients.")
 
     r.section("Pictures")
-    r.graph(o, "neuron_graph", "the neuron; each edge shows its local gradient and downstream",
-            edge_labels=True, params=[v["w1"], v["w2"], v["b"]])
+    r.graph(o, "neuron_graph", "the neuron; each edge shows upstream × local = downstream",
+            edge_labels=True, params=[v["w1"], v["w2"], v["b"]],
+            title=f"One neuron, o = {act}(w1·x1 + w2·x2 + b)")
     if r.plots:
         r.wrote(save_gif(o, r.path("neuron_backward.gif"), params=[v["w1"], v["w2"], v["b"]]),
                 "the backward pass, one op per frame")
     r.graph(of, "neuron_fused", "the same neuron with one fused dot node",
-            edge_labels=True, params=neuron.parameters())
-    r.graph(y, "mlp_graph", "MLP(2, [4, 4, 1]); each neuron's weights drawn inside its dot node",
-            params=mlp.parameters(), collapse={"dot"})
+            edge_labels=True, params=neuron.parameters(),
+            title="The same neuron with one fused dot node")
+    r.graph(y, "mlp_graph", "MLP(2, [4, 4, 1]); each dot node names the weights and bias "
+            "folded into it (w1[0,:] b1[0] is neuron 0 of layer 1)",
+            params=mlp, collapse={"dot"},
+            title="MLP(2, [4, 4, 1]): each dot node holds its neuron's weights and bias")
     r.no_pictures_note()
     return {"o": o.data, "grads": {k: v[k].grad for k in ("x1", "x2", "w1", "w2", "b", "n")},
             "fused_grads": grads, "same": same, "check_ok": check.ok, "trace": trace, "root": o,

@@ -68,12 +68,11 @@ def run(seed: int = 0, steps: int = 150, *, out: Path | str | None = "out", plot
 
 def plot_fit(model: nn.MLP, X: list[list[float]], y: list[float], path: Path) -> Any:
     """Data points, sin x, and the model's prediction on a fine grid a little beyond the data."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from scalargrad._mplfigure import new_figure
 
     grid = [LOW - 1.0 + (HIGH - LOW + 2.0) * k / 300 for k in range(301)]
-    figure = Figure(figsize=(6.5, 4.2), dpi=100)
-    FigureCanvasAgg(figure)
+    figure = new_figure((8.2, 4.6), 100.0)
+    figure.set_layout_engine("constrained")
     ax = figure.add_subplot()
     ax.axvspan(LOW - 1.0, LOW, color="#eeeeee")
     ax.axvspan(HIGH, HIGH + 1.0, color="#eeeeee", label="outside the data")
@@ -85,9 +84,8 @@ def plot_fit(model: nn.MLP, X: list[list[float]], y: list[float], path: Path) ->
     ax.set_xlabel("x")
     ax.set_ylabel("y")
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left")
-    ax.set_title("Regression with MLP(1, [16, 16, 1])", fontsize=10)
-    figure.tight_layout()
+    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
+    ax.set_title("Regression with MLP(1, [16, 16, 1])", fontsize=11)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, metadata={"Software": None})
     return figure

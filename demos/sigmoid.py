@@ -8,10 +8,10 @@ one: the gradient arriving from above is the *upstream*, the op's own derivative
 upstream of the next node down. At z = 0 the result is dy/dz = 0.25, which a forward
 difference with ε = 0.01 confirms, and which the fused `sigmoid()` op gives in one node.
 
-Writes to the output folder: sigmoid_graph.svg/.png (the graph with every edge's local
-gradient and downstream), sigmoid_backward.gif (the backward pass, one op per frame) and
-sigmoid_curve.png (σ and σ′: engine vs finite differences), and sigmoid_backprop.html, a
-page to step through both passes in a browser.
+Writes to the output folder: sigmoid_graph.svg/.png (the graph, every edge labelled
+upstream × local gradient = downstream), sigmoid_backward.gif (the backward pass, one op per
+frame), sigmoid_curve.png (σ and σ′: engine vs finite differences) and sigmoid_backprop.html,
+a page to step through both passes in a browser.
 """
 
 from __future__ import annotations
@@ -139,8 +139,9 @@ def run(z: float = 0.0, *, out: Path | str | None = "out", plots: bool = True,
     r.say(f"  Over z = −6 … 6 (step 0.5) the two gradients differ by at most {worst:.1e}.")
 
     r.section("Pictures")
-    r.graph(y, "sigmoid_graph", "the graph; each edge shows its local gradient and downstream",
-            edge_labels=True)
+    r.graph(y, "sigmoid_graph", "the graph; each edge shows upstream × local = downstream",
+            edge_labels=True, title=f"The sigmoid as four ops, at z = {fmt(z)}: dy/dz = "
+            f"{fmt(zv.grad)}")
     if r.plots:
         r.wrote(save_gif(y, r.path("sigmoid_backward.gif"), fps=1.0),
                 "the backward pass, one op per frame")
@@ -148,7 +149,8 @@ def run(z: float = 0.0, *, out: Path | str | None = "out", plots: bool = True,
                   "the fused sigmoid() or the four elementary ops", elementary=y,
                   start="elementary", title="The sigmoid, node by node")
     r.figure("sigmoid_curve.png",
-             lambda p: plot_function(Value.sigmoid, (-6.0, 6.0), path=p,
+             lambda p: plot_function(Value.sigmoid, (-6.0, 6.0), path=p, name="σ",
+                                     variable="z",
                                      title="σ(z) and σ′(z): the slope peaks at 0.25 at z = 0"),
              "σ and σ′, engine vs finite differences")
     r.no_pictures_note()

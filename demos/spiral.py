@@ -75,9 +75,10 @@ def run(seed: int = 0, steps: int = 100, *, out: Path | str | None = "out", plot
     r.section("Files")
     r.save_model(model, "spiral_model.json", "the trained model, as JSON")
     r.figure("spiral_regions.png",
-             lambda p: plot_decision_boundary(model, X, y, resolution=resolution, path=p,
+             lambda p: plot_decision_boundary(model, X_train, y_train, resolution=resolution,
+                                              path=p, held_out=(X_test, y_test),
                                               title="Three spirals, MLP(2, [16, 16, 3])"),
-             "the region each class gets, all 150 points on top")
+             "the region each class gets; dots trained on, triangles held out")
     r.curves("spiral_curves.png", history, "Three spirals: training",
              "loss (log scale) and accuracy per step", log_loss=True)
     write_replay(r, replay, "spiral_training.html", "Three spirals: training replay")

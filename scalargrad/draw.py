@@ -1,9 +1,12 @@
 """Pictures of a computation graph: graphviz (DOT), matplotlib, and plain text.
 
-`draw_dot(root)` returns a `graphviz.Digraph` (shown inline in Jupyter). Each value is a box
-with its name, `data` and `grad`; each op is its own small node; every *use* of a value is its
-own edge, so `a + a` draws two edges. With `edge_labels=True` every edge also shows the local
-gradient and the downstream contribution (upstream × local) of that use.
+`draw_dot(root)` returns a `graphviz.Digraph` (shown inline in Jupyter; without graphviz's
+`dot`, as the matplotlib drawing). Each value is a box with its name, `data` and `grad`; each
+op is its own small node; every *use* of a value is its own edge, so `a + a` draws two edges.
+With `edge_labels=True` every edge also shows the lesson's three numbers for that use:
+upstream × local gradient = downstream. Every picture has a title and fits a slide: the
+direction, sizes and fonts come from layout.py, the same for `dot`, matplotlib and the
+animation frames. `params=model` names a model's parameters by their place (`w1[0,2]`).
 
 Colours: the output is green, parameters (`params=`) orange, other named leaves (inputs) blue,
 unnamed leaves (constants such as the 1 in `1 + x`) grey with a dashed border, and anything a
@@ -21,18 +24,35 @@ the same expression gives the same source, and the same image, byte for byte.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import warnings
 from pathlib import Path as FilePath
-from typing import TYPE_CHECKING, Any, Collection, Iterable, NamedTuple, Sequence, Union
+from typing import TYPE_CHECKING, Any, Collection, Mapping, NamedTuple, Sequence, Union
 
 from .graph import topological_order
+from .layout import (
+    BAD_FILL,
+    BAD_LINE,
+    DPI,
+    FILL,
+    FONT_SIZE,
+    Look,
+    _band_of_columns,
+    _columns,
+    _fonts,
+    arrange,
+    choose_look,
+    edge_label,
+    op_label,
+    value_lines,
+)
+from .mpl_graph import draw_spec, draw_title, new_figure, png_bytes
 from .trace import GraphCheck, check_graph, format_number, node_names
 from .value import Value
 
 if TYPE_CHECKING:  # pragma: no cover
-    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 __all__ = [
@@ -47,6 +67,8 @@ __all__ = [
 ]
 
 CheckOption = Union[bool, GraphCheck, None]
+ParamsOption = Any  # Values, or a model with named_parameters()
+NamesOption = Union[Mapping[Value, str], Mapping[str, Value], None]
 
 GRAPHVIZ_FIX = ("install graphviz's `dot` program — apt-get install graphviz (Debian/Ubuntu), "
                 "brew install graphviz (macOS), conda install -c conda-forge graphviz, or "
@@ -55,11 +77,7 @@ GRAPHVIZ_PACKAGE_FIX = ("pip install graphviz (or: pip install 'scalargrad-autod
                         "it also needs graphviz's `dot` program: apt-get install graphviz "
                         "(Debian/Ubuntu) or brew install graphviz (macOS)")
 
-FILL = {"output": "#c8e6c9", "param": "#ffe0b2", "input": "#bbdefb", "const": "#eeeeee",
-        "interior": "#ffffff"}
-BAD_FILL = "#ffcdd2"
-BAD_LINE = "#d32f2f"
-RANKDIRS = ("LR", "TB", "RL", "BT")
+VECTOR_FORMATS = ("svg", "pdf", "ps", "eps")
 DEFAULT_MAX_NODES = 500
 
 
@@ -98,6 +116,7 @@ class EdgeSpec(NamedTuple):
     local: float  # ∂child/∂parent for this use
     downstream: float  # child.grad × local
     bad: bool
+    upstream: float = 0.0  # child.grad: the gradient arriving at the child
 
 
 class GraphSpec(NamedTuple):
@@ -106,20 +125,25 @@ class GraphSpec(NamedTuple):
     total: int  # nodes in the whole graph
 
 
-def graph_spec(root: Value, *, params: Iterable[Value] = (), max_nodes: int | None =
+def graph_spec(root: Value, *, params: ParamsOption = (), max_nodes: int | None =
                DEFAULT_MAX_NODES, max_depth: int | None = None, collapse: Collection[str] = (),
-               check: CheckOption = None) -> GraphSpec:
-    """Decide what to draw: which nodes (limited by depth and count), their roles and edges.
+               check: CheckOption = None, names: NamesOption = None) -> GraphSpec:
+    """Decide what to draw: which nodes (limited by depth and count), their names, roles, edges.
 
-    `max_depth` keeps nodes at most that many edges from the root; `max_nodes` then keeps the
-    nodes nearest the root. Inputs left out are summarised as "… N more" on their consumer.
-    `collapse` names ops (e.g. {"dot"}) whose node absorbs the leaves used by it alone (a
-    neuron's weights and bias), so a whole MLP stays readable.
+    `params` is a list of parameters or a model (anything with `named_parameters()`, such as
+    an `nn.MLP`): a model also names its parameters after their place in it (`w1[0,2]` is
+    layer 1, neuron 0, weight 2; `b1[0]` its bias) and each neuron's pre-activation `z1[0]`
+    and activation `h1[0]` (labels you set win). `names` maps Values to names (or names to
+    Values) and wins over both. `max_depth` keeps nodes at most that many edges from the root;
+    `max_nodes` then keeps the nodes nearest the root. Inputs left out are summarised as
+    "… N more" on their consumer. `collapse` names ops (e.g. {"dot"}) whose node absorbs the
+    leaves used by it alone (a neuron's weights and bias, named inside the op node), so a whole
+    MLP stays readable.
     """
     order = topological_order(root)
-    names = node_names(order)
     index = {node: i for i, node in enumerate(order)}
     n = len(order)
+    param_list, model_names = _params_and_names(params)
     result = _resolve_check(root, check)
     bad_nodes: set[int] = set()
     bad_edges: set[tuple[int, int]] = set()
@@ -140,12 +164,13 @@ def graph_spec(root: Value, *, params: Iterable[Value] = (), max_nodes: int | No
             consumers[j].add(i)
             if d is not None and (dist[j] is None or dist[j] > d + 1):
                 dist[j] = d + 1
+    shown = _names(order, consumers, model_names, names)
 
     collapse = frozenset(collapse)
     absorbed: dict[int, list[int]] = {}
     absorbed_into: set[int] = set()
     for i, node in enumerate(order):
-        if node._op in collapse:
+        if _op_text(node) in collapse:
             for parent in dict.fromkeys(node._prev):
                 j = index[parent]
                 if not parent._prev and consumers[j] == {i} and j != n - 1:
@@ -159,7 +184,7 @@ def graph_spec(root: Value, *, params: Iterable[Value] = (), max_nodes: int | No
         candidates = candidates[:max(1, max_nodes)]
     kept = set(candidates) | {n - 1}
 
-    param_set = set(params)
+    param_set = set(param_list)
     nodes = []
     edges = []
     for i, node in enumerate(order):
@@ -174,16 +199,107 @@ def graph_spec(root: Value, *, params: Iterable[Value] = (), max_nodes: int | No
         else:
             role = "input" if node.label else "const"
         hidden = 0
-        for k, (parent, local) in enumerate(zip(node._prev, node._local)):
+        for k, (parent, local) in enumerate(zip(node._prev, _edge_locals(node))):
             j = index[parent]
             if j in kept:
-                edges.append(EdgeSpec(j, i, k, local, local * node.grad, (i, k) in bad_edges))
+                edges.append(EdgeSpec(j, i, k, local, local * node.grad, (i, k) in bad_edges,
+                                      node.grad))
             elif j not in absorbed.get(i, ()):
                 hidden += 1
-        nodes.append(NodeSpec(i, names[i], node._op, node.data, node.grad, role,
+        nodes.append(NodeSpec(i, shown[i], _op_text(node), node.data, node.grad, role,
                               i in bad_nodes or any(j in bad_nodes for j in absorbed.get(i, ())),
-                              tuple(names[j] for j in absorbed.get(i, ())), hidden))
+                              tuple(shown[j] for j in absorbed.get(i, ())), hidden))
     return GraphSpec(tuple(nodes), tuple(edges), n)
+
+
+def _op_text(node: Value) -> str:
+    """The op that made `node`, as a graph writes it ("" for a leaf)."""
+    return node._op
+
+
+def _edge_locals(node: Value) -> Sequence[float]:
+    """∂node/∂input for each input of `node`, in argument order (the local gradients)."""
+    return node._local
+
+
+def _params_and_names(params: ParamsOption) -> tuple[list[Value], dict[Value, str]]:
+    """The parameters to colour, and their names when `params` is a model."""
+    named = getattr(params, "named_parameters", None)
+    if callable(named):
+        pairs = named()
+        return [v for _, v in pairs], {v: parameter_name(path) for path, v in pairs}
+    if isinstance(params, Value):
+        return [params], {}
+    try:
+        return list(params), {}
+    except TypeError:
+        raise TypeError("params= expects Values or a model with named_parameters(), got "
+                        f"{type(params).__name__}") from None
+
+
+def parameter_name(path: str) -> str:
+    """A short name for a parameter from its dotted path in a model.
+
+    "layers.0.neurons.3.w.1" → "w1[3,1]" (layer 1, neuron 3, weight 1), "layers.2.neurons.0.b"
+    → "b3[0]", "neurons.2.b" → "b[2]", "w.0" → "w[0]". Layers count from 1, as in h1, h2.
+    """
+    parts = path.split(".")
+    base, layer, indices = path, "", []
+    k = 0
+    while k < len(parts):
+        part = parts[k]
+        if part == "layers" and k + 1 < len(parts) and parts[k + 1].isdigit():
+            layer = str(int(parts[k + 1]) + 1)
+            k += 2
+            continue
+        if part.isdigit():
+            indices.append(part)
+        else:
+            base = part
+        k += 1
+    return base + layer + (f"[{','.join(indices)}]" if indices else "")
+
+
+def _names(order: Sequence[Value], consumers: Sequence[set[int]],
+           model_names: dict[Value, str], names: NamesOption) -> list[str]:
+    """Every node's name: `names=` first, then a model's names, then labels, then v<i>."""
+    result = node_names(order)
+    index = {node: i for i, node in enumerate(order)}
+    for node, name in model_names.items():
+        i = index.get(node)
+        if i is None:
+            continue
+        result[i] = name
+        if not re.fullmatch(r"b\d*(\[[\d,]*\])?", name):
+            continue
+        # a neuron: its bias → (the dot node, or a chain of +) → pre-activation z → activation h
+        j = i
+        while len(consumers[j]) == 1:
+            (c,) = consumers[j]
+            plus = _op_text(order[c]) == "+"
+            if j == i or plus:
+                j = c
+            if not plus:
+                break
+        if j == i:
+            continue
+        z, h = "z" + name[1:], "h" + name[1:]
+        if not order[j].label:
+            result[j] = z
+        if len(consumers[j]) == 1:
+            (a,) = consumers[j]
+            if len(order[a]._prev) == 1 and not order[a].label:
+                result[a] = h
+    if names:
+        items: list[tuple[Any, Any]] = list(names.items())
+        for key, value in items:
+            node, name = (value, key) if isinstance(key, str) else (key, value)
+            if not isinstance(node, Value) or not isinstance(name, str):
+                raise TypeError("names= maps Values to names (or names to Values), got "
+                                f"{type(key).__name__} → {type(value).__name__}")
+            if node in index:
+                result[index[node]] = name
+    return result
 
 
 def _resolve_check(root: Value, check: CheckOption) -> GraphCheck | None:
@@ -212,123 +328,224 @@ def _record_field(text: str) -> str:
 
 def _dot_text(text: str) -> str:
     """Text inside a DOT double-quoted string (backslash and quote escaped)."""
-    return text.replace("\\", "\\\\").replace('"', '\\"')
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
-def _grad_text(grad: float | None, digits: int) -> str:
-    return "?" if grad is None else format_number(grad, digits)
-
-
-def dot_body(spec: GraphSpec, *, edge_labels: bool = False, digits: int = 4) -> list[str]:
+def dot_body(spec: GraphSpec, look: Look | None = None, *, edge_labels: bool = False,
+             digits: int = 4) -> list[str]:
     """The DOT statements (one per line, tab-indented, newline-terminated) for a GraphSpec."""
-    fmt = lambda x: format_number(x, digits)  # noqa: E731
-    lines = []
-    for s in spec.nodes:
-        label = (f"{{ {_record_field(s.name)} | data {fmt(s.data)} | "
-                 f"grad {_grad_text(s.grad, digits)} }}")
+    if look is None:
+        look = choose_look(spec, edge_labels=edge_labels, digits=digits)
+    sideways = look.rankdir in ("LR", "RL")
+    band = _bands(spec, look)
+    rows: list[list[str]] = [[] for _ in range(max(band.values()) + 1)]
+    crossing: list[str] = []
+    columns, _, _ = _columns(spec)
+    by_index = {s.index: s for s in spec.nodes}
+    for s in (by_index[i] for column in columns for i in column):  # dot keeps this order
+        lines = rows[band[s.index]]
+        data, grad = value_lines(s, digits)
+        fields = f"{_record_field(s.name)} | {data} | {grad}"
+        # a record's fields stack across the rank direction; braces turn them, so two pairs
+        # stack name, data and grad vertically when the graph runs left to right
+        label = f"{{{{ {fields} }}}}" if sideways else f"{{ {fields} }}"
         attrs = [f'label="{label}"', "shape=record"]
-        attrs.append('style="filled,dashed"' if s.role == "const" else "style=filled")
+        attrs.append('style="rounded,filled,dashed"' if s.role == "const"
+                     else 'style="rounded,filled"')
         attrs.append(f'fillcolor="{BAD_FILL if s.bad else FILL[s.role]}"')
         if s.bad:
             attrs += [f'color="{BAD_LINE}"', "penwidth=2"]
         elif s.role == "output":
-            attrs.append("penwidth=2")
+            attrs.append("penwidth=2.5")
         lines.append(f"\tn{s.index} [{' '.join(attrs)}]\n")
         if s.op:
-            op_label = _dot_text(s.op)
-            if s.absorbed:
-                op_label += f"\\n+{len(s.absorbed)} leaves"
-            op_attrs = [f'label="{op_label}"', "shape=ellipse", "fontsize=10", "style=filled",
-                        'fillcolor="#f5f5f5"']
+            op_attrs = [f'label="{_dot_text(op_label(s))}"', "shape=box", 'style="rounded,filled"',
+                        'fillcolor="#f5f5f5"', 'color="#9e9e9e"']
             if s.bad:
-                op_attrs.append(f'color="{BAD_LINE}"')
+                op_attrs[-1] = f'color="{BAD_LINE}"'
             lines.append(f"\tn{s.index}op [{' '.join(op_attrs)}]\n")
             lines.append(f"\tn{s.index}op -> n{s.index}\n")
         if s.hidden:
             lines.append(f'\tn{s.index}more [label="… {s.hidden} more" shape=plaintext '
                          'fontcolor="#757575"]\n')
             lines.append(f'\tn{s.index}more -> n{s.index}op [style=dashed color="#9e9e9e"]\n')
+    uses: dict[tuple[int, int], int] = {}
+    for e in spec.edges:
+        uses[(e.parent, e.child)] = uses.get((e.parent, e.child), 0) + 1
     for e in spec.edges:
         attrs = []
         if edge_labels:
-            attrs.append(f'label="local {fmt(e.local)}\\ndown {fmt(e.downstream)}"')
+            text = _dot_text(edge_label(e, digits))
+            if uses[(e.parent, e.child)] > 1:  # labels of repeated uses sit side by side
+                text = f"\u2003{text}\u2003"
+            attrs.append(f'label="{text}"')
+        if band[e.parent] != band[e.child]:
+            # a long chain wrapped into rows: the edge into the next row sets no rank, so that
+            # row starts again at the left, under the previous one
+            attrs += ["constraint=false", "tailport=s", "headport=n"]
         if e.bad:
             attrs += [f'color="{BAD_LINE}"', f'fontcolor="{BAD_LINE}"', "penwidth=2"]
         tail = f" [{' '.join(attrs)}]" if attrs else ""
-        lines.append(f"\tn{e.parent} -> n{e.child}op{tail}\n")
-    return lines
+        statement = f"\tn{e.parent} -> n{e.child}op{tail}\n"
+        (rows[band[e.child]] if band[e.parent] == band[e.child] else crossing).append(statement)
+    # a wrapped chain's rows are declared first to last, and dot stacks them in that order
+    return [line for lines in rows for line in lines] + crossing
 
 
 _GRAPH_NAME = "scalargrad"
-_NODE_ATTR = {"fontname": "Helvetica", "fontsize": "11"}
-_EDGE_ATTR = {"fontname": "Helvetica", "fontsize": "9"}
 
 
-def _check_rankdir(rankdir: str) -> None:
-    if rankdir not in RANKDIRS:
-        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
+def _bands(spec: GraphSpec, look: Look) -> dict[int, int]:
+    """The row of columns (band) each value is drawn in: 0 unless a chain is wrapped."""
+    columns, column_of, row = _columns(spec)
+    band_of_col = _band_of_columns(spec, columns, column_of, look.bands)
+    return {i: band_of_col[c] for i, c in column_of.items()}
 
 
-def to_dot(root: Value, rankdir: str = "LR", *, edge_labels: bool = False,
-           params: Iterable[Value] = (), max_nodes: int | None = DEFAULT_MAX_NODES,
+def _html_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def dot_attributes(look: Look) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """The graph, node and edge attributes of a look (direction, fonts, title, dpi)."""
+    fonts = _fonts(look.font_size)
+    graph = {"rankdir": look.rankdir, "nodesep": "0.3", "ranksep": "0.35",
+             "fontname": "Helvetica", "fontsize": f"{fonts.title:g}",
+             "labelloc": "t"}
+    parts = []
+    if look.title:
+        parts.append(f"<b>{_html_text(look.title)}</b>")
+    if look.key:
+        parts.append(f'<font point-size="{fonts.key:g}">{_html_text(look.key)}</font>')
+    if parts:
+        graph["label"] = "<" + "<br/>".join(parts) + ">"
+    node = {"fontname": "Helvetica", "fontsize": f"{fonts.body:g}"}
+    edge = {"fontname": "Helvetica", "fontsize": f"{fonts.edge:g}", "color": '"#616161"'}
+    return graph, node, edge
+
+
+def _dot_value(value: str) -> str:
+    if value.startswith(("<", '"')):
+        return value
+    return value if re.fullmatch(r"[\w.]+", value) else f'"{value}"'
+
+
+def to_dot(root: Value, rankdir: str = "auto", *, edge_labels: bool = False,
+           params: ParamsOption = (), max_nodes: int | None = DEFAULT_MAX_NODES,
            max_depth: int | None = None, collapse: Collection[str] = (),
-           check: CheckOption = None, digits: int = 4) -> str:
+           check: CheckOption = None, digits: int = 4, title: str | None = None,
+           names: NamesOption = None, font_size: float = FONT_SIZE, dpi: float | None = None,
+           bands: int | None = None, size: tuple[float, float] | None = None) -> str:
     """The graph of `root` as DOT source text; needs neither graphviz nor matplotlib.
 
     The same text as `draw_dot(root, ...).source`. Render it with `dot -Tpng graph.dot -o
     graph.png`, or paste it into any Graphviz viewer.
     """
-    _check_rankdir(rankdir)
     spec = graph_spec(root, params=params, max_nodes=max_nodes, max_depth=max_depth,
-                      collapse=collapse, check=check)
-    node_attr = " ".join(f"{k}={v}" for k, v in _NODE_ATTR.items())
-    edge_attr = " ".join(f"{k}={v}" for k, v in _EDGE_ATTR.items())
-    return (f"digraph {_GRAPH_NAME} {{\n\tgraph [rankdir={rankdir}]\n\tnode [{node_attr}]\n"
-            f"\tedge [{edge_attr}]\n"
-            + "".join(dot_body(spec, edge_labels=edge_labels, digits=digits)) + "}\n")
+                      collapse=collapse, check=check, names=names)
+    look = choose_look(spec, rankdir=rankdir, bands=bands, font_size=font_size, dpi=dpi,
+                       title=title, edge_labels=edge_labels, digits=digits)
+    graph, node, edge = dot_attributes(look)
+    if size is not None:
+        graph["size"] = f'"{size[0]:g},{size[1]:g}"'
+    head = "".join(f"\t{kind} [{' '.join(f'{k}={_dot_value(v)}' for k, v in attrs.items())}]\n"
+                   for kind, attrs in (("graph", graph), ("node", node), ("edge", edge)))
+    return (f"digraph {_GRAPH_NAME} {{\n{head}"
+            + "".join(dot_body(spec, look, edge_labels=edge_labels, digits=digits)) + "}\n")
 
 
-def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR", *,  # noqa: A002
-             edge_labels: bool = False, params: Iterable[Value] = (),
+def draw_dot(root: Value, format: str = "svg", rankdir: str = "auto", *,  # noqa: A002
+             edge_labels: bool = False, params: ParamsOption = (),
              max_nodes: int | None = DEFAULT_MAX_NODES, max_depth: int | None = None,
-             collapse: Collection[str] = (), check: CheckOption = None,
-             digits: int = 4) -> Any:
+             collapse: Collection[str] = (), check: CheckOption = None, digits: int = 4,
+             title: str | None = None, names: NamesOption = None,
+             font_size: float = FONT_SIZE, dpi: float | None = None, bands: int | None = None,
+             size: tuple[float, float] | None = None) -> Any:
     """The graph of `root` as a `graphviz.Digraph` (displayed inline in Jupyter).
 
     Render it to a file with `draw_dot(y, format="png").render("graph")` (writes graph and
-    graph.png). `rankdir` is "LR" (left to right) or "TB" (top to bottom). Options:
-    `edge_labels` shows each use's local gradient and downstream (after backward);
-    `params` marks parameters; `max_nodes`, `max_depth` and `collapse` keep big graphs
+    graph.png). `rankdir` is "auto" (left to right, top to bottom, or a long chain wrapped
+    into rows, whichever shows the text largest on a slide), "LR", "TB", "RL" or "BT".
+    Options: `edge_labels` shows each use's upstream × local gradient = downstream (after
+    backward); `params` marks parameters (a model also names them, `w1[0,2]`); `names` maps
+    Values to names; `title` (default: what the graph is), `font_size` (points), `dpi`,
+    `size` (inches, an upper bound); `max_nodes`, `max_depth` and `collapse` keep big graphs
     readable (see `graph_spec`); `check=True` runs `check_graph` and draws mismatches in red.
 
-    Needs the graphviz Python package (ImportError naming the fix if missing). If graphviz's
-    `dot` program is missing, a GraphvizMissingWarning names the fix; the Digraph's `.source`
-    still works, and `render_graph`, `draw_matplotlib` and `text_tree` need no `dot`.
+    Needs the graphviz Python package (ImportError naming the fix if missing). Without
+    graphviz's `dot` program the Digraph still has its `.source`, and in Jupyter it shows the
+    same graph drawn by matplotlib, with one line saying how to install `dot`.
     """
-    _check_rankdir(rankdir)
     try:
-        import graphviz
+        import graphviz  # noqa: F401
     except ImportError:
         raise ImportError(f"draw_dot needs the graphviz Python package: {GRAPHVIZ_PACKAGE_FIX}. "
                           "Without it: scalargrad.to_dot(root) gives the DOT source, "
                           "scalargrad.draw_matplotlib(root) an image, "
                           "scalargrad.text_tree(root) a text tree.") from None
-    if not dot_available():
-        warnings.warn(f"graphviz's `dot` program was not found, so this graph cannot be rendered "
-                      f"or shown as an image. Fix: {GRAPHVIZ_FIX}. Meanwhile the DOT source is in "
-                      ".source, and scalargrad.draw_matplotlib(root) or "
-                      "scalargrad.text_tree(root) show the graph without it.",
-                      GraphvizMissingWarning, stacklevel=2)
-    spec = graph_spec(root, params=params, max_nodes=max_nodes, max_depth=max_depth,
-                      collapse=collapse, check=check)
-    digraph = graphviz.Digraph(name=_GRAPH_NAME, format=format, graph_attr={"rankdir": rankdir},
-                               node_attr=dict(_NODE_ATTR), edge_attr=dict(_EDGE_ATTR))
-    digraph.body.extend(dot_body(spec, edge_labels=edge_labels, digits=digits))
+    options = dict(rankdir=rankdir, edge_labels=edge_labels, params=params, max_nodes=max_nodes,
+                   max_depth=max_depth, collapse=collapse, check=check, digits=digits,
+                   title=title, names=names, font_size=font_size, dpi=dpi, bands=bands,
+                   size=size)
+    source = to_dot(root, **options)
+    digraph = _digraph_class()(name=_GRAPH_NAME, format=format)
+    if dpi is not None and format not in VECTOR_FORMATS:  # a bitmap's pixels per inch
+        digraph.graph_attr["dpi"] = f"{dpi:g}"
+    digraph.body[:] = source.splitlines(keepends=True)[1:-1]
+    digraph._scalargrad_fallback = (root, options)
     return digraph
 
 
+_DIGRAPH_CLASS: Any = None
+
+
+def _digraph_class() -> Any:
+    """graphviz.Digraph, showing the matplotlib drawing in Jupyter when `dot` is missing."""
+    global _DIGRAPH_CLASS
+    if _DIGRAPH_CLASS is None:
+        import graphviz
+
+        class Digraph(graphviz.Digraph):
+            """A graphviz.Digraph that falls back to matplotlib in Jupyter without `dot`."""
+
+            def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
+                                  **kwargs: Any) -> dict[str, Any]:
+                fallback = getattr(self, "_scalargrad_fallback", None)
+                if dot_available() or fallback is None:
+                    return super()._repr_mimebundle_(include, exclude, **kwargs)
+                return fallback_bundle(*fallback)
+
+        _DIGRAPH_CLASS = Digraph
+    return _DIGRAPH_CLASS
+
+
+DOT_NOTE = ("Drawn with matplotlib: graphviz's `dot` program is not installed. For the graphviz "
+            "drawing: apt-get install graphviz (Debian/Ubuntu), brew install graphviz (macOS) "
+            "or conda install -c conda-forge graphviz.")
+
+
+def fallback_bundle(root: Value, options: dict[str, Any]) -> dict[str, Any]:
+    """What Jupyter shows for draw_dot without `dot`: the matplotlib drawing and one note."""
+    import base64
+
+    mpl_options = dict(options)
+    limit = mpl_options.get("max_nodes")
+    mpl_options["max_nodes"] = 60 if limit is None else min(limit, 60)
+    try:
+        png = png_bytes(draw_matplotlib(root, **mpl_options))
+    except ImportError:
+        text = text_tree(root)
+        html = f"<pre>{_html_text(text)}</pre>"
+        return {"text/html": html + f"<p><small>{_html_text(DOT_NOTE)}</small></p>",
+                "text/plain": text + "\n" + DOT_NOTE}
+    encoded = base64.b64encode(png).decode("ascii")
+    return {"text/html": f'<img src="data:image/png;base64,{encoded}"/>'
+                         f"<p><small>{_html_text(DOT_NOTE)}</small></p>",
+            "image/png": png, "text/plain": DOT_NOTE}
+
+
 def render_graph(root: Value, path: str | FilePath, *, format: str | None = None,  # noqa: A002
-                 fallback: bool = True, rankdir: str = "LR", **options: Any) -> FilePath:
+                 fallback: bool = True, rankdir: str = "auto", **options: Any) -> FilePath:
     """Write the graph of `root` to an image file and return the path of what was written.
 
     The DOT source is always written next to it (`path` with suffix .dot). The format comes
@@ -347,7 +564,10 @@ def render_graph(root: Value, path: str | FilePath, *, format: str | None = None
     dot_path.write_text(to_dot(root, rankdir, **options), encoding="utf-8")
     dot = shutil.which("dot")
     if dot is not None:
-        done = subprocess.run([dot, f"-T{fmt}", str(dot_path), "-o", str(path)],
+        command = [dot, f"-T{fmt}", str(dot_path), "-o", str(path)]
+        if fmt not in VECTOR_FORMATS:  # pixels per inch; vector files keep their points
+            command.insert(1, f"-Gdpi={options.get('dpi') or DPI:g}")
+        done = subprocess.run(command,
                               capture_output=True, text=True)
         if done.returncode != 0:
             raise RuntimeError(f"graphviz's dot could not render {dot_path} as {fmt!r} "
@@ -358,9 +578,8 @@ def render_graph(root: Value, path: str | FilePath, *, format: str | None = None
                f"(render it later with: dot -T{fmt} {dot_path} -o {path}).")
     if not fallback:
         raise GraphvizMissingError(message)
-    mpl_options = {k: v for k, v in options.items() if k != "digits"}
     try:
-        figure = draw_matplotlib(root, **mpl_options)
+        figure = draw_matplotlib(root, rankdir, **options)
     except ImportError:
         text_path = path.with_suffix(".txt")
         text_path.write_text(text_tree(root) + "\n", encoding="utf-8")
@@ -403,7 +622,7 @@ def text_tree(root: Value, *, max_lines: int | None = 200, digits: int = 4) -> s
 
     def describe(node: Value) -> str:
         i = index[node]
-        kind = f"← {node._op}" if node._prev else ("(output)" if i == len(order) - 1 else
+        kind = f"← {_op_text(node)}" if node._prev else ("(output)" if i == len(order) - 1 else
                                                     "(leaf)" if node.label else "(constant)")
         return f"{names[i]} = {fmt(node.data)}  grad {fmt(node.grad)}  {kind}"
 
@@ -448,206 +667,36 @@ def text_tree(root: Value, *, max_lines: int | None = 200, digits: int = 4) -> s
 # -- matplotlib ----------------------------------------------------------------------------------
 
 
-class Layout(NamedTuple):
-    """Where each drawn node sits: (x, y) of its value box by topological index."""
-
-    positions: dict[int, tuple[float, float]]
-    width: float
-    height: float
-
-
-BOX_W, BOX_H = 1.7, 0.78
-COL_STEP, ROW_STEP = 3.9, 1.2
-OP_GAP = 0.75  # from a box's input side to the centre of its op label
-
-
-def layout(spec: GraphSpec, rankdir: str = "LR") -> Layout:
-    """Columns by longest distance from the output (output rightmost); rows by consumers' rows."""
-    _check_rankdir(rankdir)
-    drawn = {s.index for s in spec.nodes}
-    parents_of: dict[int, list[int]] = {i: [] for i in drawn}
-    consumers_of: dict[int, list[int]] = {i: [] for i in drawn}
-    for e in spec.edges:
-        parents_of[e.child].append(e.parent)
-        consumers_of[e.parent].append(e.child)
-    root = spec.nodes[-1].index
-    depth = {root: 0}
-    for s in reversed(spec.nodes):  # consumers come before their inputs in this order
-        d = depth.get(s.index, 0)
-        depth.setdefault(s.index, d)
-        for j in parents_of[s.index]:
-            depth[j] = max(depth.get(j, 0), d + 1)
-    max_depth = max(depth.values())
-    columns: dict[int, list[int]] = {}
-    for i in sorted(drawn, reverse=True):
-        columns.setdefault(depth[i], []).append(i)
-    row: dict[int, float] = {}
-    for d in range(max_depth + 1):
-        members = columns.get(d, [])
-        keys = {}
-        for i in members:
-            placed = [row[c] for c in consumers_of[i] if c in row]
-            keys[i] = (sum(placed) / len(placed) if placed else 0.0, -i)
-        members.sort(key=lambda i: keys[i])
-        for r, i in enumerate(members):
-            row[i] = r - (len(members) - 1) / 2
-    tallest = max(len(m) for m in columns.values())
-    positions = {}
-    for i in drawn:
-        col = max_depth - depth[i]
-        if rankdir in ("LR", "RL"):
-            x = col * COL_STEP if rankdir == "LR" else (max_depth - col) * COL_STEP
-            y = -row[i] * ROW_STEP
-        else:
-            x = row[i] * (BOX_W + 1.0)
-            y = -col * COL_STEP * 0.7 if rankdir == "TB" else col * COL_STEP * 0.7
-        positions[i] = (x, y)
-    if rankdir in ("LR", "RL"):
-        return Layout(positions, (max_depth + 1) * COL_STEP, tallest * ROW_STEP)
-    return Layout(positions, tallest * (BOX_W + 1.0), (max_depth + 1) * COL_STEP * 0.7)
-
-
-def _op_anchor(pos: tuple[float, float], rankdir: str) -> tuple[float, float]:
-    x, y = pos
-    if rankdir == "LR":
-        return (x - BOX_W / 2 - OP_GAP, y)
-    if rankdir == "RL":
-        return (x + BOX_W / 2 + OP_GAP, y)
-    if rankdir == "TB":
-        return (x, y + BOX_H / 2 + 0.45)
-    return (x, y - BOX_H / 2 - 0.45)
-
-
-def _op_entry(pos: tuple[float, float], op: str, rankdir: str) -> tuple[float, float]:
-    """Where an edge meets the op label of the node at `pos` (its label's outer side)."""
-    ox, oy = _op_anchor(pos, rankdir)
-    half = 0.05 * len(op) + 0.12  # about half the label's width at fontsize 7, in data units
-    return {"LR": (ox - half, oy), "RL": (ox + half, oy), "TB": (ox, oy + 0.2),
-            "BT": (ox, oy - 0.2)}[rankdir]
-
-
-def _out_anchor(pos: tuple[float, float], rankdir: str) -> tuple[float, float]:
-    x, y = pos
-    return {"LR": (x + BOX_W / 2, y), "RL": (x - BOX_W / 2, y), "TB": (x, y - BOX_H / 2),
-            "BT": (x, y + BOX_H / 2)}[rankdir]
-
-
-def draw_spec(ax: Axes, spec: GraphSpec, lay: Layout, *, rankdir: str = "LR",
-              grads: dict[int, str] | None = None, edge_labels: bool = False,
-              current: int | None = None, touched: Collection[int] = (),
-              active_edges: Collection[tuple[int, int]] = (),
-              downstream: dict[tuple[int, int], float] | None = None, digits: int = 4) -> None:
-    """Draw a GraphSpec on a matplotlib Axes at the positions of `lay`.
-
-    `grads` overrides the grad text per node (the frames use it to fill gradients in);
-    `current` is outlined in orange, `touched` filled yellow and `active_edges` (child,
-    position) drawn thick orange; `downstream` overrides the downstream shown on an edge.
-    """
-    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
-
-    fmt = lambda x: format_number(x, digits)  # noqa: E731
-    pos = lay.positions
-    uses: dict[tuple[int, int], int] = {}
-    for e in spec.edges:
-        uses[(e.parent, e.child)] = uses.get((e.parent, e.child), 0) + 1
-    seen: dict[tuple[int, int], int] = {}
-    ops = {s.index: s.op for s in spec.nodes}
-    for e in spec.edges:
-        start = _out_anchor(pos[e.parent], rankdir)
-        end = _op_entry(pos[e.child], ops[e.child], rankdir)
-        n_uses = uses[(e.parent, e.child)]
-        k = seen.get((e.parent, e.child), 0)
-        seen[(e.parent, e.child)] = k + 1
-        rad = 0.0 if n_uses == 1 else 0.35 * (k - (n_uses - 1) / 2)
-        active = (e.child, e.position) in active_edges
-        color = BAD_LINE if e.bad else ("#ef6c00" if active else "#616161")
-        ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=10,
-                                     connectionstyle=f"arc3,rad={rad}", color=color,
-                                     linewidth=2.2 if (active or e.bad) else 0.9,
-                                     shrinkA=0, shrinkB=1, zorder=1))
-        if edge_labels or active:
-            mx = start[0] + 0.42 * (end[0] - start[0])
-            my = start[1] + 0.42 * (end[1] - start[1]) + 0.06 + 0.3 * rad
-            down = e.downstream
-            if downstream is not None:
-                down = downstream.get((e.child, e.position), down)
-            ax.text(mx, my, f"local {fmt(e.local)}\ndown {fmt(down)}", fontsize=6.5,
-                    ha="center", va="bottom", color=color, zorder=4,
-                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 0.6})
-    for s in spec.nodes:
-        x, y = pos[s.index]
-        fill = BAD_FILL if s.bad else ("#fff59d" if s.index in touched else FILL[s.role])
-        edge = BAD_LINE if s.bad else ("#ef6c00" if s.index == current else "#424242")
-        width = 2.5 if (s.index == current or s.bad or s.role == "output") else 1.0
-        ax.add_patch(FancyBboxPatch((x - BOX_W / 2, y - BOX_H / 2), BOX_W, BOX_H,
-                                    boxstyle="round,pad=0.02", facecolor=fill, edgecolor=edge,
-                                    linewidth=width, linestyle="--" if s.role == "const" else "-",
-                                    zorder=2))
-        grad = grads[s.index] if grads is not None else fmt(s.grad)
-        ax.text(x, y + BOX_H * 0.22, s.name, ha="center", va="center", fontsize=8.5,
-                fontweight="bold", zorder=3)
-        ax.text(x, y - BOX_H * 0.17, f"data {fmt(s.data)}\ngrad {grad}", ha="center",
-                va="center", fontsize=7.5, zorder=3, linespacing=1.1)
-        if s.op:
-            ox, oy = _op_anchor((x, y), rankdir)
-            label = s.op + (f"\n+{len(s.absorbed)} leaves" if s.absorbed else "")
-            ax.text(ox, oy, label, ha="center", va="center", fontsize=7, zorder=3,
-                    bbox={"boxstyle": "round,pad=0.25", "facecolor": "#f5f5f5",
-                          "edgecolor": BAD_LINE if s.bad else "#9e9e9e"})
-            ax.add_patch(FancyArrowPatch((ox, oy), _in_anchor((x, y), rankdir),
-                                         arrowstyle="-|>", mutation_scale=9, color="#616161",
-                                         linewidth=0.9, shrinkA=12, shrinkB=0, zorder=1))
-            if s.hidden:
-                hx, hy = _op_anchor((ox, oy), rankdir)
-                ax.text(hx, hy, f"… {s.hidden} more", ha="center", va="center", fontsize=7,
-                        color="#757575", zorder=3)
-    xs = [p[0] for p in pos.values()]
-    ys = [p[1] for p in pos.values()]
-    ax.set_xlim(min(xs) - BOX_W / 2 - 1.6 - 0.6, max(xs) + BOX_W / 2 + 0.6)
-    ax.set_ylim(min(ys) - BOX_H / 2 - 0.5, max(ys) + BOX_H / 2 + 0.5)
-    ax.set_aspect("equal")
-    ax.axis("off")
-
-
-def _in_anchor(pos: tuple[float, float], rankdir: str) -> tuple[float, float]:
-    x, y = pos
-    return {"LR": (x - BOX_W / 2, y), "RL": (x + BOX_W / 2, y), "TB": (x, y + BOX_H / 2),
-            "BT": (x, y - BOX_H / 2)}[rankdir]
-
-
-def new_figure(lay: Layout, *, extra_height: float = 0.0) -> Figure:
-    """A matplotlib Figure (Agg canvas, no pyplot, no display) sized for a layout."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    width = min(max(4.0, 0.62 * (lay.width + 0.6)), 24.0)
-    height = min(max(1.2, 0.62 * (lay.height + 0.6)) + extra_height, 24.0)
-    figure = Figure(figsize=(width, height), dpi=100)
-    FigureCanvasAgg(figure)
-    return figure
-
-
-def draw_matplotlib(root: Value, rankdir: str = "LR", *, edge_labels: bool = False,
-                    params: Iterable[Value] = (), max_nodes: int | None = 60,
+def draw_matplotlib(root: Value, rankdir: str = "auto", *, edge_labels: bool = False,
+                    params: ParamsOption = (), max_nodes: int | None = 60,
                     max_depth: int | None = None, collapse: Collection[str] = (),
-                    check: CheckOption = None, digits: int = 4,
-                    title: str | None = None) -> Figure:
+                    check: CheckOption = None, digits: int = 4, title: str | None = None,
+                    names: NamesOption = None, font_size: float = FONT_SIZE,
+                    dpi: float | None = None, bands: int | None = None,
+                    size: tuple[float, float] | None = None) -> Figure:
     """The graph of `root` drawn with matplotlib (no graphviz needed); returns a Figure.
 
-    The same boxes, colours and options as `draw_dot`, with a simpler layout: columns by
-    distance from the output. Best for graphs of up to a few dozen nodes (`max_nodes` = 60
-    by default). Save it with `figure.savefig("graph.png")`.
+    The same boxes, colours, options and layout rules as `draw_dot`: `rankdir="auto"` picks
+    left-to-right, top-to-bottom or a long chain wrapped into rows (`bands`), whichever fits
+    a slide best; `title` (default: what the graph is), `font_size` in points, `dpi`, and
+    `size` = (width, height) in inches, an upper bound that shrinks everything to fit. Best
+    for graphs of up to a few dozen nodes (`max_nodes` = 60 by default). Save it with
+    `figure.savefig("graph.png")`; in Jupyter it shows inline.
     """
     spec = graph_spec(root, params=params, max_nodes=max_nodes, max_depth=max_depth,
-                      collapse=collapse, check=check)
-    lay = layout(spec, rankdir)
-    extra = 0.4 if title else 0.0
-    figure = new_figure(lay, extra_height=extra)
-    ax = figure.add_axes((0.0, 0.0, 1.0, 1.0 - extra / figure.get_figheight()))
-    draw_spec(ax, spec, lay, rankdir=rankdir, edge_labels=edge_labels, digits=digits)
-    if title:
-        figure.text(0.5, 1.0 - 0.1 / figure.get_figheight(), title, ha="center", va="top",
-                    fontsize=10)
+                      collapse=collapse, check=check, names=names)
+    look = choose_look(spec, rankdir=rankdir, bands=bands, font_size=font_size, dpi=dpi,
+                       title=title, edge_labels=edge_labels, digits=digits)
+    lay = arrange(spec, look, edge_labels=edge_labels, digits=digits)
+    if size is not None:
+        scale = min(1.0, size[0] * 72 / lay.width, size[1] * 72 / lay.height)
+        if scale < 1.0:
+            look = look._replace(font_size=look.font_size * scale)
+            lay = arrange(spec, look, edge_labels=edge_labels, digits=digits)
+    figure = new_figure(lay)
+    (ax,) = figure.axes
+    draw_spec(ax, spec, lay, edge_labels=edge_labels, digits=digits)
+    draw_title(ax, look, lay)
     return figure
 
 

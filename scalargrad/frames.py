@@ -14,10 +14,12 @@ local gradients: no `.grad` is changed.
 from __future__ import annotations
 
 from pathlib import Path as FilePath
-from typing import TYPE_CHECKING, Any, Collection, Iterable, NamedTuple
+from typing import TYPE_CHECKING, Any, Collection, NamedTuple
 
-from .draw import GraphSpec, Layout, draw_spec, graph_spec, layout, new_figure
+from .draw import GraphSpec, NamesOption, ParamsOption, graph_spec
 from .graph import topological_order
+from .layout import FONT_SIZE, Layout, Look, _fonts, _title_height, arrange, choose_look
+from .mpl_graph import draw_spec, draw_title, new_figure
 from .trace import format_number, node_names
 from .value import Value, _as_float
 
@@ -27,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Frame", "backward_frames", "draw_frame", "save_frames", "save_gif"]
 
 
-TITLE_HEIGHT = 1.1  # inches above the graph for a frame's title and its detail lines
+DETAIL_LINES = 6  # "upstream …", up to four downstream lines and "… and N more"
 
 
 class Frame(NamedTuple):
@@ -135,68 +137,97 @@ def _grad_texts(frame: Frame, digits: int) -> dict[int, str]:
     return texts
 
 
+def _frame_layout(spec: GraphSpec, look: Look, digits: int, frames: list[Frame]) -> Layout:
+    """The still picture's layout, with room above the graph for the frames' titles and detail
+    lines (and as wide as the widest of them)."""
+    heads = [_heading(frame, len(frames)) for frame in frames]
+    widest = max((title for title, _ in heads), key=len)
+    lines = [line for _, detail in heads for line in detail.splitlines()]
+    sizing = look._replace(title=widest, key=max(lines, key=len) if lines else "")
+    top = _title_height(sizing) + _fonts(look.font_size).key * 1.3 * (DETAIL_LINES - 1)
+    return arrange(spec, sizing, edge_labels=True, digits=digits, top=top)
+
+
+def _heading(frame: Frame, total: int | None) -> tuple[str, str]:
+    """A frame's title line and the lines under it: "step 4 of 6: b = exp(a)", then
+    "upstream …" and the downstreams it sent."""
+    count = f"step {frame.step} of {total - 1}: " if total else ""
+    title, _, rest = frame.title.partition(":  ")
+    detail = "\n".join(line for line in (rest, frame.detail) if line)
+    return count + title, detail
+
+
 def draw_frame(frame: Frame, spec: GraphSpec, lay: Layout, *, figure: Figure | None = None,
-               rankdir: str = "LR", digits: int = 4, total: int | None = None) -> Figure:
-    """Draw one Frame (on `figure`, cleared first, or on a new one) and return the Figure."""
+               digits: int = 4, total: int | None = None) -> Figure:
+    """Draw one Frame (on `figure`, cleared first, or on a new one) and return the Figure.
+
+    The graph is drawn exactly as the still picture (`draw_matplotlib`) draws it; the title
+    says the step, and the lines under it each downstream sent in this step."""
     if figure is None:
-        figure = new_figure(lay, extra_height=TITLE_HEIGHT)
+        figure = new_figure(lay)
     else:
         figure.clear()
-    height = figure.get_figheight()
-    ax = figure.add_axes((0.0, 0.0, 1.0, 1.0 - TITLE_HEIGHT / height))
-    draw_spec(ax, spec, lay, rankdir=rankdir, grads=_grad_texts(frame, digits),
-              current=frame.current, touched=frame.touched, active_edges=frame.active_edges,
-              downstream=frame.downstream, digits=digits)
-    count = f"step {frame.step} of {total - 1}: " if total else ""
-    figure.text(0.5, 1.0 - 0.12 / height, count + frame.title, ha="center", va="top",
-                fontsize=10, fontweight="bold")
-    figure.text(0.5, 1.0 - 0.42 / height, frame.detail, ha="center", va="top", fontsize=8.5,
-                color="#424242", linespacing=1.2)
+        figure.add_axes((0.0, 0.0, 1.0, 1.0))
+    (ax,) = figure.axes
+    upstream = ({} if frame.current is None
+                else {frame.current: frame.grads.get(frame.current) or 0.0})
+    draw_spec(ax, spec, lay, grads=_grad_texts(frame, digits), current=frame.current,
+              touched=frame.touched, active_edges=frame.active_edges,
+              downstream=frame.downstream, upstream=upstream, digits=digits)
+    title, detail = _heading(frame, total)
+    draw_title(ax, lay.look._replace(title=title, key=""), lay, detail)
     return figure
 
 
-def _prepare(root: Value, rankdir: str, params: Iterable[Value], max_nodes: int | None,
-             collapse: Collection[str]) -> tuple[GraphSpec, Layout, list[Frame]]:
-    spec = graph_spec(root, params=params, max_nodes=max_nodes, collapse=collapse)
-    lay = layout(spec, rankdir)
+def _prepare(root: Value, rankdir: str, params: ParamsOption, max_nodes: int | None,
+             collapse: Collection[str], names: NamesOption, font_size: float,
+             dpi: float | None, digits: int) -> tuple[GraphSpec, Layout, list[Frame]]:
+    spec = graph_spec(root, params=params, max_nodes=max_nodes, collapse=collapse, names=names)
+    look = choose_look(spec, rankdir=rankdir, font_size=font_size, dpi=dpi, digits=digits,
+                       edge_labels=True)
     frames = backward_frames(root, only={s.index for s in spec.nodes})
+    lay = _frame_layout(spec, look, digits, frames)
     return spec, lay, frames
 
 
 def save_frames(root: Value, directory: str | FilePath, *, prefix: str = "frame",
-                rankdir: str = "LR", params: Iterable[Value] = (), max_nodes: int | None = 40,
-                collapse: Collection[str] = (), dpi: int = 100, digits: int = 4) -> list[FilePath]:
+                rankdir: str = "auto", params: ParamsOption = (), max_nodes: int | None = 40,
+                collapse: Collection[str] = (), dpi: float | None = None, digits: int = 4,
+                names: NamesOption = None, font_size: float = FONT_SIZE) -> list[FilePath]:
     """Write the backward pass of `root` as PNGs prefix_000.png, prefix_001.png, … in
-    `directory` (created if needed); return their paths in order."""
+    `directory` (created if needed); return their paths in order. The options are those of
+    `draw_matplotlib`, and each frame looks like its still picture."""
     directory = FilePath(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    spec, lay, frames = _prepare(root, rankdir, params, max_nodes, collapse)
+    spec, lay, frames = _prepare(root, rankdir, params, max_nodes, collapse, names, font_size,
+                                 dpi, digits)
     figure = None
     paths = []
     for frame in frames:
-        figure = draw_frame(frame, spec, lay, figure=figure, rankdir=rankdir, digits=digits,
-                            total=len(frames))
+        figure = draw_frame(frame, spec, lay, figure=figure, digits=digits, total=len(frames))
         path = directory / f"{prefix}_{frame.step:03d}.png"
-        figure.savefig(path, dpi=dpi, metadata={"Software": None})
+        figure.savefig(path, metadata={"Software": None})
         paths.append(path)
     return paths
 
 
-def save_gif(root: Value, path: str | FilePath, *, fps: float = 1.0, rankdir: str = "LR",
-             params: Iterable[Value] = (), max_nodes: int | None = 40,
-             collapse: Collection[str] = (), dpi: int = 100, digits: int = 4) -> FilePath:
+def save_gif(root: Value, path: str | FilePath, *, fps: float = 1.0, rankdir: str = "auto",
+             params: ParamsOption = (), max_nodes: int | None = 40,
+             collapse: Collection[str] = (), dpi: float | None = None, digits: int = 4,
+             names: NamesOption = None, font_size: float = FONT_SIZE) -> FilePath:
     """Write the backward pass of `root` as one animated GIF (matplotlib's PillowWriter,
-    `fps` frames per second, looping); return its path."""
+    `fps` frames per second, looping); return its path. The options are those of
+    `draw_matplotlib`, and each frame looks like its still picture."""
     from matplotlib.animation import PillowWriter
 
     path = FilePath(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    spec, lay, frames = _prepare(root, rankdir, params, max_nodes, collapse)
-    figure = new_figure(lay, extra_height=TITLE_HEIGHT)
+    spec, lay, frames = _prepare(root, rankdir, params, max_nodes, collapse, names, font_size,
+                                 dpi, digits)
+    figure = new_figure(lay)
     writer: Any = PillowWriter(fps=fps)
-    with writer.saving(figure, str(path), dpi):
+    with writer.saving(figure, str(path), lay.look.dpi):
         for frame in frames:
-            draw_frame(frame, spec, lay, figure=figure, rankdir=rankdir, digits=digits,
-                       total=len(frames))
+            draw_frame(frame, spec, lay, figure=figure, digits=digits, total=len(frames))
             writer.grab_frame()
     return path

@@ -110,7 +110,7 @@ def test_multivariate_demo(tmp_path, capsys):
     assert_file(tmp_path / "multivariate_graph.svg")
     assert_file(tmp_path / "multivariate_graph.png")
     svg = (tmp_path / "multivariate_graph.dot").read_text()
-    assert "local 2" in svg and "local 3" in svg  # the two edges out of x, labelled
+    assert "1.0 × 2.0 = 2.0" in svg and "1.0 × 3.0 = 3.0" in svg  # x's two edges, labelled
 
 
 def test_accumulation_demo(tmp_path, capsys):
@@ -183,7 +183,7 @@ def test_moons_no_plots(tmp_path, capsys):
     assert moons.main(["--out", str(tmp_path), "--steps", "2", "--no-plots"]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["moons_history.json",
                                                          "moons_model.json"]
-    assert "(no pictures: --no-plots)" in capsys.readouterr().out
+    assert "(no pictures: plots are switched off)" in capsys.readouterr().out
 
 
 def test_graph_fallback_without_dot(tmp_path, capsys, monkeypatch):
@@ -319,3 +319,20 @@ def test_exercises_bad_file(tmp_path, capsys):
     broken.write_text("def neg_local(x)\n    return -1\n", encoding="utf-8")
     assert check.main(["--file", str(broken)]) == 2
     assert "could not load" in capsys.readouterr().out
+
+
+def test_no_command_line_flag_in_a_notebook(capsys):
+    """run(out=None), as a notebook calls it, prints no command-line flag such as --no-plots."""
+    sigmoid.run(out=None)
+    out = capsys.readouterr().out
+    assert "Result: dy/dz = 0.25" in out and "--no-plots" not in out
+
+
+def test_demo_figures_display_as_images(tmp_path, capsys):
+    """Every figure a demo returns shows as a PNG in IPython, not as '<Figure …>' text."""
+    formatters = pytest.importorskip("IPython.core.formatters")
+    result = sigmoid.run(out=tmp_path)
+    assert result["figures"]
+    for name, figure in result["figures"].items():
+        bundle, _ = formatters.DisplayFormatter().format(figure)
+        assert bundle["image/png"].startswith(b"\x89PNG"), name

@@ -36,7 +36,7 @@ def test_dot_has_a_box_per_value_an_op_node_per_op_and_an_edge_per_use() -> None
     _, y = sigmoid_graph()
     source = sg.to_dot(y)
     assert len(statements(source, r"shape=record")) == 6
-    assert len(statements(source, r"shape=ellipse")) == 4
+    assert len(statements(source, r"^\s*n\d+op \[")) == 4
     assert len(statements(source, r"->")) == 9
     assert len(statements(source, r"^\s*n\d+ -> n\d+op")) == 5
 
@@ -53,19 +53,23 @@ def test_value_boxes_show_label_data_and_grad() -> None:
 
 
 def test_a_plus_a_draws_two_edges() -> None:
-    """One edge per use: a + a has two edges from a into the + node."""
+    """One edge per use: a + a has two edges from a into the + node, each with its label."""
     a = Value(1.0, label="a")
     s = a + a
     assert statements(sg.to_dot(s), r"n0 -> n1op") == ["n0 -> n1op", "n0 -> n1op"]
+    s.backward()
+    labelled = statements(sg.to_dot(s, edge_labels=True), r"n0 -> n1op")
+    assert len(labelled) == 2 and all("1.0 × 1.0 = 1.0" in line for line in labelled)
 
 
-def test_edge_labels_show_local_gradient_and_downstream() -> None:
-    """With edge_labels each use shows its local gradient and upstream × local."""
+def test_edge_labels_show_upstream_times_local_equals_downstream() -> None:
+    """With edge_labels each use shows the lesson's three numbers: upstream × local = down."""
     _, y = sigmoid_graph()
     y.backward()
     source = sg.to_dot(y, edge_labels=True)
-    assert statements(source, r"n4 -> n5op") == ['n4 -> n5op [label="local -0.25\\ndown -0.25"]']
-    assert 'label="local -1.0\\ndown 0.25"' in source  # z → neg: −1 × −0.25
+    assert statements(source, r"n4 -> n5op") == ['n4 -> n5op [label="1.0 × -0.25 = -0.25"]']
+    assert 'label="-0.25 × -1.0 = 0.25"' in source  # z → neg: upstream −0.25, local −1
+    assert "upstream × local gradient = downstream" in source  # the key, under the title
 
 
 def test_roles_are_visually_distinct() -> None:
@@ -100,8 +104,8 @@ def test_the_same_expression_gives_the_same_source() -> None:
 def test_rankdir() -> None:
     """rankdir goes into the graph attributes; anything else is a ValueError."""
     _, y = sigmoid_graph()
-    assert "graph [rankdir=TB]" in sg.to_dot(y, "TB")
-    with pytest.raises(ValueError, match="rankdir must be one of"):
+    assert "graph [rankdir=TB " in sg.to_dot(y, "TB")
+    with pytest.raises(ValueError, match="rankdir must be 'auto' or one of"):
         sg.to_dot(y, "XY")
 
 
@@ -111,6 +115,17 @@ def test_special_characters_in_labels_are_escaped() -> None:
     out = a * 2.0
     source = sg.to_dot(out)
     assert r'{ a\{1\}\|\"b\"\<c\> | data 1.0 | grad 0.0 }' in source
+
+
+@needs_dot
+def test_a_hostile_title_is_escaped_and_renders(tmp_path: Path) -> None:
+    """A title with HTML/DOT specials is escaped in the DOT source and dot renders it."""
+    a = Value(1.0, label="a")
+    title = '<b>x</b> & "y" > {z}'
+    source = sg.to_dot(a * 2.0, title=title)
+    assert "&lt;b&gt;x&lt;/b&gt; &amp; \"y\" &gt; {z}" in source
+    path = sg.render_graph(a * 2.0, tmp_path / "t.svg", title=title)
+    assert b"&lt;b&gt;x&lt;/b&gt; &amp;" in path.read_bytes()
 
 
 # -- limits for large graphs ----------------------------------------------------------------------
@@ -137,7 +152,7 @@ def test_max_depth() -> None:
     """max_depth=2 keeps the values at most two edges from the output: y, c, and b and 1."""
     _, y = sigmoid_graph()
     source = sg.to_dot(y, max_depth=2)
-    assert re.findall(r"\{ (\S+) \|", source) == ["v0", "b", "c", "y"]
+    assert sorted(re.findall(r"\{ (\S+) \|", source)) == ["b", "c", "v0", "y"]
     assert len(statements(source, r"… \d+ more")) == 1  # b's input a is summarised
 
 
@@ -153,7 +168,10 @@ def test_collapse_absorbs_a_neurons_own_leaves_but_not_shared_inputs() -> None:
     names = re.findall(r"\{ (\S+) \|", source)
     assert "x0" in names and "x1" in names
     assert not [n for n in names if n.startswith(("w", "b"))]
-    assert len(statements(source, r'label="dot\\n\+3 leaves"')) == 2
+    assert statements(source, r'label="dot\\n') == [
+        'n5op [label="dot\\nw00 w01 b0" shape=box style="rounded,filled" fillcolor="#f5f5f5" '
+        'color="#9e9e9e"]', 'n10op [label="dot\\nw10 w11 b1" shape=box style="rounded,filled" '
+        'fillcolor="#f5f5f5" color="#9e9e9e"]']
     assert len(statements(source, r"n\d+ -> n\d+op")) == 2 * 2 + 2 + 2  # x→dots, dot→tanh, tanh→+
 
 
@@ -294,13 +312,59 @@ def test_missing_dot_and_matplotlib_falls_back_to_text(no_dot: None, tmp_path: P
     assert path.read_text().startswith("y = 0.5")
 
 
-def test_draw_dot_warns_when_dot_is_missing(no_dot: None) -> None:
-    """draw_dot still returns the Digraph (source usable) but warns, naming the fix."""
+DISPLAY_WITHOUT_DOT = """
+import os, sys
+os.environ["PATH"] = sys.argv[1]  # a folder without graphviz's `dot`
+import scalargrad as sg
+from IPython.core.formatters import DisplayFormatter
+a = sg.Value(2.0, label="a")
+y = (a * a).tanh()
+y.backward()
+assert not sg.dot_available()
+bundle, _ = DisplayFormatter().format(sg.draw_dot(y, edge_labels=True))
+print(sorted(bundle))
+print(bundle["text/html"][:40])
+print(bundle["text/plain"])
+"""
+
+
+def test_draw_dot_without_dot_shows_the_matplotlib_drawing(tmp_path: Path) -> None:
+    """In Jupyter, draw_dot without `dot` shows the matplotlib drawing and one note naming the
+    fix: no warning, no traceback (a fresh process whose PATH has no `dot`)."""
     pytest.importorskip("graphviz", reason="pip install graphviz")
+    pytest.importorskip("IPython", reason="the display protocol is IPython's")
+    pytest.importorskip("matplotlib", reason="the fallback drawing needs matplotlib")
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    done = subprocess.run([sys.executable, "-W", "error::UserWarning", "-c",
+                           DISPLAY_WITHOUT_DOT, str(empty)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "Warning" not in done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "['image/png', 'text/html', 'text/plain']"
+    assert lines[1].startswith('<img src="data:image/png;base64,')
+    assert "apt-get install graphviz" in lines[2] and "brew install graphviz" in lines[2]
+    assert len(lines) == 3  # the note is one line
+
+
+@needs_dot
+def test_draw_dot_with_dot_shows_svg() -> None:
+    """With `dot`, draw_dot's display is graphviz's own SVG."""
+    pytest.importorskip("graphviz", reason="pip install graphviz")
+    formatters = pytest.importorskip("IPython.core.formatters")
     _, y = sigmoid_graph()
-    with pytest.warns(sg.GraphvizMissingWarning, match="brew install graphviz"):
-        digraph = sg.draw_dot(y)
-    assert digraph.source == sg.to_dot(y)
+    bundle, _ = formatters.DisplayFormatter().format(sg.draw_dot(y))
+    assert "<svg" in bundle["image/svg+xml"]
+
+
+def test_figures_display_as_images_without_a_magic() -> None:
+    """draw_matplotlib's Figure answers IPython's display protocol with a PNG."""
+    pytest.importorskip("matplotlib", reason="pip install matplotlib")
+    formatters = pytest.importorskip("IPython.core.formatters")
+    _, y = sigmoid_graph()
+    bundle, _ = formatters.DisplayFormatter().format(sg.draw_matplotlib(y))
+    assert bundle["image/png"].startswith(PNG)
 
 
 def test_draw_dot_without_the_graphviz_package(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -351,20 +415,112 @@ def test_text_tree_is_capped() -> None:
 
 
 def test_draw_matplotlib_draws_one_box_per_value(tmp_path: Path) -> None:
-    """The matplotlib image has a box per value and an op label per op; it saves as PNG."""
+    """The matplotlib image has a box per value and an op node per op; it saves as PNG."""
     pytest.importorskip("matplotlib", reason="pip install matplotlib")
-    from matplotlib.patches import FancyBboxPatch
-
     _, y = sigmoid_graph()
     y.backward()
     figure = sg.draw_matplotlib(y, edge_labels=True)
     (ax,) = figure.axes
-    assert sum(isinstance(p, FancyBboxPatch) for p in ax.patches) == 6
+    assert sum(p.get_gid() == "value-box" for p in ax.patches) == 6
+    assert sum(p.get_gid() == "op-node" for p in ax.patches) == 4
     texts = [t.get_text() for t in ax.texts]
     assert {"neg", "exp", "+", "reciprocal"} <= set(texts)
     assert "data 0.0\ngrad 0.25" in texts  # z
+    assert "-0.25 × -1.0 = 0.25" in texts  # z → neg: upstream × local = downstream
     figure.savefig(tmp_path / "g.png")
     assert (tmp_path / "g.png").read_bytes().startswith(PNG)
+
+
+def test_a_plus_a_draws_two_curves_with_their_own_labels() -> None:
+    """a + a: two separate arcs bent to opposite sides, each with its own label on its arc."""
+    pytest.importorskip("matplotlib", reason="pip install matplotlib")
+    from matplotlib.patches import FancyArrowPatch
+
+    a = Value(3.0, label="a")
+    b = a + a
+    b.backward()
+    figure = sg.draw_matplotlib(b, edge_labels=True, rankdir="LR")
+    (ax,) = figure.axes
+    rads = sorted(p.get_connectionstyle().rad for p in ax.patches
+                  if isinstance(p, FancyArrowPatch) and hasattr(p.get_connectionstyle(), "rad")
+                  and p.get_connectionstyle().rad != 0)
+    assert len(rads) == 2 and rads[0] == -rads[1] != 0
+    labels = [t for t in ax.texts if t.get_gid() == "edge-label"]
+    assert [t.get_text() for t in labels] == ["1.0 × 1.0 = 1.0"] * 2
+    (x0, y0), (x1, y1) = (t.get_position() for t in labels)
+    assert abs(y0 - y1) > labels[0].get_fontsize()  # one above the other, apart
+
+
+def test_model_parameters_are_named_by_their_place() -> None:
+    """params=model names weights w1[0,1], biases b1[0], pre-activations z1[0], outputs h1[0]."""
+    import nn
+
+    model = nn.MLP(2, [3, 1], seed=0)
+    y = model([Value(1.0, label="x1"), Value(2.0, label="x2")])
+    names = re.findall(r"\{\{ (\S+) \|", sg.to_dot(y, params=model, rankdir="LR"))
+    assert {"w1[0,0]", "w1[0,1]", "b1[0]", "w1[2,1]", "w2[0,2]", "b2[0]", "z1[0]", "h1[0]",
+            "h1[2]", "z2[0]"} <= set(names)
+    assert not [n for n in names if re.fullmatch(r"v\d+|w\d#\d+|b#\d+", n)]
+    collapsed = sg.to_dot(y, params=model, collapse={"dot"})
+    assert 'label="dot\\nw1[0,:] b1[0]"' in collapsed  # the weights, named inside the node
+    assert draw.parameter_name("layers.0.neurons.3.w.1") == "w1[3,1]"
+    assert draw.parameter_name("w.0") == "w[0]" and draw.parameter_name("b") == "b"
+
+
+def test_labels_are_drawn_as_text_not_parsed() -> None:
+    """A label full of TeX and DOT specials is drawn literally by matplotlib (no math parsing)."""
+    pytest.importorskip("matplotlib", reason="pip install matplotlib")
+    a = Value(1.0, label="$\\frac$ {a|b} <i>")
+    figure = sg.draw_matplotlib(a * 2.0, title="cost $5 and $\\bad$")
+    figure.canvas.draw()
+    texts = [t.get_text() for t in figure.axes[0].texts]
+    assert "$\\frac$ {a|b} <i>" in texts and "cost $5 and $\\bad$" in texts
+
+
+def test_names_option_wins() -> None:
+    """names= maps Values (or names) to the names drawn."""
+    a = Value(1.0)
+    out = a * 2.0
+    assert "{ alpha |" in sg.to_dot(out, names={a: "alpha"})
+    assert "{ alpha |" in sg.to_dot(out, names={"alpha": a})
+    with pytest.raises(TypeError, match="names= maps Values"):
+        sg.to_dot(out, names={1: 2})
+
+
+def test_auto_direction_keeps_every_picture_within_4_to_1() -> None:
+    """A long chain is wrapped into rows; a wide layer graph runs top to bottom or left to
+    right, whichever shows the text larger; explicit rankdir is kept."""
+    pytest.importorskip("matplotlib", reason="pip install matplotlib")
+    v = Value(0.5, label="x")
+    for _ in range(20):
+        v = v.tanh()
+    spec = draw.graph_spec(v)
+    look = draw.choose_look(spec)
+    assert look.rankdir == "LR" and look.bands > 1
+    lay = draw.arrange(spec, look)
+    assert lay.width <= 4 * lay.height
+    assert draw.choose_look(spec, rankdir="TB").rankdir == "TB"
+    assert draw.choose_look(spec, rankdir="TB").bands == 1
+
+
+def test_font_size_dpi_and_size_options() -> None:
+    """font_size scales the text, dpi the pixels, size bounds the picture in inches."""
+    pytest.importorskip("matplotlib", reason="pip install matplotlib")
+    _, y = sigmoid_graph()
+    big = sg.draw_matplotlib(y, font_size=20)
+    small = sg.draw_matplotlib(y)
+    assert max(t.get_fontsize() for t in big.axes[0].texts) > max(
+        t.get_fontsize() for t in small.axes[0].texts)
+    assert sg.draw_matplotlib(y, dpi=200).dpi == 200
+    bounded = sg.draw_matplotlib(y, size=(6, 4))
+    width, height = bounded.get_size_inches()
+    assert width <= 6.01 and height <= 4.01
+    source = sg.to_dot(y, font_size=20, size=(6, 4), title="σ, step by step")
+    assert "fontsize=20" in source and 'size="6,4"' in source and "dpi" not in source
+    pytest.importorskip("graphviz", reason="pip install graphviz")
+    assert "dpi=150" in sg.draw_dot(y, format="png", dpi=150).source
+    assert "dpi" not in sg.draw_dot(y, format="svg", dpi=150).source  # points stay points
+    assert "<b>σ, step by step</b>" in source
 
 
 def test_check_overlay_marks_the_wrong_node_red() -> None:

@@ -90,3 +90,32 @@ def test_frames_of_a_big_graph_are_limited() -> None:
     frames = sg.backward_frames(v, only=range(20_000 * 2 - 5, 20_000 * 2 + 1))
     assert 3 <= len(frames) <= 2 + 6 + 1
     assert all(len(f.grads) <= 7 for f in frames)
+
+
+def test_frames_look_like_the_still_picture() -> None:
+    """Each frame draws the graph with the still picture's boxes: same sizes, same places
+    (relative to the first box), same font sizes."""
+    pytest.importorskip("matplotlib", reason="frames are drawn with matplotlib")
+    from scalargrad.draw import graph_spec
+    from scalargrad.frames import _prepare, draw_frame
+
+    *_, f = multivariate_graph()
+    f.backward()
+    still = sg.draw_matplotlib(f, edge_labels=True)
+    spec, lay, frames = _prepare(f, "auto", (), 40, (), None, 12.0, None, 4)
+    assert len(spec.nodes) == len(graph_spec(f).nodes)
+    frame = draw_frame(frames[3], spec, lay, total=len(frames))
+
+    def boxes(figure):
+        patches = [p for p in figure.axes[0].patches if p.get_gid() == "value-box"]
+        x0, y0 = patches[0].get_x(), patches[0].get_y()
+        return [(round(p.get_x() - x0, 6), round(p.get_y() - y0, 6), round(p.get_width(), 6),
+                 round(p.get_height(), 6)) for p in patches]
+
+    def names(figure):
+        return sorted((t.get_text(), t.get_fontsize()) for t in figure.axes[0].texts
+                      if t.get_gid() == "value-name")
+
+    assert boxes(frame) == boxes(still)
+    assert names(frame) == names(still)
+    assert frame.dpi == still.dpi

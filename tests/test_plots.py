@@ -128,7 +128,8 @@ def test_history_as_a_dict_of_lists(tmp_path: Path) -> None:
     assert list(loss_ax.lines[0].get_ydata()) == history["loss"]
     assert list(acc_ax.lines[0].get_ydata()) == history["accuracy"]
     assert list(loss_ax.lines[0].get_xdata()) == list(range(30))
-    assert acc_ax.get_ylim() == (0.0, 1.02)
+    assert acc_ax.get_ylim() == (0.0, 1.05)  # the 1.0 line is inside the panel, not its edge
+    assert loss_ax.get_yscale() == "linear"  # e^-2.9 … 1 spans less than two decades
     assert_drawn_png(path)
 
 
@@ -159,7 +160,7 @@ def test_history_as_an_object_of_columns() -> None:
     history = Columns([0, 1, 2], [0.9, 0.5, 0.2], [0.5, 0.75, 1.0], [0.1, 0.05, 0.01])
     assert len(sg.plot_history(history).axes) == 2
     figure = sg.plot_history(history, keys=["loss", "lr"])
-    assert [ax.get_ylabel() for ax in figure.axes] == ["loss", "other"]
+    assert [ax.get_ylabel() for ax in figure.axes] == ["loss", "lr"]
     assert list(figure.axes[1].lines[0].get_ydata()) == [0.1, 0.05, 0.01]
 
 
@@ -198,3 +199,89 @@ def test_function_outside_its_domain_leaves_gaps() -> None:
     slopes = list(bottom.lines[0].get_ydata())
     assert all(math.isnan(s) for s in slopes[:3])  # x = −1, −0.5, 0
     assert slopes[3:] == [2.0, 1.0]
+
+
+# -- pictures fit for a slide -------------------------------------------------------------------
+
+
+def legend_boxes_clear_of_the_data(figure) -> None:
+    """Every legend lies outside its axes' plotting area, so it hides no data."""
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    for ax in figure.axes:
+        legend = ax.get_legend()
+        if legend is None:
+            continue
+        box, area = legend.get_window_extent(renderer), ax.get_window_extent(renderer)
+        overlap = (min(box.x1, area.x1) - max(box.x0, area.x0),
+                   min(box.y1, area.y1) - max(box.y0, area.y0))
+        assert overlap[0] <= 0 or overlap[1] <= 0, (ax.get_title(), box, area)
+
+
+def test_function_axes_are_named_after_the_function() -> None:
+    """name="σ", variable="z" labels the axes σ(z), σ′(z) and z; the legend hides nothing."""
+    figure = sg.plot_function(Value.sigmoid, (-6.0, 6.0), points=41, name="σ", variable="z")
+    top, bottom = figure.axes
+    assert (top.get_ylabel(), bottom.get_ylabel(), bottom.get_xlabel()) == ("σ(z)", "σ′(z)",
+                                                                            "z")
+    legend_boxes_clear_of_the_data(figure)
+
+
+def test_loss_spanning_decades_is_on_a_log_scale() -> None:
+    """A loss from 2.3 down to 0.001 gets a log axis by default; the legends hide no data."""
+    loss = [0.7, 2.3] + [0.5 * 0.9 ** k for k in range(60)]
+    history = {"loss": loss, "loss without L2": [v * 0.9 for v in loss],
+               "accuracy": [0.5] + [1.0] * 61}
+    figure = sg.plot_history(history)
+    loss_ax, acc_ax = figure.axes
+    assert loss_ax.get_yscale() == "log"
+    assert acc_ax.get_ylim()[1] > 1.0 and acc_ax.get_legend() is None  # one curve: no legend
+    assert loss_ax.get_legend() is not None
+    legend_boxes_clear_of_the_data(figure)
+    assert sg.plot_history(history, log_loss=False).axes[0].get_yscale() == "linear"
+
+
+def test_held_out_points_are_marked_and_counted_apart() -> None:
+    """held_out=: triangles for held-out points, and the title splits the accuracy."""
+    X, y = ring_data(40, seed=0)
+    X_test, y_test = ring_data(10, seed=1)
+    y_test[0] = -y_test[0]  # one held-out point the classifier gets wrong
+    figure = sg.plot_decision_boundary(ring_score, X, y, resolution=20,
+                                       held_out=(X_test, y_test))
+    (ax,) = figure.axes
+    assert "100.0% train (40 of 40), 90.0% held out (9 of 10)" in ax.get_title()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "held out, class 1" in labels and "held out, misclassified" in labels
+    legend_boxes_clear_of_the_data(figure)
+
+
+def test_class_regions_have_no_fringe_of_another_class() -> None:
+    """Between the regions of classes 0 and 2 there is no strip of class 1's colour."""
+    import numpy as np
+    from matplotlib.colors import to_rgb
+
+    def label(p: list[float]) -> int:
+        return 1 if p[1] > 3.0 else (0 if p[0] < 0.0 else 2)
+
+    X = [[-2.0, -2.0], [2.0, -2.0], [0.0, 3.5]]
+    figure = sg.plot_decision_boundary(label, X, [0, 2, 1], resolution=30, padding=1.0)
+    (ax,) = figure.axes
+    figure.canvas.draw()
+    image = np.asarray(figure.canvas.buffer_rgba())[..., :3].astype(float) / 255
+    x0, y0 = ax.transData.transform((-0.6, -2.0))
+    x1, _ = ax.transData.transform((0.6, -2.0))
+    row = image.shape[0] - int(y0)
+    strip = image[row, int(x0):int(x1)]
+    tint = np.array(to_rgb(sg.plots.CLASS_COLORS[1])) * 0.25 + 0.75  # class 1 at alpha 0.25
+    assert min(np.abs(strip - tint).sum(axis=1)) > 0.05
+
+
+def test_plot_figures_display_as_images() -> None:
+    """Every figure the plots return shows as a PNG in IPython, not as '<Figure …>' text."""
+    formatters = pytest.importorskip("IPython.core.formatters")
+    X, y = ring_data(20)
+    for figure in (sg.plot_decision_boundary(ring_score, X, y, resolution=10),
+                   sg.plot_history({"loss": loss_curve()}),
+                   sg.plot_function(lambda x: x.tanh(), points=11)):
+        bundle, _ = formatters.DisplayFormatter().format(figure)
+        assert bundle["image/png"].startswith(PNG)

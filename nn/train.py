@@ -53,6 +53,16 @@ class History:
         acc_text = f", accuracy {acc:.1%}" if acc is not None else ""
         return f"History({len(self)} steps; last: loss {self.loss[-1]:.6g}{acc_text})"
 
+    def _repr_html_(self) -> str:  # Jupyter: the loss/accuracy curves and a few of the steps
+        from scalargrad.display import history_html
+
+        return history_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from scalargrad.display import history_markdown
+
+        return history_markdown(self)
+
 
 def accuracy(outputs: Sequence[Output], labels: Sequence[Any]) -> float:
     """The fraction of samples classified right.

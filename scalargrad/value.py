@@ -346,6 +346,16 @@ class Value:
         """The forward value as a plain float."""
         return self.data
 
+    def _repr_html_(self) -> str:  # Jupyter: a small card with label, data, grad and op
+        from .display import value_html
+
+        return value_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from .display import value_markdown
+
+        return value_markdown(self)
+
 
 # Nodes a pickled graph lists before its output: pickled on their own, without their graph.
 _LISTED_FOR_PICKLE: set[int] = set()

@@ -88,8 +88,8 @@ def cross_entropy(logits: Sequence[Sequence[Operand]] | Sequence[Operand],
     label); `labels` are class indices 0..k−1.  ∂Lᵢ/∂zᵢⱼ = softmax(zᵢ)ⱼ − [j = yᵢ].
     """
     if _is_single_sample(logits):
-        logits = [logits]  # type: ignore[list-item]
-        labels = [labels] if not isinstance(labels, (list, tuple)) else labels
+        logits = [logits]  # type: ignore[assignment]
+        labels = [labels] if not isinstance(labels, (list, tuple)) else labels  # type: ignore[list-item]
     rows = _rows(logits)
     ys = _labels(labels, "cross_entropy")
     _same_length(rows, ys, "cross_entropy", "rows of logits", "labels")
@@ -217,7 +217,7 @@ def _rows(logits: Any) -> list[Sequence[Operand]]:
     if isinstance(logits, (str, bytes)) or not isinstance(logits, Sequence):
         raise TypeError("cross_entropy: logits must be a list of per-sample lists of scores, "
                         f"got {type(logits).__name__}")
-    rows = []
+    rows: list[Sequence[Operand]] = []
     for row in logits:
         if not isinstance(row, (list, tuple)) or not row:
             raise TypeError("cross_entropy: each sample's logits must be a non-empty list of "

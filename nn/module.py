@@ -127,7 +127,7 @@ class Module:
                     label = name if i is None else f"{name}.{i}"
                     lines.append(f"  {label:<12} {sub.describe():<36} {sub.num_parameters():>8}")
                     rows.append((label, sub.describe(), str(sub.num_parameters())))
-        return TextTable("\n".join(lines), title=title, header=("name", "module", "parameters"),
+        return TextTable("\n".join(lines), heading=title, header=("name", "module", "parameters"),
                          rows=rows, align="llr")
 
     def describe(self) -> str:
@@ -250,7 +250,7 @@ class MLP(Module):
                        for i in range(len(self.nouts))]
 
     def __call__(self, x: Sequence[Input] | Input) -> Value | list[Value]:
-        out = _inputs(x, self.nin, self)
+        out: Any = _inputs(x, self.nin, self)
         for layer in self.layers:  # lists between layers, so a width-1 hidden layer works
             out = layer._forward(out)
         return out[0] if len(out) == 1 else out

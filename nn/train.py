@@ -23,7 +23,7 @@ from .losses import bce_with_logits, cross_entropy, hinge_loss, l2_regularizatio
 from .module import Module
 from .optim import Optimizer
 
-LossFn = Callable[[list, list], Value]
+LossFn = Callable[..., Any]  # f(outputs, targets) -> Value
 LOSSES: dict[str, LossFn] = {
     "hinge": hinge_loss,
     "mse": mse_loss,

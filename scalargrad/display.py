@@ -315,8 +315,9 @@ def graph_check_markdown(check: GraphCheck) -> str:
 def _gradcheck_parts(result: GradcheckResult) -> tuple[str, list[tuple[str, ...]]]:
     title = (f"gradcheck {_status(result.ok)} (eps={result.eps:g}, atol={result.atol:g}, "
              f"rtol={result.rtol:g}; ok when |engine − numeric| ≤ atol + rtol·|numeric|)")
-    rows = [(str(c.index), repr(c.at), repr(c.analytic), repr(c.numeric), f"{c.error:.3g}",
-             "ok" if c.ok else "MISMATCH") for c in result.checks]
+    rows: list[tuple[str, ...]] = [
+        (str(c.index), repr(c.at), repr(c.analytic), repr(c.numeric), f"{c.error:.3g}",
+         "ok" if c.ok else "MISMATCH") for c in result.checks]
     return title, rows
 
 
@@ -360,7 +361,7 @@ def sparkline_svg(values: Sequence[Any], *, width: int = 240, height: int = 48,
 def _history_rows(history: Any, count: int = 11) -> list[tuple[str, ...]]:
     n = len(history.step)
     picks = sorted({round(k * (n - 1) / (count - 1)) for k in range(count)}) if n else []
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for i in picks:
         acc = history.accuracy[i] if i < len(history.accuracy) else None
         lr = history.lr[i] if i < len(history.lr) else None
@@ -403,15 +404,15 @@ class TextTable(str):
     `repr(t)` is the text itself, so a notebook never shows it with \\n escapes.
     """
 
+    heading: str
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
-    title: str
     align: str
 
-    def __new__(cls, text: str, *, title: str, header: Sequence[str],
+    def __new__(cls, text: str, *, heading: str, header: Sequence[str],
                 rows: Sequence[Sequence[str]], align: str = "") -> TextTable:
         self = super().__new__(cls, text)
-        self.title, self.header, self.align = title, tuple(header), align
+        self.heading, self.header, self.align = heading, tuple(header), align
         self.rows = tuple(tuple(r) for r in rows)
         return self
 
@@ -422,10 +423,10 @@ class TextTable(str):
         p.text(str.__str__(self))
 
     def _repr_html_(self) -> str:
-        return html_table(self.header, self.rows, title=self.title, align=self.align)
+        return html_table(self.header, self.rows, title=self.heading, align=self.align)
 
     def _repr_markdown_(self) -> str:
-        return markdown_table(self.header, self.rows, title=self.title, align=self.align)
+        return markdown_table(self.header, self.rows, title=self.heading, align=self.align)
 
 
 # -- a saved animation that shows itself ---------------------------------------------------------

@@ -388,9 +388,12 @@ def _power(a: float, n: float) -> float:
         raise ValueError(f"pow: a negative base {a!r} with the non-integer exponent {n!r} "
                          "has no real result")
     try:
-        return a ** n
+        out = a ** n
     except OverflowError:
-        raise OverflowError(f"pow: {a!r} ** {n!r} overflows a float") from None
+        out = math.inf
+    if math.isinf(out) and math.isfinite(a) and math.isfinite(n):  # PyPy gives inf, no error
+        raise OverflowError(f"pow: {a!r} ** {n!r} overflows a float")
+    return out
 
 
 def _power_slope(a: float, n: float) -> float:

@@ -169,6 +169,7 @@ def test_summary_is_still_the_text_table() -> None:
     assert isinstance(summary, str) and isinstance(summary, TextTable)
     assert summary.splitlines()[0] == "MLP(2, [16, 16, 1], activation='relu'): 337 parameters"
     assert repr(summary) == str(summary) and "\\n" not in repr(summary)
+    assert summary.title() == str(summary).title()  # every str method still works
     assert summary._repr_html_().count("<tr>") == 1 + 3
     assert "Layer(16 -&gt; 16, relu)" in summary._repr_html_()
     data, _ = formatter().format(summary)

@@ -15,6 +15,18 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _can_build_here() -> bool:
+    """Whether this environment can build the wheel itself (else pip fetches the build tools)."""
+    try:
+        import setuptools
+    except ImportError:
+        return False
+    major, minor = (int(p) for p in setuptools.__version__.split(".")[:2])
+    if (major, minor) < (61, 0):
+        return False
+    return (major, minor) >= (70, 1) or importlib.util.find_spec("wheel") is not None
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The project built as a wheel and installed (without dependencies) into a fresh folder."""
@@ -22,7 +34,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     source = tmp / "source"  # a copy, so the build leaves nothing (build/, egg-info) in the clone
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
         ".git", ".venv", "out", "build", "dist", "*.egg-info", "__pycache__", ".*_cache"))
-    isolation = [] if importlib.util.find_spec("setuptools") is None else ["--no-build-isolation"]
+    isolation = ["--no-build-isolation"] if _can_build_here() else []
     build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", *isolation,
                             "-w", str(tmp / "dist"), str(source)],
                            capture_output=True, text=True, timeout=300)

@@ -288,7 +288,8 @@ def _graph_check_parts(check: GraphCheck) -> tuple[str, list[tuple[str, ...]], l
         rows.append((f"local ({lc.op})", f"∂{lc.name}/∂{lc.input_name}", str(lc.position),
                      _num(lc.analytic), _num(lc.numeric), "ok" if lc.ok else "MISMATCH"))
     rows.sort(key=lambda r: r[-1] == "ok")  # mismatches first: they are what to look at
-    title = (f"check_graph {_status(check.ok)}: {len(check.leaves)} leaves, {len(check.locals)} "
+    leaves = f"{len(check.leaves)} {'leaf' if len(check.leaves) == 1 else 'leaves'}"
+    title = (f"check_graph {_status(check.ok)}: {leaves}, {len(check.locals)} "
              f"local gradients (eps={check.eps:g}; ok when |engine − numeric| ≤ "
              f"{check.atol:g} + {check.rtol:g}·|numeric|)")
     notes = []

@@ -33,7 +33,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     tmp = tmp_path_factory.mktemp("wheel")
     source = tmp / "source"  # a copy, so the build leaves nothing (build/, egg-info) in the clone
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "out", "build", "dist", "*.egg-info", "__pycache__", ".*_cache"))
+        ".git", ".venv*", "out", "build", "dist", "*.egg-info", "__pycache__", ".*_cache"))
     isolation = ["--no-build-isolation"] if _can_build_here() else []
     build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", *isolation,
                             "-w", str(tmp / "dist"), str(source)],

@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench clean test-pypy
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,10 +27,30 @@ demo: $(VENV)/.demo
 
 test: $(VENV)/.test
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.bench
 	$(BIN)/python -m bench
 
+# PyPy (the README claims it): the engine and nn tests under pypy3, with pytest and hypothesis
+# only (no torch, matplotlib or notebook tools; tests needing those skip or are not listed).
+# Left to CPython: test_memory and test_huge_graphs (tracemalloc, reference counting) and
+# test_model_files_fuzz (its byte-by-byte fuzz takes minutes under PyPy).
+PYPY ?= pypy3
+PYPY_VENV ?= .venv-pypy
+PYPY_TESTS := $(addprefix tests/test_,anomaly.py backward.py edges.py errors.py grad_mode.py \
+	gradcheck.py lesson.py ops.py trace.py traps.py display.py lecture_compat.py nn_data.py \
+	nn_losses.py nn_module.py nn_optim.py nn_serialize.py nn_train.py)
+
+$(PYPY_VENV)/bin/python:
+	$(PYPY) -m venv $(PYPY_VENV)
+	$(PYPY_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PYPY_VENV)/bin/python -m pip install --quiet pytest hypothesis
+
+test-pypy: $(PYPY_VENV)/bin/python
+	$(PYPY_VENV)/bin/python -m pytest -p no:cacheprovider $(PYPY_TESTS)
+
 clean:
 	rm -rf $(VENV) out build *.egg-info
+	rm -rf $(PYPY_VENV)

@@ -301,6 +301,33 @@ def report(outcomes: Sequence[Outcome], module: ModuleType, file: TextIO) -> Non
         + (".  All done!" if counts["pass"] == len(outcomes) else "."))
 
 
+def task_name(name: str) -> str:
+    """The exercise called `name`: exact ("reciprocal_local", "P1"), or its short form
+    ("reciprocal", "p1"). Raises ValueError listing the names when there is no such exercise."""
+    if not isinstance(name, str):
+        raise TypeError(f"check: the exercise name should be a str, got {name!r}")
+    if name in TASK_NAMES:
+        return name
+    matches = [t for t in TASK_NAMES
+               if t.lower() == name.lower() or t.lower().startswith(name.lower() + "_")]
+    if len(matches) == 1:
+        return matches[0]
+    raise ValueError(f"check: no exercise named {name!r}; the exercises are "
+                     f"{', '.join(TASK_NAMES)}")
+
+
+def check(name: str, answer: Any, *, reveal: bool = False, file: TextIO | None = None) -> None:
+    """Check one exercise from a notebook cell and print the verdict, as `python -m exercises`.
+
+    `check("reciprocal", reciprocal_local)` checks your function for Part A;
+    `check("P1", 0.25)` checks your number for Part B. (`check_module` returns the outcomes.)
+    """
+    target = task_name(name)
+    module = ModuleType("your_notebook")
+    setattr(module, target, answer)
+    report(check_module(module, [target], reveal), module, sys.stdout if file is None else file)
+
+
 def main(argv: list[str] | None = None, file: TextIO | None = None) -> int:
     """Check a workbook; exit status 0 when every exercise passes, 1 otherwise, 2 on a bad file."""
     p = argparse.ArgumentParser(prog="python -m exercises", description=__doc__,

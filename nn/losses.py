@@ -254,7 +254,7 @@ def _rows(logits: Any) -> list[Sequence[Operand]]:
     if not is_array(logits):
         raise TypeError("cross_entropy: logits must be a list of per-sample lists of scores, "
                         f"got {type(logits).__name__}")
-    rows = []
+    rows: list[Sequence[Operand]] = []
     for row in logits:
         if not is_array(row) or len(row) == 0:
             raise TypeError("cross_entropy: each sample's logits must be a non-empty list of "

@@ -113,15 +113,23 @@ class Module:
         return self
 
     def summary(self) -> str:
-        """A table: each direct sub-module, its shape and its parameter count."""
-        lines = [f"{self.describe()}: {self.num_parameters()} parameters"]
+        """A table: each direct sub-module, its shape and its parameter count.
+
+        The result is a str (print it) that a notebook shows as an HTML table.
+        """
+        from scalargrad.display import TextTable
+
+        title = f"{self.describe()}: {self.num_parameters()} parameters"
+        lines, rows = [title], []
         for name, item in _children(self):
             items = enumerate(item) if isinstance(item, (list, tuple)) else [(None, item)]
             for i, sub in items:
                 if isinstance(sub, Module):
                     label = name if i is None else f"{name}.{i}"
                     lines.append(f"  {label:<12} {sub.describe():<36} {sub.num_parameters():>8}")
-        return "\n".join(lines)
+                    rows.append((label, sub.describe(), str(sub.num_parameters())))
+        return TextTable("\n".join(lines), heading=title, header=("name", "module", "parameters"),
+                         rows=rows, align="llr")
 
     def describe(self) -> str:
         """A one-line description of the module's shape (its constructor call)."""
@@ -243,7 +251,7 @@ class MLP(Module):
                        for i in range(len(self.nouts))]
 
     def __call__(self, x: Sequence[Input] | Input) -> Value | list[Value]:
-        out = _inputs(x, self.nin, self)
+        out: Any = _inputs(x, self.nin, self)
         for layer in self.layers:  # lists between layers, so a width-1 hidden layer works
             out = layer._forward(out)
         return out[0] if len(out) == 1 else out

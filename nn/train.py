@@ -26,7 +26,7 @@ from .losses import bce_with_logits, cross_entropy, hinge_loss, l2_regularizatio
 from .module import Module
 from .optim import Optimizer
 
-LossFn = Callable[[list, list], Value]
+LossFn = Callable[..., Any]  # f(outputs, targets) -> Value
 LOSSES: dict[str, LossFn] = {
     "hinge": hinge_loss,
     "mse": mse_loss,
@@ -55,6 +55,16 @@ class History:
         acc = self.accuracy[-1]
         acc_text = f", accuracy {acc:.1%}" if acc is not None else ""
         return f"History({len(self)} steps; last: loss {self.loss[-1]:.6g}{acc_text})"
+
+    def _repr_html_(self) -> str:  # Jupyter: the loss/accuracy curves and a few of the steps
+        from scalargrad.display import history_html
+
+        return history_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from scalargrad.display import history_markdown
+
+        return history_markdown(self)
 
 
 class NonFiniteLossError(FloatingPointError):

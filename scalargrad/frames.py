@@ -230,4 +230,6 @@ def save_gif(root: Value, path: str | FilePath, *, fps: float = 1.0, rankdir: st
         for frame in frames:
             draw_frame(frame, spec, lay, figure=figure, digits=digits, total=len(frames))
             writer.grab_frame()
-    return path
+    from .display import SavedAnimation  # a Path that a notebook shows as the animation
+
+    return SavedAnimation(path)

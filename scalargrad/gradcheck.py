@@ -64,6 +64,16 @@ class GradcheckResult:
     def __str__(self) -> str:
         return self.message
 
+    def _repr_html_(self) -> str:  # Jupyter: the verdict and one row per input
+        from .display import gradcheck_html
+
+        return gradcheck_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from .display import gradcheck_markdown
+
+        return gradcheck_markdown(self)
+
 
 class GradcheckError(AssertionError):
     """Raised by `gradcheck(..., raise_on_failure=True)` when a gradient does not match."""

@@ -161,6 +161,16 @@ class GradientSum(NamedTuple):
     def __str__(self) -> str:
         return self.formula()
 
+    def _repr_html_(self) -> str:  # Jupyter: the formula and each contribution
+        from .display import gradient_sum_html
+
+        return gradient_sum_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from .display import gradient_sum_markdown
+
+        return gradient_sum_markdown(self)
+
 
 _COLUMNS = ("node", "op", "data", "upstream", "input", "local grad", "downstream")
 
@@ -244,16 +254,10 @@ class Trace:
         return self.to_markdown()
 
     def to_markdown(self, digits: int = 6) -> str:
-        """The trace as a Markdown table and a list of sums."""
-        esc = lambda c: c.replace("|", "\\|")  # noqa: E731
-        out = [f"Backward pass from `{self.root_name}` (downstream = upstream × local gradient)",
-               "", "| " + " | ".join(_COLUMNS) + " |",
-               "|" + "|".join([":---", ":---", "---:", "---:", ":---", "---:", "---:"]) + "|"]
-        for r in self.rows(digits):
-            out.append("| " + " | ".join(esc(c) for c in r) + " |")
-        out.append("")
-        out.extend(f"- `{s.formula(digits)}`" for s in self.sums)
-        return "\n".join(out)
+        """The trace as a Markdown table and a list of sums, every label escaped."""
+        from .display import trace_markdown
+
+        return trace_markdown(self, digits, max_rows=None)
 
     def to_latex(self, digits: int = 6) -> str:
         """The trace as a LaTeX tabular and an align* block of sums (needs amsmath)."""
@@ -267,6 +271,11 @@ class Trace:
             out.append(rf"\texttt{{{_latex_escape(name)}}} &= {_latex_math(rest)} \\")
         out.append(r"\end{align*}")
         return "\n".join(out)
+
+    def _repr_html_(self) -> str:  # Jupyter: the table, with every label HTML-escaped
+        from .display import trace_html
+
+        return trace_html(self)
 
 
 def _latex_math(text: str) -> str:
@@ -403,6 +412,16 @@ class PathView(NamedTuple):
 
     def __str__(self) -> str:
         return self.to_text()
+
+    def _repr_html_(self) -> str:  # Jupyter: one table row per path, then the sum
+        from .display import path_view_html
+
+        return path_view_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from .display import path_view_markdown
+
+        return path_view_markdown(self)
 
 
 def explain_paths(root: Value, leaf: Value, grad: float = 1.0, *,
@@ -556,6 +575,16 @@ class GraphCheck(NamedTuple):
 
     def __str__(self) -> str:
         return self.message
+
+    def _repr_html_(self) -> str:  # Jupyter: the verdict, mismatches first
+        from .display import graph_check_html
+
+        return graph_check_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from .display import graph_check_markdown
+
+        return graph_check_markdown(self)
 
 
 def _sigmoid(x: float) -> float:

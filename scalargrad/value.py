@@ -346,6 +346,16 @@ class Value:
         """The forward value as a plain float."""
         return self.data
 
+    def _repr_html_(self) -> str:  # Jupyter: a small card with label, data, grad and op
+        from .display import value_html
+
+        return value_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from .display import value_markdown
+
+        return value_markdown(self)
+
 
 # Nodes a pickled graph lists before its output: pickled on their own, without their graph.
 _LISTED_FOR_PICKLE: set[int] = set()
@@ -378,9 +388,12 @@ def _power(a: float, n: float) -> float:
         raise ValueError(f"pow: a negative base {a!r} with the non-integer exponent {n!r} "
                          "has no real result")
     try:
-        return a ** n
+        out = a ** n
     except OverflowError:
-        raise OverflowError(f"pow: {a!r} ** {n!r} overflows a float") from None
+        out = math.inf
+    if math.isinf(out) and math.isfinite(a) and math.isfinite(n):  # PyPy gives inf, no error
+        raise OverflowError(f"pow: {a!r} ** {n!r} overflows a float")
+    return out
 
 
 def _power_slope(a: float, n: float) -> float:

@@ -1,0 +1,187 @@
+"""The workshop notebooks: committed clean, up to date, and run top to bottom in a real kernel.
+
+Each notebook runs in a fresh IPython kernel (nbclient, kernel `python3` from ipykernel) in an
+empty temporary folder, so it uses the installed package, not files lying in the clone. A
+cell error fails the test. Cells tagged `rich-display` must show HTML or Markdown (not only
+their plain repr), cells tagged `figure` an image or HTML (not "<Figure ...>" text).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NAMES = [p.name for p in NOTEBOOKS]
+
+IMAGE = {"image/png", "image/svg+xml", "text/html"}
+RICH = {"text/html", "text/markdown"}
+
+
+def _load(path: Path) -> Any:
+    nbformat = pytest.importorskip("nbformat")
+    return nbformat.read(path, as_version=4)
+
+
+def _shown(cell: Any) -> list[dict[str, Any]]:
+    """The mime bundles a code cell displayed (its result and any display() calls)."""
+    return [dict(o.get("data", {})) for o in cell.get("outputs", [])
+            if o.get("output_type") in ("execute_result", "display_data")]
+
+
+def _tagged(nb: Any, tag: str) -> list[tuple[int, Any]]:
+    return [(i, c) for i, c in enumerate(nb.cells)
+            if c.cell_type == "code" and tag in c.get("metadata", {}).get("tags", [])]
+
+
+def test_there_is_a_notebook_per_guide_step() -> None:
+    """notebooks/ holds eight notebooks, 01 to 08, one per step of docs/guide.md."""
+    assert [n[:2] for n in NAMES] == [f"{k:02d}" for k in range(1, 9)]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_committed_without_outputs(name: str) -> None:
+    """No committed notebook holds outputs or execution counts (nbstripout's convention)."""
+    nb = _load(ROOT / "notebooks" / name)
+    dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+             and (c.get("outputs") or c.get("execution_count") is not None)]
+    assert dirty == [], f"{name}: cells {dirty} have outputs; regenerate or clear them"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebooks_are_what_the_generator_writes(name: str) -> None:
+    """Each notebook is what notebooks/generate.py writes (its exercise stubs: the workbook's)."""
+    pytest.importorskip("nbformat")
+    sys.path.insert(0, str(ROOT / "notebooks"))
+    try:
+        import generate
+    finally:
+        sys.path.remove(str(ROOT / "notebooks"))
+    committed = (ROOT / "notebooks" / name).read_text(encoding="utf-8")
+    assert committed == generate.render(name), (
+        f"notebooks/{name} is out of date: run `python notebooks/generate.py` and commit")
+
+
+def _kernel_env() -> dict[str, str]:
+    """The kernel's environment: the installed package, or this clone when it is not installed."""
+    env = dict(os.environ)
+    probe = subprocess.run([sys.executable, "-c", "import scalargrad, demos, exercises"],
+                           cwd=tempfile.gettempdir(), env=env, capture_output=True)
+    if probe.returncode != 0:  # not installed (a dev venv without the package): use the clone
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env.pop("MPLBACKEND", None)  # let ipykernel choose its inline backend, as in Jupyter
+    return env
+
+
+_EXECUTED: dict[str, Any] = {}
+
+
+def executed(name: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Run notebook `name` once in a fresh kernel in an empty folder; the notebook with outputs."""
+    if name not in _EXECUTED:
+        nbclient = pytest.importorskip("nbclient")
+        pytest.importorskip("ipykernel")
+        nb = _load(ROOT / "notebooks" / name)
+        folder = tmp_path_factory.mktemp(name.split(".")[0])
+        env = _kernel_env()
+        saved = dict(os.environ)
+        os.environ.clear()
+        os.environ.update(env)  # the kernel process inherits this environment
+        try:
+            client = nbclient.NotebookClient(nb, kernel_name="python3", timeout=300,
+                                             resources={"metadata": {"path": str(folder)}})
+            client.execute()
+        except nbclient.exceptions.CellExecutionError as exc:
+            _EXECUTED[name] = exc
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        _EXECUTED.setdefault(name, nb)
+    result = _EXECUTED[name]
+    if isinstance(result, Exception):
+        pytest.fail(f"notebooks/{name} failed in the kernel:\n{result}", pytrace=False)
+    return result
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_runs_top_to_bottom(name: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The notebook runs without a cell error in a fresh kernel, from an empty folder."""
+    nb = executed(name, tmp_path_factory)
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert errors == []
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_rich_display_cells_show_html(name: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every `rich-display` cell shows text/html or text/markdown, not only its plain repr."""
+    nb = executed(name, tmp_path_factory)
+    for i, cell in _tagged(nb, "rich-display"):
+        bundles = _shown(cell)
+        assert bundles, f"{name} cell {i} displayed nothing:\n{cell.source}"
+        assert any(RICH & set(b) for b in bundles), (
+            f"{name} cell {i} shows only {[sorted(b) for b in bundles]}:\n{cell.source}")
+
+
+# The pictures part: inline figures and draw_dot's fallback come from the pictures work
+# (issue 12). Until that is merged a matplotlib Figure shows as "<Figure ...>" text, so this
+# test is expected to fail there; once it is merged, delete this mark.
+FIGURES_INLINE = pytest.mark.xfail(
+    reason="needs issue 12's inline figures (Figure shows as '<Figure ...>' text before it)",
+    strict=False)
+
+
+@FIGURES_INLINE
+@pytest.mark.parametrize("name", [n for n in NAMES if _tagged(_load(ROOT / "notebooks" / n),
+                                                              "figure")])
+def test_figure_cells_show_images(name: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every `figure` cell shows image/png, image/svg+xml or text/html, never '<Figure' text."""
+    nb = executed(name, tmp_path_factory)
+    for i, cell in _tagged(nb, "figure"):
+        bundles = _shown(cell)
+        assert any(IMAGE & set(b) for b in bundles), (
+            f"{name} cell {i} shows no picture, only "
+            f"{[b.get('text/plain', '')[:60] for b in bundles]}:\n{cell.source}")
+
+
+def test_exercise_cells_run_the_checker(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every exercise in the workbook has a cell in some notebook, and each prints a verdict."""
+    from exercises.check import TASK_NAMES
+
+    seen = set()
+    for name in NAMES:
+        nb = executed(name, tmp_path_factory)
+        for i, cell in _tagged(nb, "exercise"):
+            text = "".join(o.get("text", "") for o in cell.get("outputs", [])
+                           if o.get("output_type") == "stream")
+            assert "TODO" in text and "Score:" in text, f"{name} cell {i}: {text!r}"
+            seen.update(t for t in TASK_NAMES if f"check({t!r}" in cell.source)
+    assert seen == set(TASK_NAMES)
+
+
+def test_notebook_check_gives_the_command_lines_verdicts() -> None:
+    """check(name, answer) prints PASS/FAIL/TODO as `python -m exercises` does, by short name."""
+    from exercises.check import check
+
+    out = io.StringIO()
+    check("reciprocal", lambda x: -1.0 / (x * x), file=out)
+    assert "PASS  reciprocal_local" in out.getvalue() and "All done!" in out.getvalue()
+    out = io.StringIO()
+    check("p1", 0.3, file=out)
+    assert "FAIL  P1" in out.getvalue() and "hint:" in out.getvalue()
+
+    def todo(x: float) -> float:
+        raise NotImplementedError
+
+    out = io.StringIO()
+    check("exp", todo, file=out)
+    assert "TODO  exp_local" in out.getvalue()
+    with pytest.raises(ValueError, match="no exercise named 'nope'"):
+        check("nope", 1.0)

@@ -102,8 +102,8 @@ def cross_entropy(logits: Sequence[Sequence[Operand]] | Sequence[Operand],
     label); `labels` are class indices 0..k−1.  ∂Lᵢ/∂zᵢⱼ = softmax(zᵢ)ⱼ − [j = yᵢ].
     """
     if _is_single_sample(logits):
-        logits = [logits]  # type: ignore[list-item]
-        labels = [labels] if not is_array(labels) else labels
+        logits = [logits]  # type: ignore[assignment]
+        labels = [labels] if not is_array(labels) else labels  # type: ignore[list-item]
     rows = _rows(logits)
     ys = _labels(labels, "cross_entropy")
     _same_length(rows, ys, "cross_entropy", "rows of logits", "labels")

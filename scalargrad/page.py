@@ -106,7 +106,7 @@ def graph_data(root: Value, *, max_nodes: int = MAX_NODES, digits: int = 6) -> d
                       "data": fmt(s.data), "grad": fmt(trace.gradient(s.name).total),
                       "hidden": hidden})
 
-    edges = []
+    edges: list[dict[str, Any]] = []
     edge_of: dict[tuple[int, int], int] = {}
     for i in kept:
         for k, c in enumerate(steps[i].inputs):

@@ -93,7 +93,6 @@ sys.exit(1 if failed else 0)
 # with now, why). Delete each entry once the branch it names is in; any other failure of the
 # block still fails the test.
 PENDING = [
-    ('nn.save(model, "out/', "FileNotFoundError", "nn.save creates missing folders (issue 15)"),
 ]
 
 

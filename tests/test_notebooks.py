@@ -130,15 +130,6 @@ def test_rich_display_cells_show_html(name: str, tmp_path_factory: pytest.TempPa
             f"{name} cell {i} shows only {[sorted(b) for b in bundles]}:\n{cell.source}")
 
 
-# The pictures part: inline figures and draw_dot's fallback come from the pictures work
-# (issue 12). Until that is merged a matplotlib Figure shows as "<Figure ...>" text, so this
-# test is expected to fail there; once it is merged, delete this mark.
-FIGURES_INLINE = pytest.mark.xfail(
-    reason="needs issue 12's inline figures (Figure shows as '<Figure ...>' text before it)",
-    strict=False)
-
-
-@FIGURES_INLINE
 @pytest.mark.parametrize("name", [n for n in NAMES if _tagged(_load(ROOT / "notebooks" / n),
                                                               "figure")])
 def test_figure_cells_show_images(name: str, tmp_path_factory: pytest.TempPathFactory) -> None:

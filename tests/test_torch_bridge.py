@@ -34,6 +34,9 @@ TRAIN_TOL = 1e-9
 
 
 def close(a: float, b: float, tol: float = REL) -> bool:
+    """Within `tol` relative (absolute below 1); equal infinities (a diverged run) agree too."""
+    if a == b or (math.isnan(a) and math.isnan(b)):
+        return True
     return abs(a - b) <= tol * max(abs(a), abs(b), 1.0)
 
 

@@ -27,6 +27,7 @@ import warnings
 from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Any, Collection, Iterable, NamedTuple, Sequence, Union
 
+from . import graph as graph_walk
 from .graph import topological_order
 from .trace import GraphCheck, check_graph, format_number, node_names
 from .value import Value
@@ -174,10 +175,12 @@ def graph_spec(root: Value, *, params: Iterable[Value] = (), max_nodes: int | No
         else:
             role = "input" if node.label else "const"
         hidden = 0
-        for k, (parent, local) in enumerate(zip(node._prev, node._local)):
+        locals_ = graph_walk.local_gradients(node)  # the op's own closure, at upstream 1
+        downs = graph_walk.downstream(node, node.grad) or ()
+        for k, (parent, local) in enumerate(zip(node._prev, locals_)):
             j = index[parent]
             if j in kept:
-                edges.append(EdgeSpec(j, i, k, local, local * node.grad, (i, k) in bad_edges))
+                edges.append(EdgeSpec(j, i, k, local, downs[k], (i, k) in bad_edges))
             elif j not in absorbed.get(i, ()):
                 hidden += 1
         nodes.append(NodeSpec(i, names[i], node._op, node.data, node.grad, role,

@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Any, Collection, Iterable, NamedTuple
 
+from . import graph
 from .draw import GraphSpec, Layout, draw_spec, graph_spec, layout, new_figure
 from .graph import topological_order
 from .trace import format_number, node_names
@@ -89,9 +90,10 @@ def backward_frames(root: Value, grad: float = 1.0, *,
         touched = []
         edges = {}
         lines = []
-        for k, (parent, local) in enumerate(zip(node._prev, node._local)):
+        downs = graph.downstream(node, upstream) or ()
+        for k, (parent, local) in enumerate(zip(node._prev, graph.local_gradients(node))):
             j = index[parent]
-            downstream = local * upstream
+            downstream = downs[k]
             grads[j] = (grads[j] or 0.0) + downstream
             received[j] += 1
             touched.append(j)
@@ -102,7 +104,7 @@ def backward_frames(root: Value, grad: float = 1.0, *,
             continue
         partial = frozenset(j for j in shown if 0 < received[j] < uses[j])
         inputs = [names[index[p]] for p in node._prev]
-        title = (f"{_expression(names[i], node._op, inputs)}:  upstream {fmt(upstream)}, "
+        title = (f"{names[i]} = {node._kind.write(inputs)}:  upstream {fmt(upstream)}, "
                  "downstream = upstream × local gradient")
         frames.append(Frame(len(frames), title, "\n".join(lines[:4]) + (
             f"\n… and {len(lines) - 4} more" if len(lines) > 4 else ""), snapshot(), partial,
@@ -111,18 +113,6 @@ def backward_frames(root: Value, grad: float = 1.0, *,
                         "Each grad is the sum of the downstream contributions it received.",
                         snapshot(), frozenset(), None, (), (), {}))
     return frames
-
-
-def _expression(name: str, op: str, inputs: list[str]) -> str:
-    """How a node was computed, in the lesson's notation: "c = v0 + b", "b = exp(a)"."""
-    if op in ("+", "-", "*", "/", "**") and len(inputs) == 2:
-        return f"{name} = {inputs[0]} {op} {inputs[1]}"
-    if op.startswith("**") and len(inputs) == 1:
-        return f"{name} = {inputs[0]}{op}"
-    if op == "neg" and len(inputs) == 1:
-        return f"{name} = -{inputs[0]}"
-    shown = ", ".join(inputs[:4]) + (", …" if len(inputs) > 4 else "")
-    return f"{name} = {op}({shown})"
 
 
 def _grad_texts(frame: Frame, digits: int) -> dict[int, str]:

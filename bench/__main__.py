@@ -105,6 +105,8 @@ def run_worker(interpreters: Interpreters, group: Group, row: Row, extras: bool,
             "size": row.size or group.size, "warmup": row.warmup, "steps": row.steps,
             "gc": row.gc, "extras": extras, "phases": row.phases,
             "default_recursion_limit": row.default_recursion_limit}
+    if row.root:
+        spec["root"] = os.path.abspath(row.root)
     try:
         done = subprocess.run([*cmd, "-m", "bench.worker", json.dumps(spec)], cwd=ROOT,
                               env=interpreters.env(row.python), capture_output=True,
@@ -165,6 +167,9 @@ def parse(argv: Optional[list[str]]) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, help="runs per engine per group (default: "
                         "5 for the demo, 3 otherwise, 1 with --quick)")
     parser.add_argument("--json", metavar="PATH", help="also write every measurement here")
+    parser.add_argument("--before", metavar="DIR", help="also run the scalargrad in DIR (e.g. "
+                        "a git worktree of main) as one more row of the demo, elementary and "
+                        "depth groups, and print a before/after table")
     parser.add_argument("--timeout", type=float, default=600.0,
                         help="seconds before a single worker is abandoned")
     return parser.parse_args(argv)
@@ -173,7 +178,7 @@ def parse(argv: Optional[list[str]]) -> argparse.Namespace:
 def main(argv: Optional[list[str]] = None) -> int:
     args = parse(argv)
     interpreters = Interpreters(use_pypy=not args.no_pypy)
-    groups = build_plan(args.quick, pypy=interpreters.pypy is not None)
+    groups = build_plan(args.quick, pypy=interpreters.pypy is not None, before=args.before)
     if args.only:
         groups = [g for g in groups if any(g.key.startswith(k) for k in args.only)]
     if args.repeats:
@@ -187,6 +192,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(report.table(group), flush=True)
     print(report.summary(groups))
     print(report.targets(groups, quick=args.quick))
+    if args.before:
+        print(report.before_after(groups))
     print(f"Total time {time.perf_counter() - started:.0f} s.")
     if args.json:
         with open(args.json, "w") as f:

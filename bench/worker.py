@@ -238,6 +238,8 @@ def measure(spec: dict) -> dict:
 
 def main(argv: list[str]) -> None:
     spec = json.loads(argv[0])
+    if spec.get("root"):  # an earlier checkout's scalargrad and nn (bench --before)
+        sys.path.insert(0, spec["root"])
     print(json.dumps(measure(spec)))
 
 

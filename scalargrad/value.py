@@ -284,7 +284,7 @@ class Value:
         a = self.data
         b = other.data
 
-        def _backward(upstream):  # type: ignore[no-untyped-def]
+        def _backward(upstream, a=a, b=b):
             return (upstream * b, upstream * a)
 
         return _make(a * b, (self, other), _backward, _ops.MUL)
@@ -302,7 +302,7 @@ class Value:
         out = a / b
         local_a, local_b = 1.0 / b, -out / b
 
-        def _backward(upstream):  # type: ignore[no-untyped-def]
+        def _backward(upstream, local_a=local_a, local_b=local_b):
             return (upstream * local_a, upstream * local_b)
 
         return _make(out, (self, other), _backward, _ops.DIV)
@@ -318,14 +318,14 @@ class Value:
             out = _power(a, n)
             local_a, local_n = _power_slope(a, n), _exponent_slope(a, n, out)
 
-            def _backward(upstream):  # type: ignore[no-untyped-def]
+            def _backward(upstream, local_a=local_a, local_n=local_n):
                 return (upstream * local_a, upstream * local_n)
 
             return _make(out, (self, other), _backward, _ops.POW2)
         n = _as_float(other, "pow")
         slope = _power_slope(a, n)
 
-        def _backward_n(upstream):  # type: ignore[no-untyped-def]
+        def _backward_n(upstream, slope=slope):
             return (upstream * slope,)
 
         return _make(_power(a, n), (self,), _backward_n, _ops.pow_op(n))
@@ -350,7 +350,7 @@ class Value:
         out = 1.0 / x
         local = -out * out
 
-        def _backward(upstream):  # type: ignore[no-untyped-def]
+        def _backward(upstream, local=local):
             return (upstream * local,)
 
         return _make(out, (self,), _backward, _ops.RECIPROCAL)
@@ -364,7 +364,7 @@ class Value:
             raise OverflowError(f"exp: e**{x!r} overflows a float (the largest input with a "
                                 "finite result is about 709.78)") from None
 
-        def _backward(upstream):  # type: ignore[no-untyped-def]
+        def _backward(upstream, out=out):
             return (upstream * out,)
 
         return _make(out, (self,), _backward, _ops.EXP)
@@ -376,7 +376,7 @@ class Value:
             raise ValueError(f"log: expected a positive input, got {x!r}")
         local = 1.0 / x
 
-        def _backward(upstream):  # type: ignore[no-untyped-def]
+        def _backward(upstream, local=local):
             return (upstream * local,)
 
         return _make(math.log(x), (self,), _backward, _ops.LOG)
@@ -389,7 +389,7 @@ class Value:
         out = math.sqrt(x)
         local = 0.5 / out if out else math.inf
 
-        def _backward(upstream):  # type: ignore[no-untyped-def]
+        def _backward(upstream, local=local):
             return (upstream * local,)
 
         return _make(out, (self,), _backward, _ops.SQRT)
@@ -399,7 +399,7 @@ class Value:
         t = math.tanh(self.data)
         local = 1.0 - t * t
 
-        def _backward(upstream):  # type: ignore[no-untyped-def]
+        def _backward(upstream, local=local):
             return (upstream * local,)
 
         return _make(t, (self,), _backward, _ops.TANH)
@@ -414,7 +414,7 @@ class Value:
             s = e / (1.0 + e)
         local = s * (1.0 - s)
 
-        def _backward(upstream):  # type: ignore[no-untyped-def]
+        def _backward(upstream, local=local):
             return (upstream * local,)
 
         return _make(s, (self,), _backward, _ops.SIGMOID)
@@ -434,7 +434,7 @@ class Value:
         if x > 0.0:
             return _make(x, (self,), _pass_backward, kind)
 
-        def _backward(upstream):  # type: ignore[no-untyped-def]
+        def _backward(upstream, slope=slope):
             return (upstream * slope,)
 
         return _make(slope * x, (self,), _backward, kind)
@@ -456,7 +456,7 @@ class Value:
         except ValueError:  # math.sin(±inf) says only "math domain error"
             raise ValueError(f"sin: expected a finite input, got {x!r}") from None
 
-        def _backward(upstream):  # type: ignore[no-untyped-def]
+        def _backward(upstream, local=local):
             return (upstream * local,)
 
         return _make(out, (self,), _backward, _ops.SIN)
@@ -469,7 +469,7 @@ class Value:
         except ValueError:  # math.cos(±inf) says only "math domain error"
             raise ValueError(f"cos: expected a finite input, got {x!r}") from None
 
-        def _backward(upstream):  # type: ignore[no-untyped-def]
+        def _backward(upstream, local=local):
             return (upstream * local,)
 
         return _make(out, (self,), _backward, _ops.COS)
@@ -597,7 +597,7 @@ def _picklable_backward(node: Value) -> Backward | None:
 def _checked_custom_backward(backward: Backward, n: int, op: str) -> Backward:
     """A user's lesson-form closure, checked: it must give one downstream number per parent."""
 
-    def _backward(upstream):  # type: ignore[no-untyped-def]
+    def _backward(upstream):
         downs = backward(upstream)
         if not isinstance(downs, (tuple, list)) or len(downs) != n:
             raise TypeError(f"the backward of op {op!r} returned {downs!r}; expected a tuple of "
@@ -676,7 +676,7 @@ def sum(values: Iterable[Operand], start: Operand = 0.0) -> Value:  # noqa: A001
     if n == 1:
         return _make(total, parents, _pass_backward, kind)
 
-    def _backward(upstream):  # type: ignore[no-untyped-def]
+    def _backward(upstream, n=n):
         return (upstream,) * n
 
     return _make(total, parents, _backward, kind)
@@ -703,15 +703,24 @@ def dot(weights: Sequence[Operand], inputs: Sequence[Operand],
         local = (*x_data, *w_data)
         layout = None
     else:  # some operands are plain numbers: constants, with no edge
-        data = [v.data if isinstance(v, Value) else _as_float(v, "dot") for v in operands]
+        data = []
+        layout_list: list = []  # the op's parameter: None for a Value, else the constant
+        for v in operands:
+            if isinstance(v, Value):
+                data.append(v.data)
+                layout_list.append(None)
+            else:
+                x = _as_float(v, "dot")
+                data.append(x)
+                layout_list.append(x)
         w_data, x_data = data[:n], data[n:]
         parent_list, local_list = [], []
-        for v, slope in zip(operands, (*x_data, *w_data)):
-            if isinstance(v, Value):
+        for v, slope, c in zip(operands, (*x_data, *w_data), layout_list):
+            if c is None:
                 parent_list.append(v)
                 local_list.append(slope)
         parents, local = tuple(parent_list), tuple(local_list)
-        layout = tuple([None if isinstance(v, Value) else x for v, x in zip(operands, data)])
+        layout = tuple(layout_list)
     if bias is None:
         total = builtins.sum(map(operator.mul, w_data, x_data), 0.0)
     else:
@@ -725,7 +734,7 @@ def dot(weights: Sequence[Operand], inputs: Sequence[Operand],
         else:
             layout = (*(layout or (None,) * (2 * n)), bias_data)
 
-    def _backward(upstream):  # type: ignore[no-untyped-def]
+    def _backward(upstream, local=local):
         return [c * upstream for c in local]
 
     return _make(total, parents, _backward, _ops.dot_op(layout, n, bias is not None))

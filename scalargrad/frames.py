@@ -52,14 +52,23 @@ class Frame(NamedTuple):
 
 
 def backward_frames(root: Value, grad: float = 1.0, *,
-                    only: Collection[int] | None = None) -> list[Frame]:
+                    only: Collection[int] | None = None,
+                    max_nodes: int = 500) -> list[Frame]:
     """The backward pass from `root` as a list of Frames (forward, seed, one per op node, done).
 
     `only` limits the per-node frames to those topological indices (the drawn nodes of a
-    limited picture); gradients are still computed for the whole graph.
+    limited picture); gradients are still computed for the whole graph. Every frame holds
+    the gradient of every node it shows, so frames of a whole graph grow as nodes²: without
+    `only`, a graph of more than `max_nodes` nodes is refused with a ValueError.
     """
     seed = _as_float(grad, "backward_frames grad")
     order = topological_order(root)
+    if only is None and len(order) > max_nodes:
+        raise ValueError(
+            f"backward_frames: the graph has {len(order):,} nodes; one frame per op node, each "
+            f"with every node's gradient, would hold about {len(order) ** 2:,} numbers. Pass "
+            "only= (the topological indices to show, e.g. the nodes of a drawn part: "
+            "{s.index for s in graph_spec(root, max_nodes=40).nodes}), or raise max_nodes")
     names = node_names(order)
     index = {node: i for i, node in enumerate(order)}
     n = len(order)

@@ -386,7 +386,8 @@ class PathView(NamedTuple):
         seed = "" if self.seed == 1.0 else f"{fmt(self.seed)} × "
         if self.truncated:
             out.append(f"  … {self.count - len(self.paths)} more paths not listed "
-                       f"({self.count} in all; raise max_paths to list them)")
+                       f"({self.count} in all; raise max_paths (or max_edges, for long paths) "
+                       "to list them)")
             out.append(f"{self.leaf}.grad = {fmt(self.gradient)} (the listed paths sum to "
                        f"{fmt(self.total)})")
         elif self.count == 0:
@@ -404,12 +405,16 @@ class PathView(NamedTuple):
 
 
 def explain_paths(root: Value, leaf: Value, grad: float = 1.0, *,
-                  max_paths: int = 100) -> PathView:
+                  max_paths: int = 100, max_edges: int = 10_000) -> PathView:
     """Every path from `leaf` up to `root` with the product of local gradients along it.
 
     Their sum (times the seed `grad`) is ∂root/∂leaf: the multivariate chain rule. Nothing is
     mutated. An edge is one use, so in `a + a` there are two paths from a. Raises ValueError
     if `leaf` is not in the graph of `root`.
+
+    On a big graph the listing is capped: at most `max_paths` paths, and at most `max_edges`
+    edges over all listed paths (a path through a deep graph can be as long as the graph), so
+    the view stays small; `truncated` says so, and `gradient` is still the full answer.
     """
     seed = _as_float(grad, "explain_paths grad")
     order = topological_order(root)
@@ -437,9 +442,13 @@ def explain_paths(root: Value, leaf: Value, grad: float = 1.0, *,
             return iter(zip(order[i]._prev, locals_of[i]))
 
         stack = [(len(order) - 1, edges_of(len(order) - 1))]
+        listed = 0  # edges in the listed paths
         while stack and len(paths) < max_paths:
             i, it = stack[-1]
             if i == target:
+                listed += len(edges)
+                if listed > max_edges:
+                    break
                 paths.append(_path_from(edges, target, order, names))
                 stack.pop()
                 if edges:
@@ -594,7 +603,7 @@ def _engine_gradients(root: Value, order: Sequence[Value]) -> list[float]:
 
 def check_graph(root: Value, f: Callable[..., Any] | None = None, *,
                 leaves: Sequence[Value] | None = None, eps: float = 1e-6, atol: float = 1e-5,
-                rtol: float = 1e-3) -> GraphCheck:
+                rtol: float = 1e-3, max_work: int = 2_000_000) -> GraphCheck:
     """gradcheck for a whole graph: every leaf's gradient and every local gradient.
 
     Leaves: ∂root/∂leaf from the engine's `backward()` (run on a fresh copy of the gradients;
@@ -607,6 +616,10 @@ def check_graph(root: Value, f: Callable[..., Any] | None = None, *,
     Local gradients: each node's stored ∂node/∂input against finite differences of that
     node's op alone, which pinpoints the op whose derivative is wrong. Note that a kink
     (relu or abs at exactly 0) is reported as a mismatch, as in any gradcheck.
+
+    The leaf check recomputes the graph twice per leaf, so its cost grows with leaves × nodes:
+    above `max_work` node evaluations (about two seconds) it is refused with a ValueError
+    before anything runs; check a few `leaves=`, or a subgraph (`check_graph(inner_node)`).
     """
     order = topological_order(root)
     names = node_names(order)
@@ -619,6 +632,16 @@ def check_graph(root: Value, f: Callable[..., Any] | None = None, *,
             if leaf not in index:
                 raise ValueError(f"check_graph: {leaf!r} is not in the graph of the root")
             leaf_indices.append(index[leaf])
+    n = len(order)
+    work = (2 * len(leaf_indices) * n if f is not None
+            else 2 * sum(n - 1 - j for j in leaf_indices))
+    if work > max_work:
+        raise ValueError(
+            f"check_graph: checking {len(leaf_indices):,} leaves by finite differences "
+            f"recomputes the graph ({n:,} nodes) twice per leaf: about {work:,} node "
+            f"evaluations, more than max_work={max_work:,} (the cost grows as leaves × nodes). "
+            "Check a part of it: pass leaves=[...] with a few leaves, or call check_graph on an "
+            "inner node (a subgraph), or raise max_work")
     forwards = [_forward_of(node) if node._prev else None for node in order]
     unchecked = tuple(f"{names[i]} ({node._op})" for i, node in enumerate(order)
                       if node._prev and forwards[i] is None)

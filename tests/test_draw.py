@@ -3,7 +3,6 @@ exists, and the fallbacks (matplotlib image, text tree) when it does not."""
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import subprocess

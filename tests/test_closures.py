@@ -354,3 +354,25 @@ def test_every_op_declares_how_it_is_written(op: Op) -> None:
     assert kind.write(names) and kind.latex(names) and kind.local_text(names)
     assert kind.forward([p.data for p in out._prev]) == pytest.approx(op.reference(*op.at),
                                                                        rel=1e-14)
+
+
+# -- the docs quote the real code ------------------------------------------------------------
+
+
+def test_readme_and_guide_quote_the_engines_own_closures() -> None:
+    """The README's `*` and the guide's reciprocal and relay loop are the engine's code,
+    character for character (docs that paraphrase drift)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    source = "".join((root / "scalargrad" / name).read_text(encoding="utf-8")
+                     for name in ("value.py", "graph.py"))
+    quoted = []
+    for doc in ("README.md", "docs/guide.md"):
+        text = (root / doc).read_text(encoding="utf-8")
+        quoted += [b for b in re.findall(r"```python\n(.*?)```", text, re.S)
+                   if "_make(" in b or "reversed(interior)" in b]
+    assert len(quoted) == 3
+    for block in quoted:
+        assert block in source, block

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Collection, Iterable, NamedTuple
 from . import graph
 from .draw import GraphSpec, Layout, draw_spec, graph_spec, layout, new_figure
 from .graph import topological_order
+from .ops import custom_op
 from .trace import format_number, node_names
 from .value import Value, _as_float
 
@@ -113,7 +114,8 @@ def backward_frames(root: Value, grad: float = 1.0, *,
             continue
         partial = frozenset(j for j in shown if 0 < received[j] < uses[j])
         inputs = [names[index[p]] for p in node._prev]
-        title = (f"{names[i]} = {node._kind.write(inputs)}:  upstream {fmt(upstream)}, "
+        kind = node._kind or custom_op(node._op)  # (None only if _prev was edited by hand)
+        title = (f"{names[i]} = {kind.write(inputs)}:  upstream {fmt(upstream)}, "
                  "downstream = upstream × local gradient")
         frames.append(Frame(len(frames), title, "\n".join(lines[:4]) + (
             f"\n… and {len(lines) - 4} more" if len(lines) > 4 else ""), snapshot(), partial,

@@ -91,6 +91,8 @@ class Op:
         return f"<op {self.name} {self.param!r}>"
 
     def __reduce__(self) -> tuple:
+        if self.is_custom:
+            return custom_op, (self.symbol,)
         return _restore, (self.name, self.symbol, self.param)
 
 

@@ -539,14 +539,15 @@ class Value:
         """
         fields = (self.data, self.grad, self.label, self._prev, _picklable_backward(self),
                   self._kind)
+        attributes = self.__dict__ or None  # the user's own attributes, if any
         if not self._prev or id(self) in _LISTED_FOR_PICKLE:
             _LISTED_FOR_PICKLE.discard(id(self))
-            return _rebuild, fields
+            return _rebuild, fields, attributes
         under = graph.topological_order(self)[:-1]
         # Only a hint for the nodes' own __reduce__ (a stale id costs one recursion level).
         _LISTED_FOR_PICKLE.clear()
         _LISTED_FOR_PICKLE.update(map(id, under))
-        return _unpickle_graph, (under, *fields)
+        return _unpickle_graph, (under, *fields), attributes
 
     def detach(self) -> Value:
         """A new leaf with the same data and no history: a constant for later ops."""

@@ -376,3 +376,15 @@ def test_readme_and_guide_quote_the_engines_own_closures() -> None:
     assert len(quoted) == 3
     for block in quoted:
         assert block in source, block
+
+
+def test_pickle_keeps_attributes_and_custom_ops_stay_custom() -> None:
+    """A user attribute survives pickling; a custom op named 'sin' comes back custom (its
+    local gradient is not checked as the built-in sin's), a built-in pow keeps its exponent."""
+    x = Value(0.7)
+    x.m = 3.0
+    s = Value.from_op(0.5, [x], [2.0], "sin")
+    p = x ** 2.0000001
+    s2, p2 = pickle.loads(pickle.dumps([s, p]))
+    assert s2._prev[0].m == 3.0 and s2._kind.is_custom and s2._op == "sin"
+    assert p2._kind.param == 2.0000001 and not p2._kind.is_custom

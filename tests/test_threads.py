@@ -178,3 +178,40 @@ def test_training_beside_an_evaluating_thread_gets_the_gradients_it_gets_alone()
     run_threads(train, evaluate)
     assert evaluations[0] > 0
     assert together[0] == alone
+
+
+def test_overlapping_anomaly_blocks_in_two_threads_do_not_leak() -> None:
+    """A enters detect_anomaly, B enters, A leaves, B leaves: each thread is checked only
+    inside its own block, and afterwards nobody checks (an inf is made without an error)."""
+    barrier = threading.Barrier(2, timeout=30)
+    seen: dict[str, list[Any]] = {"A": [], "B": []}
+
+    def raises() -> bool:
+        try:
+            Value(1e300) * 1e300
+        except sg.AnomalyError:
+            return True
+        return False
+
+    def a() -> None:
+        with sg.detect_anomaly():
+            barrier.wait()  # 1: A inside
+            barrier.wait()  # 2: B inside
+            seen["A"].append(raises())
+        barrier.wait()  # 3: A out, B still in
+        seen["A"].append(raises())
+        barrier.wait()  # 4: B out
+
+    def b() -> None:
+        barrier.wait()  # 1
+        with sg.detect_anomaly():
+            barrier.wait()  # 2
+            barrier.wait()  # 3
+            seen["B"].append(raises())
+        barrier.wait()  # 4
+        seen["B"].append(raises())
+
+    run_threads(a, b)
+    assert seen == {"A": [True, False], "B": [True, False]}
+    assert not sg.is_anomaly_enabled() and not raises()
+    assert sg.value._open_mode_blocks == 0

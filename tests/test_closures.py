@@ -237,6 +237,8 @@ def _captured(fn: Any) -> list[Any]:
     cells = getattr(fn, "__closure__", None) or ()
     held = [c.cell_contents for c in cells] + list(getattr(fn, "__defaults__", None) or ())
     held += list(getattr(fn, "args", ()))
+    if hasattr(fn, "__self__"):  # a function bound to its numbers (dot's closure)
+        held.append(fn.__self__)
     return held + [x for h in held if isinstance(h, (tuple, list)) for x in h]
 
 

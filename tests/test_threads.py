@@ -215,3 +215,35 @@ def test_overlapping_anomaly_blocks_in_two_threads_do_not_leak() -> None:
     assert seen == {"A": [True, False], "B": [True, False]}
     assert not sg.is_anomaly_enabled() and not raises()
     assert sg.value._open_mode_blocks == 0
+
+
+def test_fit_beside_evaluate_in_another_thread_matches_fit_alone() -> None:
+    """nn.fit in one thread while another thread runs nn.evaluate in a loop: the same losses
+    and final weights as the same fit alone."""
+    rng = random.Random(11)
+    X = [[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(20)]
+    y = [1 if a * b > 0 else -1 for a, b in X]
+
+    def run_fit() -> tuple[list[float], list[float]]:
+        model = nn.MLP(2, [8, 1], seed=5)
+        history = nn.fit(model, X, y, optimizer=nn.SGD(model.parameters(), lr=0.05),
+                         steps=15, progress=False)
+        return history.loss, [p.data for p in model.parameters()]
+
+    alone = run_fit()
+    other = nn.MLP(2, [8, 1], seed=6)
+    done = threading.Event()
+    together: list[Any] = []
+
+    def train() -> None:
+        try:
+            together.append(run_fit())
+        finally:
+            done.set()
+
+    def evaluate() -> None:
+        while not done.is_set():
+            nn.evaluate(other, X, y)
+
+    run_threads(train, evaluate)
+    assert together[0] == alone

@@ -606,7 +606,6 @@ def _checked_custom_backward(backward: Backward, n: int, op: str) -> Backward:
                             f"{n} downstream gradient{'s' if n != 1 else ''}, one per parent")
         return tuple([_as_float(d, f"the backward of op {op!r}") for d in downs])
 
-    _backward.user_backward = backward  # type: ignore[attr-defined]
     return _backward
 
 

@@ -43,6 +43,21 @@ class MicrogradBackward:
         self.step()
 
 
+class Scaled(tuple):
+    """A backward whose local gradients are fixed numbers, one per parent (the tuple itself):
+    the downstream for each parent is upstream × its number. `dot` nodes and `Value.from_op(
+    ..., local_grads)` use it. Called with the upstream it returns the downstreams like any
+    closure; `backward()` applies the very same products inline (see there)."""
+
+    __slots__ = ()
+
+    def __call__(self, upstream: float) -> list:
+        return [c * upstream for c in self]
+
+    def __repr__(self) -> str:
+        return f"Scaled({tuple(self)!r})"
+
+
 def step(node: Value) -> None:
     """One chain-rule step by hand: add `node`'s downstream gradients (for upstream
     `node.grad`) into its parents' grads. Nothing happens for a leaf."""
@@ -159,7 +174,17 @@ def backward(root: Value, grad: float = 1.0) -> None:
     node = root
     try:
         for node in reversed(interior):
-            downs = node._fn(node.grad)  # the op's closure: upstream -> each downstream
+            fn = node._fn
+            if type(fn) is Scaled:
+                # Fixed local gradients (a dot node: one per weight and input): the products
+                # the closure would return, added as they are made, with no list in between.
+                upstream = node.grad
+                i = 0
+                for parent in node._prev:
+                    parent.grad += fn[i] * upstream
+                    i += 1
+                continue
+            downs = fn(node.grad)  # the op's closure: upstream -> each downstream
             if downs is not None:  # (None: a micrograd-style closure added them itself)
                 i = 0
                 for parent in node._prev:  # (an index, not zip(): no iterator per node)

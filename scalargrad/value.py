@@ -26,13 +26,12 @@ import operator
 import threading
 from functools import partial
 from numbers import Real
-from types import MethodType
 from typing import Callable, Iterable, Sequence, Union
 
 from . import graph
 from . import ops as _ops
 from .grad_mode import _modes
-from .graph import MicrogradBackward
+from .graph import MicrogradBackward, Scaled
 
 Number = Union[int, float]
 Operand = Union["Value", int, float]
@@ -45,6 +44,12 @@ _new = object.__new__
 # The modes themselves are per thread (`grad_mode._modes`); this is only a hint.
 _open_mode_blocks = 0
 _mode_lock = threading.Lock()
+
+# The ops' declarations, bound here once (a module global is one lookup cheaper per op).
+(_ADD, _SUB, _MUL, _DIV, _POW2, _NEG, _RECIPROCAL, _EXP, _LOG, _SQRT, _TANH, _SIGMOID, _RELU, _ABS,
+ _SIN, _COS) = (_ops.ADD, _ops.SUB, _ops.MUL, _ops.DIV, _ops.POW2, _ops.NEG, _ops.RECIPROCAL,
+                _ops.EXP, _ops.LOG, _ops.SQRT, _ops.TANH, _ops.SIGMOID, _ops.RELU, _ops.ABS,
+                _ops.SIN, _ops.COS)
 
 # Set by anomaly.py: checks a new node's result and remembers where it was created.
 _anomaly_forward: Callable[[Value, tuple, _ops.Op, bool], None] | None = None
@@ -152,11 +157,6 @@ def _block_backward(upstream: float) -> tuple:
     return (0.0 * upstream,)
 
 
-def _scaled_backward(local: tuple, upstream: float) -> tuple:
-    """A node whose local gradients were given as numbers (Value.from_op): upstream × each."""
-    return tuple([g * upstream for g in local])
-
-
 def _backward_not_set(upstream: float) -> tuple:
     raise graph.BackwardNotSetError(
         "this node was made with Value(data, _children, _op) and its _backward was never set; "
@@ -225,7 +225,7 @@ class Value:
             if len(local) != len(parents):
                 raise ValueError(f"from_op: {len(parents)} parents but {len(local)} local "
                                  "gradients; expected one local gradient per parent")
-            fn = partial(_scaled_backward, local)
+            fn = Scaled(local)
         return _make(value, parents, fn, _ops.custom_op(op))
 
     def __repr__(self) -> str:
@@ -264,7 +264,7 @@ class Value:
         """f(a, b) = a + b;  ∂f/∂a = 1,  ∂f/∂b = 1"""
         if not isinstance(other, Value):
             other = _lift(other, "add")
-        return _make(self.data + other.data, (self, other), _add_backward, _ops.ADD)
+        return _make(self.data + other.data, (self, other), _add_backward, _ADD)
 
     def __radd__(self, other: Operand) -> Value:
         return _lift(other, "add") + self
@@ -273,7 +273,7 @@ class Value:
         """f(a, b) = a − b;  ∂f/∂a = 1,  ∂f/∂b = −1"""
         if not isinstance(other, Value):
             other = _lift(other, "sub")
-        return _make(self.data - other.data, (self, other), _sub_backward, _ops.SUB)
+        return _make(self.data - other.data, (self, other), _sub_backward, _SUB)
 
     def __rsub__(self, other: Operand) -> Value:
         return _lift(other, "sub") - self
@@ -288,7 +288,7 @@ class Value:
         def _backward(upstream, a=a, b=b):
             return (upstream * b, upstream * a)
 
-        return _make(a * b, (self, other), _backward, _ops.MUL)
+        return _make(a * b, (self, other), _backward, _MUL)
 
     def __rmul__(self, other: Operand) -> Value:
         return _lift(other, "mul") * self
@@ -306,7 +306,7 @@ class Value:
         def _backward(upstream, local_a=local_a, local_b=local_b):
             return (upstream * local_a, upstream * local_b)
 
-        return _make(out, (self, other), _backward, _ops.DIV)
+        return _make(out, (self, other), _backward, _DIV)
 
     def __rtruediv__(self, other: Operand) -> Value:
         return _lift(other, "div") / self
@@ -322,7 +322,7 @@ class Value:
             def _backward(upstream, local_a=local_a, local_n=local_n):
                 return (upstream * local_a, upstream * local_n)
 
-            return _make(out, (self, other), _backward, _ops.POW2)
+            return _make(out, (self, other), _backward, _POW2)
         n = _as_float(other, "pow")
         slope = _power_slope(a, n)
 
@@ -338,7 +338,7 @@ class Value:
 
     def __neg__(self) -> Value:
         """f(x) = −x;  f′(x) = −1"""
-        return _make(-self.data, (self,), _neg_backward, _ops.NEG)
+        return _make(-self.data, (self,), _neg_backward, _NEG)
 
     def __pos__(self) -> Value:
         return self
@@ -354,7 +354,7 @@ class Value:
         def _backward(upstream, local=local):
             return (upstream * local,)
 
-        return _make(out, (self,), _backward, _ops.RECIPROCAL)
+        return _make(out, (self,), _backward, _RECIPROCAL)
 
     def exp(self) -> Value:
         """f(x) = eˣ;  f′(x) = eˣ"""
@@ -368,7 +368,7 @@ class Value:
         def _backward(upstream, out=out):
             return (upstream * out,)
 
-        return _make(out, (self,), _backward, _ops.EXP)
+        return _make(out, (self,), _backward, _EXP)
 
     def log(self) -> Value:
         """f(x) = ln x;  f′(x) = 1/x  (x > 0)"""
@@ -380,7 +380,7 @@ class Value:
         def _backward(upstream, local=local):
             return (upstream * local,)
 
-        return _make(math.log(x), (self,), _backward, _ops.LOG)
+        return _make(math.log(x), (self,), _backward, _LOG)
 
     def sqrt(self) -> Value:
         """f(x) = √x;  f′(x) = 1/(2√x)  (x ≥ 0; the slope at 0 is +inf)"""
@@ -393,7 +393,7 @@ class Value:
         def _backward(upstream, local=local):
             return (upstream * local,)
 
-        return _make(out, (self,), _backward, _ops.SQRT)
+        return _make(out, (self,), _backward, _SQRT)
 
     def tanh(self) -> Value:
         """f(x) = tanh x;  f′(x) = 1 − tanh² x"""
@@ -403,7 +403,7 @@ class Value:
         def _backward(upstream, local=local):
             return (upstream * local,)
 
-        return _make(t, (self,), _backward, _ops.TANH)
+        return _make(t, (self,), _backward, _TANH)
 
     def sigmoid(self) -> Value:
         """f(x) = 1/(1 + e⁻ˣ);  f′(x) = f(x)·(1 − f(x))"""
@@ -418,14 +418,14 @@ class Value:
         def _backward(upstream, local=local):
             return (upstream * local,)
 
-        return _make(s, (self,), _backward, _ops.SIGMOID)
+        return _make(s, (self,), _backward, _SIGMOID)
 
     def relu(self) -> Value:
         """f(x) = max(0, x);  f′(x) = 1 if x > 0 else 0  (two shared closures: pass, block)"""
         x = self.data
         if x > 0.0:
-            return _make(x, (self,), _pass_backward, _ops.RELU)
-        return _make(0.0 if x <= 0.0 else x, (self,), _block_backward, _ops.RELU)
+            return _make(x, (self,), _pass_backward, _RELU)
+        return _make(0.0 if x <= 0.0 else x, (self,), _block_backward, _RELU)
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """f(x) = x if x > 0 else slope·x;  f′(x) = 1 if x > 0 else slope"""
@@ -445,7 +445,7 @@ class Value:
         x = self.data
         backward = (_pass_backward if x > 0.0 else _neg_backward if x < 0.0
                     else _block_backward)
-        return _make(abs(x), (self,), backward, _ops.ABS)
+        return _make(abs(x), (self,), backward, _ABS)
 
     abs = __abs__
 
@@ -460,7 +460,7 @@ class Value:
         def _backward(upstream, local=local):
             return (upstream * local,)
 
-        return _make(out, (self,), _backward, _ops.SIN)
+        return _make(out, (self,), _backward, _SIN)
 
     def cos(self) -> Value:
         """f(x) = cos x;  f′(x) = −sin x  (x finite)"""
@@ -473,7 +473,7 @@ class Value:
         def _backward(upstream, local=local):
             return (upstream * local,)
 
-        return _make(out, (self,), _backward, _ops.COS)
+        return _make(out, (self,), _backward, _COS)
 
     # -- comparisons (of data; equality and hashing stay by identity, for dicts and sets) --
 
@@ -591,9 +591,9 @@ def _picklable_backward(node: Value) -> Backward | None:
     if type(fn) is MicrogradBackward:
         raise TypeError(f"cannot pickle a node whose _backward was set by hand (op "
                         f"{node._op!r}); build it with Value.from_op(..., backward=...)")
-    if isinstance(fn, partial) and fn.func is _scaled_backward:
+    if type(fn) is Scaled:
         return fn
-    return partial(_scaled_backward, tuple(graph.local_gradients(node)))
+    return Scaled(tuple(graph.local_gradients(node)))
 
 
 def _checked_custom_backward(backward: Backward, n: int, op: str) -> Backward:
@@ -699,13 +699,13 @@ def dot(weights: Sequence[Operand], inputs: Sequence[Operand],
     operands = (*weights, *inputs)
     data = [v.data for v in operands if isinstance(v, Value)]
     if len(data) == 2 * n:  # every operand is a Value: one edge each
-        w_data, x_data = data[:n], data[n:]
         parents = operands
-        local = (*x_data, *w_data)
-        layout = None
+        local = data[n:] + data[:n]
+        w_data, x_data = data[:n], data[n:]
+        layout_list = None
     else:  # some operands are plain numbers: constants, with no edge
         data = []
-        layout_list: list = []  # the op's parameter: None for a Value, else the constant
+        layout_list = []  # the op's parameter: None for a Value, else the constant
         for v in operands:
             if isinstance(v, Value):
                 data.append(v.data)
@@ -720,8 +720,7 @@ def dot(weights: Sequence[Operand], inputs: Sequence[Operand],
             if c is None:
                 parent_list.append(v)
                 local_list.append(slope)
-        parents, local = tuple(parent_list), tuple(local_list)
-        layout = tuple(layout_list)
+        parents, local = tuple(parent_list), local_list
     if bias is None:
         total = builtins.sum(map(operator.mul, w_data, x_data), 0.0)
     else:
@@ -729,23 +728,23 @@ def dot(weights: Sequence[Operand], inputs: Sequence[Operand],
         total = builtins.sum(map(operator.mul, w_data, x_data), bias_data)
         if isinstance(bias, Value):
             parents += (bias,)
-            local += (1.0,)
-            if layout is not None:
-                layout += (None,)
+            local.append(1.0)
+            if layout_list is not None:
+                layout_list.append(None)
+        elif layout_list is None:
+            layout_list = [None] * (2 * n)
+            layout_list.append(bias_data)
         else:
-            layout = (*(layout or (None,) * (2 * n)), bias_data)
+            layout_list.append(bias_data)
+    if layout_list is None:  # every operand a Value: the shared declaration
+        kind = _ops.DOT if bias is None else _ops.DOT_BIAS
+    else:
+        kind = _ops.dot_op(tuple(layout_list), n, bias is not None)
 
-    # The closure is `_dot_backward` bound to this node's local gradients: a bound method is
-    # one 64-byte object, where a def closure would be a function and its defaults (~230 bytes,
-    # on the node that has the most of them: one per neuron).
-    return _make(total, parents, MethodType(_dot_backward, local),
-                 _ops.dot_op(layout, n, bias is not None))
-
-
-def _dot_backward(local: tuple, upstream: float) -> list:
-    """dot: each operand's local gradient is its partner's number (the bias's is 1), so each
-    downstream is upstream × that number."""
-    return [c * upstream for c in local]
+    # Each operand's local gradient is its partner's number (the bias's is 1), so the closure
+    # is `Scaled(local)`: downstream = upstream × each. (The tuple of numbers is the closure:
+    # no function per neuron node; backward() applies its products without a list.)
+    return _make(total, parents, Scaled(local), kind)
 
 
 def _operand_data(x: Operand, op: str) -> float:

@@ -43,19 +43,25 @@ class MicrogradBackward:
         self.step()
 
 
-class Scaled(tuple):
-    """A backward whose local gradients are fixed numbers, one per parent (the tuple itself):
-    the downstream for each parent is upstream × its number. `dot` nodes and `Value.from_op(
-    ..., local_grads)` use it. Called with the upstream it returns the downstreams like any
+class Scaled:
+    """A backward whose local gradients are fixed numbers, `local`, one per parent: the
+    downstream for each parent is upstream × its number. `dot` nodes and `Value.from_op(...,
+    local_grads)` use it. Called with the upstream it returns the downstreams like any
     closure; `backward()` applies the very same products inline (see there)."""
 
-    __slots__ = ()
+    __slots__ = ("local",)
+
+    def __init__(self, local: Sequence[float]) -> None:
+        self.local = local
 
     def __call__(self, upstream: float) -> list:
-        return [c * upstream for c in self]
+        return [c * upstream for c in self.local]
 
     def __repr__(self) -> str:
-        return f"Scaled({tuple(self)!r})"
+        return f"Scaled({list(self.local)!r})"
+
+    def __reduce__(self) -> tuple:
+        return Scaled, (tuple(self.local),)
 
 
 def step(node: Value) -> None:
@@ -179,9 +185,10 @@ def backward(root: Value, grad: float = 1.0) -> None:
                 # Fixed local gradients (a dot node: one per weight and input): the products
                 # the closure would return, added as they are made, with no list in between.
                 upstream = node.grad
+                local = fn.local
                 i = 0
                 for parent in node._prev:
-                    parent.grad += fn[i] * upstream
+                    parent.grad += local[i] * upstream
                     i += 1
                 continue
             downs = fn(node.grad)  # the op's closure: upstream -> each downstream

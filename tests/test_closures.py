@@ -237,8 +237,8 @@ def _captured(fn: Any) -> list[Any]:
     cells = getattr(fn, "__closure__", None) or ()
     held = [c.cell_contents for c in cells] + list(getattr(fn, "__defaults__", None) or ())
     held += list(getattr(fn, "args", ()))
-    if isinstance(fn, tuple):  # graph.Scaled: fixed local gradients (dot's closure)
-        held += list(fn)
+    if hasattr(fn, "local"):  # graph.Scaled: fixed local gradients (dot's closure)
+        held += list(fn.local)
     return held + [x for h in held if isinstance(h, (tuple, list)) for x in h]
 
 

@@ -32,6 +32,7 @@ import os
 import sys
 import threading
 from contextlib import contextmanager
+from types import FrameType
 from typing import Iterator, Sequence
 
 from . import graph
@@ -116,8 +117,8 @@ def _capture_frames(skip: int) -> tuple:
     Nodes made in a loop share one creation stack: identical stacks are stored once (until
     the outermost `detect_anomaly()` block ends), so a node costs a pointer, not a stack.
     """
-    key = []
-    frame = sys._getframe(skip)
+    key: list = []
+    frame: FrameType | None = sys._getframe(skip)
     while frame is not None and len(key) < 2 * _MAX_FRAMES:
         key += (frame.f_code, frame.f_lineno)
         frame = frame.f_back

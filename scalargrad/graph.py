@@ -14,7 +14,7 @@ with a check after every step.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
 from .grad_mode import _modes
 
@@ -173,7 +173,8 @@ def backward(root: Value, grad: float = 1.0) -> None:
     """
     if _modes.anomaly and _checked_backward is not None:
         return _checked_backward(root, grad)
-    interior = _depth_first(root, with_leaves=False)  # leaves have nothing to pass down
+    # (typed Any: an interior node always has its `_fn`, which mypy cannot know)
+    interior: list[Any] = _depth_first(root, with_leaves=False)  # leaves pass nothing down
     for node in interior:
         node.grad = 0.0
     root.grad += grad

@@ -158,10 +158,15 @@ _POW_CACHE: dict[float, Op] = {}
 _LEAKY_CACHE: dict[float, Op] = {}
 
 
+def _same(param: object, x: float) -> bool:
+    """The same float exactly: 0.0 and -0.0 differ, and NaN is itself."""
+    return isinstance(param, float) and param.hex() == x.hex()
+
+
 def pow_op(n: float) -> Op:
     """x ** n for a constant exponent n, kept exactly (`symbol` is '**2' for n = 2.0)."""
     op = _POW_CACHE.get(n)
-    if op is None or op.param.hex() != n.hex():  # type: ignore[union-attr]  # 0.0 vs -0.0
+    if op is None or not _same(op.param, n):  # (the cache's key 0.0 also finds -0.0)
         text = write_number(n)
         op = Op("pow", "**" + text, n, lambda xs: math.pow(xs[0], n),
                 lambda v: f"{v[0]} ** {text}", lambda v: f"{{{v[0]}}}^{{{text}}}",
@@ -175,7 +180,7 @@ def pow_op(n: float) -> Op:
 def leaky_relu_op(slope: float) -> Op:
     """leaky_relu with its slope for x ≤ 0, kept exactly."""
     op = _LEAKY_CACHE.get(slope)
-    if op is None or op.param.hex() != slope.hex():  # type: ignore[union-attr]
+    if op is None or not _same(op.param, slope):
         text = write_number(slope)
         op = Op("leaky_relu", "leaky_relu", slope,
                 lambda xs: xs[0] if xs[0] > 0.0 else slope * xs[0],

@@ -210,7 +210,7 @@ class Trace:
     def rows(self, digits: int = 6) -> list[tuple[str, ...]]:
         """The table's rows as strings: one per (node, input) edge, one per leaf."""
         fmt = lambda x: format_number(x, digits)  # noqa: E731
-        rows = []
+        rows: list[tuple[str, ...]] = []
         for s in self.steps:
             head = (s.name, s.op or "leaf", fmt(s.data), fmt(s.upstream))
             if not s.inputs:
@@ -672,9 +672,9 @@ def check_graph(root: Value, f: Callable[..., Any] | None = None, *,
             continue
         xs = [p.data for p in node._prev]
         for k, (parent, local) in enumerate(zip(node._prev, graph.local_gradients(node))):
-            n = _central(fn, xs, k, eps)
+            fd = _central(fn, xs, k, eps)
             local_checks.append(LocalCheck(i, names[i], node._op, k, names[index[parent]],
-                                           local, n, _agree(local, n, atol, rtol)))
+                                           local, fd, _agree(local, fd, atol, rtol)))
     return GraphCheck(leaf_checks, tuple(local_checks), unchecked, len(order), eps, atol, rtol)
 
 
@@ -703,8 +703,9 @@ def _numeric_leaf_gradient(order: Sequence[Value], index: dict[Value, int],
             for i in range(j + 1, len(order)):
                 node = order[i]
                 parents = [index[p] for p in node._prev]
-                if any(changed[p] for p in parents):
-                    values[i] = forwards[i]([values[p] for p in parents])
+                forward = forwards[i]
+                if forward is not None and any(changed[p] for p in parents):
+                    values[i] = forward([values[p] for p in parents])
                     changed[i] = True
         except (ArithmeticError, ValueError):
             return math.nan

@@ -35,7 +35,9 @@ from .graph import MicrogradBackward, Scaled
 
 Number = Union[int, float]
 Operand = Union["Value", int, float]
-Backward = Callable[[float], Sequence[float]]
+# An op's `_backward` closure: the upstream gradient in, one downstream gradient per parent
+# out (None from a micrograd-style closure, which adds into the parents itself).
+Backward = Callable[[float], "Sequence[float] | None"]
 
 _new = object.__new__
 
@@ -53,6 +55,7 @@ _mode_lock = threading.Lock()
 
 # Set by anomaly.py: checks a new node's result and remembers where it was created.
 _anomaly_forward: Callable[[Value, tuple, _ops.Op, bool], None] | None = None
+
 
 def _as_float(x: object, where: str = "Value") -> float:
     """x as a float, or a TypeError saying that a real number was expected."""
@@ -170,6 +173,12 @@ class Value:
     # `__dict__` lets users attach their own attributes (p.m = 0 for an optimizer): it costs
     # one pointer per node, and no dict until an attribute is set.
     __slots__ = ("data", "grad", "label", "_prev", "_fn", "_kind", "__dict__")
+    data: float
+    grad: float
+    label: str
+    _prev: tuple[Value, ...]
+    _fn: Backward | None  # None for a leaf
+    _kind: _ops.Op | None  # None for a leaf
 
     def __init__(self, data: Number, _children: Iterable[Value] = (), _op: str = "",
                  label: str = "") -> None:
@@ -702,7 +711,7 @@ def dot(weights: Sequence[Operand], inputs: Sequence[Operand],
         parents = operands
         w_data, x_data = data[:n], data[n:]
         local = x_data + w_data
-        layout_list = None
+        layout_list: list[float | None] | None = None
     else:  # some operands are plain numbers: constants, with no edge
         data = []
         layout_list = []  # the op's parameter: None for a Value, else the constant
@@ -715,9 +724,10 @@ def dot(weights: Sequence[Operand], inputs: Sequence[Operand],
                 data.append(x)
                 layout_list.append(x)
         w_data, x_data = data[:n], data[n:]
-        parent_list, local_list = [], []
-        for v, slope, c in zip(operands, (*x_data, *w_data), layout_list):
-            if c is None:
+        parent_list: list[Value] = []
+        local_list: list[float] = []
+        for v, slope in zip(operands, (*x_data, *w_data)):
+            if isinstance(v, Value):
                 parent_list.append(v)
                 local_list.append(slope)
         parents, local = tuple(parent_list), local_list

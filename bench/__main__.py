@@ -34,6 +34,7 @@ class Interpreters:
         self.pypy: Optional[list[str]] = None
         self.pypy_path = ""
         self.pypy_note = "PyPy not used"
+        self.clock = "wall"  # or "cpu" (bench --clock)
         self._tmp: Optional[tempfile.TemporaryDirectory] = None
         if use_pypy:
             self._find_pypy()
@@ -105,6 +106,10 @@ def run_worker(interpreters: Interpreters, group: Group, row: Row, extras: bool,
             "size": row.size or group.size, "warmup": row.warmup, "steps": row.steps,
             "gc": row.gc, "extras": extras, "phases": row.phases,
             "default_recursion_limit": row.default_recursion_limit}
+    if row.root:
+        spec["root"] = os.path.abspath(row.root)
+    if interpreters.clock != "wall":
+        spec["clock"] = interpreters.clock
     try:
         done = subprocess.run([*cmd, "-m", "bench.worker", json.dumps(spec)], cwd=ROOT,
                               env=interpreters.env(row.python), capture_output=True,
@@ -165,6 +170,12 @@ def parse(argv: Optional[list[str]]) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, help="runs per engine per group (default: "
                         "5 for the demo, 3 otherwise, 1 with --quick)")
     parser.add_argument("--json", metavar="PATH", help="also write every measurement here")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="time steps by the wall clock (default) or by each worker's CPU "
+                        "time (steadier when other jobs share the machine; excludes waiting)")
+    parser.add_argument("--before", metavar="DIR", help="also run the scalargrad in DIR (e.g. "
+                        "a git worktree of main) as one more row of the demo, elementary and "
+                        "depth groups, and print a before/after table")
     parser.add_argument("--timeout", type=float, default=600.0,
                         help="seconds before a single worker is abandoned")
     return parser.parse_args(argv)
@@ -173,20 +184,24 @@ def parse(argv: Optional[list[str]]) -> argparse.Namespace:
 def main(argv: Optional[list[str]] = None) -> int:
     args = parse(argv)
     interpreters = Interpreters(use_pypy=not args.no_pypy)
-    groups = build_plan(args.quick, pypy=interpreters.pypy is not None)
+    interpreters.clock = args.clock
+    groups = build_plan(args.quick, pypy=interpreters.pypy is not None, before=args.before)
     if args.only:
         groups = [g for g in groups if any(g.key.startswith(k) for k in args.only)]
     if args.repeats:
         for g in groups:
             g.repeats = args.repeats
     started = time.perf_counter()
-    print(f"# scalargrad benchmark{' (--quick)' if args.quick else ''}\n")
+    print(f"# scalargrad benchmark{' (--quick)' if args.quick else ''}"
+          f"{' (CPU time per step)' if args.clock == 'cpu' else ''}\n")
     print(machine(interpreters) + "\n", flush=True)
     for group in groups:
         run_group(interpreters, group, args.timeout)
         print(report.table(group), flush=True)
     print(report.summary(groups))
     print(report.targets(groups, quick=args.quick))
+    if args.before:
+        print(report.before_after(groups))
     print(f"Total time {time.perf_counter() - started:.0f} s.")
     if args.json:
         with open(args.json, "w") as f:

@@ -28,6 +28,7 @@ class Row:
     phases: bool = False  # also time forward, backward() and freeing apart (ours, micrograd)
     default_recursion_limit: bool = False
     size: Optional[int] = None  # overrides the group's size (the depth check)
+    root: Optional[str] = None  # import scalargrad and nn from this checkout (--before)
     results: list = field(default_factory=list)
     errors: list = field(default_factory=list)
 
@@ -53,8 +54,24 @@ class Group:
         return OPS_PER_BLOCK[self.workload] * self.size - (self.workload == "wide")
 
 
-def build_plan(quick: bool, pypy: bool) -> list[Group]:
-    """The groups to run: full (about 5-10 minutes) or quick (seconds, sizes for smoke tests)."""
+def build_plan(quick: bool, pypy: bool, before: Optional[str] = None) -> list[Group]:
+    """The groups to run: full (about 5-10 minutes) or quick (seconds, sizes for smoke tests).
+
+    With `before` (a checkout of an earlier scalargrad, e.g. a git worktree of main), the demo
+    and elementary groups get one more row: that engine, run like ours, for a before/after.
+    """
+    groups = _plan(quick, pypy)
+    if before:
+        for g in groups:
+            if g.key == "demo" or g.key.startswith(("chain", "wide", "depth")):
+                mine = g.rows[0]
+                g.rows.append(Row(f"{OURS} before ({before})", "ours", warmup=mine.warmup,
+                                  steps=mine.steps, default_recursion_limit=(
+                                      mine.default_recursion_limit), root=before))
+    return groups
+
+
+def _plan(quick: bool, pypy: bool) -> list[Group]:
     groups = [_demo(quick)]
     if pypy:
         groups.append(_demo_pypy(quick))

@@ -323,3 +323,24 @@ def targets(groups: list[Group], quick: bool = False) -> str:
              f"PyTorch {1 / r:.0f}× faster than ours" if r < 1 else f"ours {r:.1f}× faster",
              None)
     return "\n".join(out) + "\n"
+
+
+def before_after(groups: list[Group]) -> str:
+    """Ours against the `--before` engine, group by group: time, ratio and bytes per node."""
+    out = ["### Before/after (the --before checkout vs this one, same run)", "",
+           "| workload | before | after | after ÷ before | bytes/node before → after |",
+           "| --- | ---: | ---: | ---: | ---: |"]
+    for g in groups:
+        before = [r for r in g.rows if r.root]
+        if not before:
+            continue
+        mine, old = g.rows[0], before[0]
+        if g.unit == "":
+            out.append(f"| {g.key} | {check(g, old)} | {check(g, mine)} | | |")
+            continue
+        a, b = value(g, mine), value(g, old)
+        ratio = _times(a / b) if a is not None and b else "–"
+        bytes_a, bytes_b = bytes_per_node(mine), bytes_per_node(old)
+        out.append(f"| {g.key} ({g.unit}) | {_num(b)} | {_num(a)} | {ratio} | "
+                   f"{_num(bytes_b)} → {_num(bytes_a)} |")
+    return "\n".join(out) + "\n"

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, TextIO
 
 from scalargrad import Value, forward_difference, topological_order
+from scalargrad.graph import local_gradients
 
 from ._common import Report, fmt, parser
 
@@ -54,7 +55,7 @@ def backward_with(root: Value, step: Step, log: list[str] | None = None) -> None
         node.grad = 0.0
     root.grad = 1.0
     for node in reversed(order):
-        for parent, local in zip(node._prev, node._local):
+        for parent, local in zip(node._prev, local_gradients(node)):
             before = parent.grad
             step(parent, node, local, node.grad)
             if log is not None:
@@ -73,7 +74,7 @@ def backward_along_paths(root: Value) -> None:
     root.grad = 1.0
 
     def visit(node: Value, upstream: float) -> None:
-        for parent, local in zip(node._prev, node._local):
+        for parent, local in zip(node._prev, local_gradients(node)):
             parent.grad += local * upstream
             visit(parent, parent.grad)
 

@@ -28,17 +28,19 @@ from scalargrad import (
     gradcheck,
     plot_function,
     save_gif,
+    topological_order,
 )
 
 from ._common import Report, fmt, parser
 from ._replay import write_stepper
 
-# Each op: how it computes its node, its local gradient, and what that formula is evaluated at.
-OPS = {
-    "neg": ("−z", "∂(−z)/∂z = −1", None),
-    "exp": ("e^(−z)", "∂eᵘ/∂u = eᵘ", "u"),
-    "+": ("1 + e^-z", "∂(1 + u)/∂u = 1", None),
-    "reciprocal": ("1 / (1+e^-z)", "∂(1/s)/∂s = −1/s²", "s"),
+# The letter each op's local gradient is written with, and whether that formula depends on it
+# (how each op is written comes from its declaration, node._kind).
+LETTERS = {
+    "neg": ("z", False),
+    "exp": ("u", True),
+    "+": ("u", False),
+    "reciprocal": ("s", True),
 }
 
 
@@ -82,19 +84,25 @@ def run(z: float = 0.0, *, out: Path | str | None = "out", plots: bool = True,
         chain.append(node)
         node = node._prev[-1]  # the non-constant input: the reciprocal's, add's e^-z, ...
     for n in reversed(chain):
-        r.say(f"  {n._op:<11} {n.label} = {OPS[n._op][0]} = {fmt(n.data)}")
+        written = n._kind.write([p.label for p in n._prev])
+        r.say(f"  {n._op:<11} {n.label} = {written} = {fmt(n.data)}")
 
     r.section("Backward pass: upstream × local gradient = downstream")
     trace = explain(y)
+    trace_nodes = topological_order(y)
     k = 0
     for step in trace.steps:
         if step.is_leaf:
             continue
         k += 1
-        expression, local_formula, at = OPS[step.op]
+        node = trace_nodes[step.index]
+        letter, depends = LETTERS[step.op]
         main = step.inputs[-1]  # the input on the path to z (add's other input is the constant 1)
-        where = f", at {at} = {fmt(trace.step(main.input_name).data)}" if at else ""
-        r.say(f"  {k}. {step.op}   {step.name} = {expression}")
+        letters = [letter if c is main else c.input_name for c in step.inputs]
+        local_formula = node._kind.local_text(letters, wrt=len(step.inputs) - 1)
+        where = f", at {letter} = {fmt(trace.step(main.input_name).data)}" if depends else ""
+        r.say(f"  {k}. {step.op}   {step.name} = "
+              f"{node._kind.write([c.input_name for c in step.inputs])}")
         seed = "   (the output: the seed, ∂y/∂y = 1)" if k == 1 else ""
         r.say(f"     upstream        {fmt(step.upstream)}{seed}",
               f"     local gradient  {local_formula}{where}: {fmt(main.local)}",

@@ -1,10 +1,10 @@
 """The checker: runs every workbook exercise and prints PASS, FAIL or TODO with the numbers.
 
-Part A (local gradients): for each function you wrote, the checker makes a real engine op with
-`Value.from_op` — the forward value computed by the checker, the local gradient(s) by your
-function — and runs `gradcheck` at a few points. gradcheck compares the engine's gradient
-(which is your local gradient) with central finite differences of the forward value (which
-never calls your function), so a wrong formula cannot pass.
+Part A (write the backward): each of your functions builds an op with `Value.from_op` and your
+`_backward` closure. The checker first confirms the op's forward value, then runs `gradcheck`
+at a few points: the engine's gradient (what your closure sends down for upstream 1) against
+central finite differences of the forward value (which never call your closure), so a wrong
+formula cannot pass.
 
 Part B (predict the gradient): your number is compared with the gradient the engine computes
 for that expression; the engine's answer is itself confirmed by finite differences first.
@@ -40,7 +40,8 @@ def _sigmoid(x: float) -> float:
 
 @dataclass(frozen=True)
 class LocalTask:
-    """Write the local gradient of an op: the checker knows its forward, you give its slope."""
+    """Write the `_backward` closure of an op: the checker knows its forward, you give the
+    downstream gradients."""
 
     name: str
     formula: str
@@ -76,21 +77,21 @@ def _p7(x: Value) -> Value:
 
 
 LOCAL_TASKS: tuple[LocalTask, ...] = (
-    LocalTask("neg_local", "f(x) = −x", lambda x: -x, ((0.5,), (-2.0,), (3.0,)),
+    LocalTask("neg", "f(x) = −x", lambda x: -x, ((0.5,), (-2.0,), (3.0,)),
               "how does −x change when x grows by a little?"),
-    LocalTask("mul_local", "f(a, b) = a·b", lambda a, b: a * b, ((2.0, -3.0), (0.5, 4.0)),
-              "hold b fixed: a·b changes b times as fast as a; and the other way round."),
-    LocalTask("exp_local", "f(x) = eˣ", math.exp, ((0.0,), (1.0,), (-2.0,)),
+    LocalTask("mul", "f(a, b) = a·b", lambda a, b: a * b, ((2.0, -3.0), (0.5, 4.0)),
+              "hold b fixed: a·b changes b times as fast as a; so a gets upstream × b."),
+    LocalTask("exp", "f(x) = eˣ", math.exp, ((0.0,), (1.0,), (-2.0,)),
               "eˣ is the one function that is its own derivative."),
-    LocalTask("reciprocal_local", "f(x) = 1/x", lambda x: 1.0 / x, ((2.0,), (-0.5,), (3.0,)),
+    LocalTask("reciprocal", "f(x) = 1/x", lambda x: 1.0 / x, ((2.0,), (-0.5,), (3.0,)),
               "1/x = x⁻¹; bring the power down and lower it by one."),
-    LocalTask("div_local", "f(a, b) = a / b", lambda a, b: a / b, ((1.0, 2.0), (-3.0, 0.5)),
-              "a/b = a · (1/b): the local gradient for a is 1/b; for b use reciprocal_local."),
-    LocalTask("sigmoid_local", "f(x) = σ(x) = 1/(1 + e⁻ˣ)", _sigmoid, ((0.0,), (2.0,), (-3.0,)),
+    LocalTask("div", "f(a, b) = a / b", lambda a, b: a / b, ((1.0, 2.0), (-3.0, 0.5)),
+              "a/b = a · (1/b): the local gradient for a is 1/b; for b use reciprocal's."),
+    LocalTask("sigmoid", "f(x) = σ(x) = 1/(1 + e⁻ˣ)", _sigmoid, ((0.0,), (2.0,), (-3.0,)),
               "at x = 0 the answer is the lesson's 0.25; in general σ(x)·(1 − σ(x))?"),
-    LocalTask("tanh_local", "f(x) = tanh x", math.tanh, ((0.0,), (0.5,), (-2.0,)),
+    LocalTask("tanh", "f(x) = tanh x", math.tanh, ((0.0,), (0.5,), (-2.0,)),
               "write it with tanh x itself, as you can for σ."),
-    LocalTask("softplus_local", "f(x) = ln(1 + eˣ)", lambda x: math.log1p(math.exp(x)),
+    LocalTask("softplus", "f(x) = ln(1 + eˣ)", lambda x: math.log1p(math.exp(x)),
               ((0.0,), (1.0,), (-2.0,)),
               "chain rule: the derivative of ln u is 1/u, and u = 1 + eˣ."),
 )
@@ -152,7 +153,7 @@ def _where(task: LocalTask, point: tuple[float, ...]) -> str:
 
 
 def check_local(module: ModuleType, task: LocalTask) -> Outcome:
-    """Run gradcheck on the op made from `module.<task.name>` at each of the task's points."""
+    """Run gradcheck on the op `module.<task.name>` builds, at each of the task's points."""
     title = f"{task.name:<17} {task.formula}"
     fn = getattr(module, task.name, None)
     if fn is None:
@@ -161,18 +162,15 @@ def check_local(module: ModuleType, task: LocalTask) -> Outcome:
         return Outcome(task.name, "error", title, (f"{task.name} should be a function",))
 
     def op(*inputs: Value) -> Value:
-        xs = [v.data for v in inputs]
-        local = fn(*xs)
-        if task.arity == 1:
-            if isinstance(local, (tuple, list)):
-                raise TypeError(f"expected one number, got {type(local).__name__} {local!r}")
-            local = (local,)
-        elif not isinstance(local, (tuple, list)) or len(local) != task.arity:
-            raise TypeError(f"expected a pair (∂f/∂a, ∂f/∂b), got {local!r}")
-        for g in local:
-            if not _is_number(g):
-                raise TypeError(f"expected a number, got {type(g).__name__} {g!r}")
-        return Value.from_op(task.forward(*xs), inputs, local, task.name.replace("_local", ""))
+        out = fn(*inputs)
+        if not isinstance(out, Value):
+            raise TypeError(f"expected {task.name}() to return a Value (from Value.from_op), "
+                            f"got {type(out).__name__} {out!r}")
+        expected = task.forward(*[v.data for v in inputs])
+        if not math.isclose(out.data, expected, rel_tol=1e-12, abs_tol=1e-12):
+            raise ValueError(f"the forward value is {out.data!r}, expected {expected!r}: "
+                             "only _backward needs changing")
+        return out
 
     details = []
     for point in task.points:
@@ -186,8 +184,9 @@ def check_local(module: ModuleType, task: LocalTask) -> Outcome:
         if not result.ok:
             mine = [c.analytic for c in result.checks]
             numeric = [c.numeric for c in result.checks]
-            details.append(f"at {_where(task, point)}: your local gradient "
-                           f"{_tuple(mine)}, finite differences give {_tuple(numeric)}")
+            details.append(f"at {_where(task, point)}: your _backward sends "
+                           f"{_tuple(mine)} for upstream 1, finite differences give "
+                           f"{_tuple(numeric)}")
     if details:
         return Outcome(task.name, "fail", title, (*details, f"hint: {task.hint}"))
     where = "; ".join(_where(task, p) for p in task.points)
@@ -239,13 +238,9 @@ def check_module(module: ModuleType, only: Sequence[str] = (),
 def composed_sigmoid(module: ModuleType) -> float | None:
     """dy/dz at z = 0 for 1/(1 + e^−z) built from YOUR neg, exp and reciprocal (and the
     engine's +), or None if any of them is missing or broken."""
-    def unary(x: Value, name: str, forward: Callable[[float], float]) -> Value:
-        return Value.from_op(forward(x.data), (x,), (getattr(module, name)(x.data),), name)
-
     try:
         z = Value(0.0)
-        y = unary(1 + unary(unary(z, "neg_local", lambda v: -v), "exp_local", math.exp),
-                  "reciprocal_local", lambda v: 1.0 / v)
+        y = module.reciprocal(1 + module.exp(module.neg(z)))
         y.backward()
         return float(z.grad)
     except Exception:
@@ -271,7 +266,8 @@ def report(outcomes: Sequence[Outcome], module: ModuleType, file: TextIO) -> Non
         print(line, file=file)
 
     local = {t.name for t in LOCAL_TASKS}
-    parts = [("Part A — local gradients (each checked by gradcheck against finite differences)",
+    parts = [("Part A — write the backward (each checked by gradcheck against finite "
+              "differences)",
               [o for o in outcomes if o.name in local]),
              ("Part B — predict the gradient (checked against the engine)",
               [o for o in outcomes if o.name not in local])]
@@ -287,7 +283,7 @@ def report(outcomes: Sequence[Outcome], module: ModuleType, file: TextIO) -> Non
                     say(f"        {line}")
         if items is parts[0][1]:
             done = {o.name for o in items if o.status == "pass"}
-            if {"neg_local", "exp_local", "reciprocal_local"} <= done:
+            if {"neg", "exp", "reciprocal"} <= done:
                 g = composed_sigmoid(module)
                 if g is not None:
                     say(f"  ✓ Your neg, exp and reciprocal chained into 1/(1 + e^−z): dy/dz at "
@@ -337,7 +333,7 @@ def main(argv: list[str] | None = None, file: TextIO | None = None) -> int:
     which.add_argument("--solutions", action="store_true",
                        help="check the reference answers (spoilers are not printed)")
     p.add_argument("--only", nargs="+", choices=TASK_NAMES, metavar="NAME", default=(),
-                   help="check only these exercises, e.g. --only reciprocal_local P1")
+                   help="check only these exercises, e.g. --only reciprocal P1")
     p.add_argument("--reveal", action="store_true",
                    help="show the right answer when a prediction is wrong")
     args = p.parse_args(argv)

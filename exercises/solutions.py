@@ -5,41 +5,89 @@ Try the workbook first: the point is to work each gradient out yourself.
 
 import math
 
-# ── Part A: local gradients ──────────────────────────────────────────────────────────────
+from scalargrad import Value
+
+# ── Part A: write the backward ───────────────────────────────────────────────────────────
 
 
-def neg_local(x: float) -> float:
-    return -1.0
+def neg(x: Value) -> Value:
+    """f(x) = −x"""
+    out = -x.data
+
+    def _backward(upstream: float) -> tuple[float]:
+        return (-upstream,)  # the local gradient is −1
+
+    return Value.from_op(out, (x,), op="neg", backward=_backward)
 
 
-def mul_local(a: float, b: float) -> tuple[float, float]:
-    return b, a  # each input's local gradient is the other input
+def mul(a: Value, b: Value) -> Value:
+    """f(a, b) = a·b"""
+    out = a.data * b.data
+
+    def _backward(upstream: float) -> tuple[float, float]:
+        return (upstream * b.data, upstream * a.data)  # each local gradient: the other input
+
+    return Value.from_op(out, (a, b), op="mul", backward=_backward)
 
 
-def exp_local(x: float) -> float:
-    return math.exp(x)  # eˣ is its own derivative
+def exp(x: Value) -> Value:
+    """f(x) = eˣ"""
+    out = math.exp(x.data)
+
+    def _backward(upstream: float) -> tuple[float]:
+        return (upstream * out,)  # eˣ is its own derivative: the closure can use `out`
+
+    return Value.from_op(out, (x,), op="exp", backward=_backward)
 
 
-def reciprocal_local(x: float) -> float:
-    return -1.0 / (x * x)
+def reciprocal(x: Value) -> Value:
+    """f(x) = 1/x  (x ≠ 0)"""
+    out = 1.0 / x.data
+
+    def _backward(upstream: float) -> tuple[float]:
+        return (upstream * -out * out,)  # −1/x² = −out²
+
+    return Value.from_op(out, (x,), op="reciprocal", backward=_backward)
 
 
-def div_local(a: float, b: float) -> tuple[float, float]:
-    return 1.0 / b, -a / (b * b)
+def div(a: Value, b: Value) -> Value:
+    """f(a, b) = a / b  (b ≠ 0)"""
+    out = a.data / b.data
+
+    def _backward(upstream: float) -> tuple[float, float]:
+        return (upstream / b.data, upstream * -out / b.data)  # 1/b for a; −a/b² = −out/b for b
+
+    return Value.from_op(out, (a, b), op="div", backward=_backward)
 
 
-def sigmoid_local(x: float) -> float:
-    s = 1.0 / (1.0 + math.exp(-x))
-    return s * (1.0 - s)
+def sigmoid(x: Value) -> Value:
+    """f(x) = σ(x) = 1/(1 + e⁻ˣ)"""
+    out = 1.0 / (1.0 + math.exp(-x.data))
+
+    def _backward(upstream: float) -> tuple[float]:
+        return (upstream * out * (1.0 - out),)  # σ′ = σ·(1 − σ)
+
+    return Value.from_op(out, (x,), op="sigmoid", backward=_backward)
 
 
-def tanh_local(x: float) -> float:
-    t = math.tanh(x)
-    return 1.0 - t * t
+def tanh(x: Value) -> Value:
+    """f(x) = tanh x"""
+    out = math.tanh(x.data)
+
+    def _backward(upstream: float) -> tuple[float]:
+        return (upstream * (1.0 - out * out),)  # 1 − tanh²x
+
+    return Value.from_op(out, (x,), op="tanh", backward=_backward)
 
 
-def softplus_local(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))  # the sigmoid
+def softplus(x: Value) -> Value:
+    """f(x) = ln(1 + eˣ)"""
+    out = math.log1p(math.exp(x.data))
+
+    def _backward(upstream: float) -> tuple[float]:
+        return (upstream / (1.0 + math.exp(-x.data)),)  # the sigmoid
+
+    return Value.from_op(out, (x,), op="softplus", backward=_backward)
 
 
 # ── Part B: predict the gradient ─────────────────────────────────────────────────────────

@@ -1,62 +1,104 @@
 """Your workbook. Fill in the blanks, then run `python -m exercises` to check them.
 
-Part A — local gradients. In scalargrad every op computes its result and, next to it, its
-*local gradient*: the derivative of its output with respect to each input. The backward pass
-does the rest (downstream = upstream × local gradient). Each function below gets the op's
-input value(s) as plain floats and returns the local gradient(s). The checker builds a real
-engine op from your function and compares its gradients with finite differences (gradcheck).
+Part A — write the backward. Every op in scalargrad computes its result and, right beside it,
+defines its `_backward` closure: given the *upstream* gradient (∂L/∂output), it returns the
+*downstream* gradient for each input, upstream × local gradient, one per input in order.
+Each function below builds one op with `Value.from_op`; its forward value is written for you.
+Fill in `_backward`. The checker runs your op through gradcheck: the gradient your closure
+gives against finite differences of the forward value, which never calls your closure.
 
 Part B — predict the gradient. Work each one out on paper (draw the graph, walk it backward:
 upstream × local gradient = downstream, and add the contributions where a value is used
 twice), then write your number. The checker runs the engine and tells you if you are right.
 
 Replace each `raise NotImplementedError` with a return, and each `None` with a number.
-You may `import math`.
 """
 
 import math  # noqa: F401  (you will want math.exp, math.tanh, ...)
 
-# ── Part A: local gradients ──────────────────────────────────────────────────────────────
+from scalargrad import Value
+
+# ── Part A: write the backward ───────────────────────────────────────────────────────────
 
 
-def neg_local(x: float) -> float:
-    """f(x) = −x.  Return ∂f/∂x."""
-    raise NotImplementedError
+def neg(x: Value) -> Value:
+    """f(x) = −x.  Fill in _backward."""
+    out = -x.data
+
+    def _backward(upstream: float) -> tuple[float]:
+        raise NotImplementedError  # return (downstream for x,)
+
+    return Value.from_op(out, (x,), op="neg", backward=_backward)
 
 
-def mul_local(a: float, b: float) -> tuple[float, float]:
-    """f(a, b) = a·b.  Return (∂f/∂a, ∂f/∂b)."""
-    raise NotImplementedError
+def mul(a: Value, b: Value) -> Value:
+    """f(a, b) = a·b.  Fill in _backward."""
+    out = a.data * b.data
+
+    def _backward(upstream: float) -> tuple[float, float]:
+        raise NotImplementedError  # return (downstream for a, downstream for b)
+
+    return Value.from_op(out, (a, b), op="mul", backward=_backward)
 
 
-def exp_local(x: float) -> float:
-    """f(x) = eˣ.  Return ∂f/∂x."""
-    raise NotImplementedError
+def exp(x: Value) -> Value:
+    """f(x) = eˣ.  Fill in _backward."""
+    out = math.exp(x.data)
+
+    def _backward(upstream: float) -> tuple[float]:
+        raise NotImplementedError  # return (downstream for x,)
+
+    return Value.from_op(out, (x,), op="exp", backward=_backward)
 
 
-def reciprocal_local(x: float) -> float:
-    """f(x) = 1/x  (x ≠ 0).  Return ∂f/∂x."""
-    raise NotImplementedError
+def reciprocal(x: Value) -> Value:
+    """f(x) = 1/x  (x ≠ 0).  Fill in _backward."""
+    out = 1.0 / x.data
+
+    def _backward(upstream: float) -> tuple[float]:
+        raise NotImplementedError  # return (downstream for x,)
+
+    return Value.from_op(out, (x,), op="reciprocal", backward=_backward)
 
 
-def div_local(a: float, b: float) -> tuple[float, float]:
-    """f(a, b) = a / b  (b ≠ 0).  Return (∂f/∂a, ∂f/∂b)."""
-    raise NotImplementedError
+def div(a: Value, b: Value) -> Value:
+    """f(a, b) = a / b  (b ≠ 0).  Fill in _backward."""
+    out = a.data / b.data
+
+    def _backward(upstream: float) -> tuple[float, float]:
+        raise NotImplementedError  # return (downstream for a, downstream for b)
+
+    return Value.from_op(out, (a, b), op="div", backward=_backward)
 
 
-def sigmoid_local(x: float) -> float:
-    """f(x) = σ(x) = 1/(1 + e⁻ˣ).  Return ∂f/∂x.  (Hint: write it with σ(x) itself.)"""
-    raise NotImplementedError
+def sigmoid(x: Value) -> Value:
+    """f(x) = σ(x) = 1/(1 + e⁻ˣ).  Fill in _backward."""
+    out = 1.0 / (1.0 + math.exp(-x.data))
+
+    def _backward(upstream: float) -> tuple[float]:
+        raise NotImplementedError  # return (downstream for x,)
+
+    return Value.from_op(out, (x,), op="sigmoid", backward=_backward)
 
 
-def tanh_local(x: float) -> float:
-    """f(x) = tanh x.  Return ∂f/∂x."""
-    raise NotImplementedError
+def tanh(x: Value) -> Value:
+    """f(x) = tanh x.  Fill in _backward."""
+    out = math.tanh(x.data)
+
+    def _backward(upstream: float) -> tuple[float]:
+        raise NotImplementedError  # return (downstream for x,)
+
+    return Value.from_op(out, (x,), op="tanh", backward=_backward)
 
 
-def softplus_local(x: float) -> float:
-    """f(x) = ln(1 + eˣ).  Return ∂f/∂x.  (You have met the answer before.)"""
-    raise NotImplementedError
+def softplus(x: Value) -> Value:
+    """f(x) = ln(1 + eˣ).  Fill in _backward."""
+    out = math.log1p(math.exp(x.data))
+
+    def _backward(upstream: float) -> tuple[float]:
+        raise NotImplementedError  # return (downstream for x,)
+
+    return Value.from_op(out, (x,), op="softplus", backward=_backward)
 
 
 # ── Part B: predict the gradient ─────────────────────────────────────────────────────────

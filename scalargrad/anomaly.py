@@ -16,12 +16,12 @@ Inside the block:
   Before anything is accumulated, backward also refuses a graph one of whose inputs had its
   `data` changed after the forward pass (the gradient would be the one at the old value).
 
-Off by default, and free when off: the mode works by rebinding the module globals the engine
-already looks up on every call (`value._make`, as `no_grad()` does, and `graph.backward`), so
-outside the block the engine runs exactly the code it runs without this module. Inside, every
-op costs a finiteness check and a stack capture (a few times slower): a debugging mode.
-Like `no_grad()`, the mode is process-wide (not per thread); it nests with itself and with
-`no_grad()`/`enable_grad()` in any order.
+Off by default and almost free when off (an op looks at its thread's modes only while some
+thread has a mode block open). Inside, every op costs a finiteness check and a stack capture
+(a few times slower): a debugging mode. Like `no_grad()`, the mode is per thread: a block in
+one thread never checks or raises in another, and a new thread starts with it off. It nests
+with itself and with `no_grad()`/`enable_grad()` in any order. A node's creation stack is kept
+in the node's own attributes (`node.__dict__`), only for nodes made inside the block.
 """
 
 from __future__ import annotations
@@ -30,24 +30,25 @@ import linecache
 import math
 import os
 import sys
+import threading
 from contextlib import contextmanager
-from typing import Callable, Iterator, Sequence
+from types import FrameType
+from typing import Iterator, Sequence
 
 from . import graph
 from . import value as _value
+from .grad_mode import _mode, _modes
+from .ops import Op
 from .value import Value
 
 __all__ = ["AnomalyError", "detect_anomaly", "is_anomaly_enabled"]
 
-Maker = Callable[[float, tuple, tuple, str], Value]
-
 _MAX_FRAMES = 32  # how much of the stack a node remembers
 _LIBRARY_DIRS = tuple(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                    name) + os.sep for name in ("scalargrad", "nn"))
-_PLAIN_RESULT: Maker = _value._result
-_PLAIN_RESULT_WITHOUT_GRAPH: Maker = _value._result_without_graph
-_depth = 0
-_STACKS: dict[tuple, tuple] = {}  # creation stacks seen in the current anomaly block
+_STACKS: dict[tuple, tuple] = {}  # creation stacks seen while any anomaly block is open
+_open_blocks = 0  # anomaly blocks open in all threads (the stack cache is cleared at 0)
+_lock = threading.Lock()
 
 
 class AnomalyError(FloatingPointError):
@@ -70,77 +71,44 @@ class AnomalyError(FloatingPointError):
         self.stack = tuple(stack)
 
 
-class _TracedOp(str):
-    """An op name that also remembers where its node was created (anomaly mode only).
-
-    It compares, hashes and prints as the plain op name, so nothing else sees a difference;
-    the creation stack lives exactly as long as the node.
-    """
-
-    frames: tuple
-    inputs: tuple  # the parents' data when the node was made
-
-
 def is_anomaly_enabled() -> bool:
-    """True inside `detect_anomaly()`."""
-    return _depth > 0
+    """True inside `detect_anomaly()` (in this thread)."""
+    return _modes.anomaly > 0
 
 
 @contextmanager
 def detect_anomaly() -> Iterator[None]:
-    """Raise `AnomalyError` at the first NaN/inf made in forward or backward inside the block."""
-    global _depth
-    saved = (_value._make, _value._result, _value._result_without_graph, graph.backward)
-    _value._result = _CHECKED_RESULT
-    _value._result_without_graph = _CHECKED_RESULT_WITHOUT_GRAPH
-    _value._make = _checked_variant(saved[0])
-    graph.backward = _checked_backward
-    _depth += 1
+    """Raise `AnomalyError` at the first NaN/inf made in forward or backward inside the block
+    (this thread only)."""
+    global _open_blocks
+    with _lock:
+        _open_blocks += 1
     try:
-        yield
+        with _mode(anomaly=1):
+            yield
     finally:
-        _depth -= 1
-        _value._make, _value._result, _value._result_without_graph, graph.backward = saved
-        if _depth == 0:
-            _STACKS.clear()
+        with _lock:
+            _open_blocks -= 1
+            if _open_blocks == 0:
+                _STACKS.clear()
 
 
 # -- forward --------------------------------------------------------------------------------
 
 
-def _checking(make: Maker) -> Maker:
-    """`make`, plus: raise on a non-finite result, and record where the node was created."""
-
-    def make_checked(data: float, parents: tuple, local: tuple, op: str) -> Value:
-        if not op:  # a constant lifted to a leaf (or a no-grad result being stripped)
-            return make(data, parents, local, op)
-        if not math.isfinite(data):
-            raise _forward_error(data, parents, op, _capture_frames(2))
-        node = make(data, parents, local, op)
-        if node._prev:
-            traced = _TracedOp(node._op)
-            traced.frames = _capture_frames(2)
-            traced.inputs = tuple(p.data for p in node._prev)
-            node._op = traced
-        return node
-
-    make_checked.unchecked = make  # type: ignore[attr-defined]
-    return make_checked
+def _check_forward(node: Value, parents: tuple, kind: Op, recording: bool) -> None:
+    """Called by every op inside the mode: raise on a non-finite result; remember where a
+    recorded node was created and its inputs' values (for the stale-input check)."""
+    if not math.isfinite(node.data):
+        raise _forward_error(node.data, parents, kind.symbol, _capture_frames(4))
+    if recording and parents:
+        node.__dict__["_anomaly"] = (_capture_frames(4), tuple([p.data for p in parents]))
 
 
-_CHECKED_RESULT = _checking(_PLAIN_RESULT)
-_CHECKED_RESULT_WITHOUT_GRAPH = _checking(_PLAIN_RESULT_WITHOUT_GRAPH)
-
-
-def _checked_variant(make: Maker) -> Maker:
-    """The checking version of whatever node maker is active (grad on, grad off, or other)."""
-    if make is _PLAIN_RESULT or make is _CHECKED_RESULT:
-        return _CHECKED_RESULT
-    if make is _PLAIN_RESULT_WITHOUT_GRAPH or make is _CHECKED_RESULT_WITHOUT_GRAPH:
-        return _CHECKED_RESULT_WITHOUT_GRAPH
-    if hasattr(make, "unchecked"):
-        return make
-    return _checking(make)
+def _origin(node: Value) -> tuple[tuple, tuple | None]:
+    """(creation frames, inputs' data at creation) of a node made inside the mode."""
+    found = node.__dict__.get("_anomaly") if node.__dict__ else None
+    return found if found is not None else ((), None)
 
 
 def _capture_frames(skip: int) -> tuple:
@@ -149,8 +117,8 @@ def _capture_frames(skip: int) -> tuple:
     Nodes made in a loop share one creation stack: identical stacks are stored once (until
     the outermost `detect_anomaly()` block ends), so a node costs a pointer, not a stack.
     """
-    key = []
-    frame = sys._getframe(skip)
+    key: list = []
+    frame: FrameType | None = sys._getframe(skip)
     while frame is not None and len(key) < 2 * _MAX_FRAMES:
         key += (frame.f_code, frame.f_lineno)
         frame = frame.f_back
@@ -217,16 +185,12 @@ def _checked_backward(root: Value, grad: float = 1.0) -> None:
     """`graph.backward`, checking every downstream gradient and every sum it goes into.
 
     Same semantics as the plain pass: interior nodes' grads are recomputed, leaves accumulate.
-    It also refuses a node whose `_prev` and `_local` differ in length (an edited `_prev`),
-    which the plain pass would silently truncate.
+    It also refuses a node whose closure gives a different number of downstream gradients
+    than it has parents (an edited `_prev`), which the plain pass would silently truncate.
     """
     order = graph.topological_order(root)
     for node in order:
         if node._prev:
-            if len(node._prev) != len(node._local):
-                raise ValueError(f"backward: {_node_name(node._op, node.label)} has "
-                                 f"{len(node._prev)} parents but {len(node._local)} local "
-                                 "gradients; was its _prev edited by hand?")
             _check_inputs_unchanged(node)
     for node in order:
         if node._prev:
@@ -238,12 +202,28 @@ def _checked_backward(root: Value, grad: float = 1.0) -> None:
                            where=None, stack=())
     root.grad += grad
     for node in reversed(order):
+        parents = node._prev
+        if not parents:
+            continue
         upstream = node.grad
-        for i, (parent, local) in enumerate(zip(node._prev, node._local)):
-            downstream = local * upstream
-            total = parent.grad + downstream
+        if graph.is_measured(node):  # micrograd's form: it adds into the parents itself
+            graph.step(node)
+            for i, parent in enumerate(dict.fromkeys(parents)):
+                if not math.isfinite(parent.grad):
+                    raise _backward_error(node, i, math.nan, upstream, math.nan, parent.grad)
+            continue
+        downs = graph.downstream(node, upstream)
+        if downs is None or len(downs) != len(parents):
+            count = "no" if downs is None else len(downs)
+            raise ValueError(f"backward: {_node_name(node._op, node.label)} has "
+                             f"{len(parents)} parents but {count} local gradients; "
+                             "was its _prev edited by hand?")
+        for i, parent in enumerate(parents):
+            down = downs[i]
+            total = parent.grad + down
             if not math.isfinite(total):
-                raise _backward_error(node, i, local, upstream, downstream, parent.grad)
+                local = graph.local_gradients(node)[i]
+                raise _backward_error(node, i, local, upstream, down, parent.grad)
             parent.grad = total
 
 
@@ -253,13 +233,13 @@ def _check_inputs_unchanged(node: Value) -> None:
     Local gradients are computed in the forward pass, so backward would give the gradient
     at the old values (PyTorch refuses the same situation with an in-place-modification error).
     """
-    recorded = getattr(node._op, "inputs", None)
+    frames, recorded = _origin(node)
     if recorded is None:
         return
     for i, (parent, before) in enumerate(zip(node._prev, recorded)):
         now = parent.data
         if now != before and not (now != now and before != before):  # NaN = NaN here
-            _, created = _where(node._op.frames)
+            _, created = _where(frames)
             name = f" {parent.label!r}" if parent.label else ""
             raise AnomalyError(
                 f"backward: input {i}{name} of {_node_name(node._op, node.label)} was "
@@ -267,8 +247,8 @@ def _check_inputs_unchanged(node: Value) -> None:
                 f"computed at {before!r}, so backward would give the gradient there. Run the "
                 f"forward pass again after changing a value{created}",
                 phase="backward", op=str(node._op), label=node.label, inputs=recorded,
-                where=_where(node._op.frames)[0],
-                stack=[_describe_frame(f) for f in node._op.frames])
+                where=_where(frames)[0],
+                stack=[_describe_frame(f) for f in frames])
 
 
 def _backward_error(node: Value, i: int, local: float, upstream: float, downstream: float,
@@ -282,7 +262,7 @@ def _backward_error(node: Value, i: int, local: float, upstream: float, downstre
         why = f"input {i} already held the gradient {before!r} (from an earlier backward?)"
     else:
         why = f"adding {downstream!r} to input {i}'s gradient {before!r} overflows"
-    frames = getattr(node._op, "frames", ())
+    frames = _origin(node)[0]
     where, created = _where(frames)
     parent_name = f" {parent.label!r}" if parent.label else ""
     message = (f"backward: {_node_name(node._op, node.label)} (value {node.data!r}, inputs "
@@ -291,3 +271,7 @@ def _backward_error(node: Value, i: int, local: float, upstream: float, downstre
     return AnomalyError(message, phase="backward", op=str(node._op), label=node.label,
                         inputs=[p.data for p in node._prev], where=where,
                         stack=[_describe_frame(f) for f in frames])
+
+
+_value._anomaly_forward = _check_forward
+graph._checked_backward = _checked_backward

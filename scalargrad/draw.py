@@ -31,6 +31,7 @@ import warnings
 from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Any, Collection, Mapping, NamedTuple, Sequence, Union
 
+from . import graph as graph_walk
 from .graph import topological_order
 from .layout import (
     BAD_FILL,
@@ -199,10 +200,12 @@ def graph_spec(root: Value, *, params: ParamsOption = (), max_nodes: int | None 
         else:
             role = "input" if node.label else "const"
         hidden = 0
-        for k, (parent, local) in enumerate(zip(node._prev, _edge_locals(node))):
+        locals_ = graph_walk.local_gradients(node)  # the op's own closure, at upstream 1
+        downs = graph_walk.downstream(node, node.grad) or ()
+        for k, (parent, local) in enumerate(zip(node._prev, locals_)):
             j = index[parent]
             if j in kept:
-                edges.append(EdgeSpec(j, i, k, local, local * node.grad, (i, k) in bad_edges,
+                edges.append(EdgeSpec(j, i, k, local, downs[k], (i, k) in bad_edges,
                                       node.grad))
             elif j not in absorbed.get(i, ()):
                 hidden += 1
@@ -215,11 +218,6 @@ def graph_spec(root: Value, *, params: ParamsOption = (), max_nodes: int | None 
 def _op_text(node: Value) -> str:
     """The op that made `node`, as a graph writes it ("" for a leaf)."""
     return node._op
-
-
-def _edge_locals(node: Value) -> Sequence[float]:
-    """∂node/∂input for each input of `node`, in argument order (the local gradients)."""
-    return node._local
 
 
 def _params_and_names(params: ParamsOption) -> tuple[list[Value], dict[Value, str]]:

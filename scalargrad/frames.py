@@ -16,10 +16,12 @@ from __future__ import annotations
 from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Any, Collection, NamedTuple
 
+from . import graph
 from .draw import GraphSpec, NamesOption, ParamsOption, graph_spec
 from .graph import topological_order
 from .layout import FONT_SIZE, Layout, Look, _fonts, _title_height, arrange, choose_look
 from .mpl_graph import draw_spec, draw_title, new_figure
+from .ops import custom_op
 from .trace import format_number, node_names
 from .value import Value, _as_float
 
@@ -53,14 +55,23 @@ class Frame(NamedTuple):
 
 
 def backward_frames(root: Value, grad: float = 1.0, *,
-                    only: Collection[int] | None = None) -> list[Frame]:
+                    only: Collection[int] | None = None,
+                    max_nodes: int = 500) -> list[Frame]:
     """The backward pass from `root` as a list of Frames (forward, seed, one per op node, done).
 
     `only` limits the per-node frames to those topological indices (the drawn nodes of a
-    limited picture); gradients are still computed for the whole graph.
+    limited picture); gradients are still computed for the whole graph. Every frame holds
+    the gradient of every node it shows, so frames of a whole graph grow as nodes²: without
+    `only`, a graph of more than `max_nodes` nodes is refused with a ValueError.
     """
     seed = _as_float(grad, "backward_frames grad")
     order = topological_order(root)
+    if only is None and len(order) > max_nodes:
+        raise ValueError(
+            f"backward_frames: the graph has {len(order):,} nodes; one frame per op node, each "
+            f"with every node's gradient, would hold about {len(order) ** 2:,} numbers. Pass "
+            "only= (the topological indices to show, e.g. the nodes of a drawn part: "
+            "{s.index for s in graph_spec(root, max_nodes=40).nodes}), or raise max_nodes")
     names = node_names(order)
     index = {node: i for i, node in enumerate(order)}
     n = len(order)
@@ -91,9 +102,10 @@ def backward_frames(root: Value, grad: float = 1.0, *,
         touched = []
         edges = {}
         lines = []
-        for k, (parent, local) in enumerate(zip(node._prev, node._local)):
+        downs = graph.downstream(node, upstream) or ()
+        for k, (parent, local) in enumerate(zip(node._prev, graph.local_gradients(node))):
             j = index[parent]
-            downstream = local * upstream
+            downstream = downs[k]
             grads[j] = (grads[j] or 0.0) + downstream
             received[j] += 1
             touched.append(j)
@@ -104,7 +116,8 @@ def backward_frames(root: Value, grad: float = 1.0, *,
             continue
         partial = frozenset(j for j in shown if 0 < received[j] < uses[j])
         inputs = [names[index[p]] for p in node._prev]
-        title = (f"{_expression(names[i], node._op, inputs)}:  upstream {fmt(upstream)}, "
+        kind = node._kind or custom_op(node._op)  # (None only if _prev was edited by hand)
+        title = (f"{names[i]} = {kind.write(inputs)}:  upstream {fmt(upstream)}, "
                  "downstream = upstream × local gradient")
         frames.append(Frame(len(frames), title, "\n".join(lines[:4]) + (
             f"\n… and {len(lines) - 4} more" if len(lines) > 4 else ""), snapshot(), partial,
@@ -113,18 +126,6 @@ def backward_frames(root: Value, grad: float = 1.0, *,
                         "Each grad is the sum of the downstream contributions it received.",
                         snapshot(), frozenset(), None, (), (), {}))
     return frames
-
-
-def _expression(name: str, op: str, inputs: list[str]) -> str:
-    """How a node was computed, in the lesson's notation: "c = v0 + b", "b = exp(a)"."""
-    if op in ("+", "-", "*", "/", "**") and len(inputs) == 2:
-        return f"{name} = {inputs[0]} {op} {inputs[1]}"
-    if op.startswith("**") and len(inputs) == 1:
-        return f"{name} = {inputs[0]}{op}"
-    if op == "neg" and len(inputs) == 1:
-        return f"{name} = -{inputs[0]}"
-    shown = ", ".join(inputs[:4]) + (", …" if len(inputs) > 4 else "")
-    return f"{name} = {op}({shown})"
 
 
 def _grad_texts(frame: Frame, digits: int) -> dict[int, str]:

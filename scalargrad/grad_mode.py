@@ -1,16 +1,57 @@
-"""Switching graph recording off: `no_grad()` for constants and evaluation."""
+"""Switching graph recording off: `no_grad()` for constants and evaluation.
+
+The mode is per thread, as in PyTorch: `no_grad()` and `enable_grad()` change only the thread
+that enters them, and a new thread starts with recording on (and anomaly detection off), so
+threads that train and threads that evaluate never see each other's blocks. asyncio tasks on
+one event loop share their thread and so its mode: a `no_grad()` block that spans an `await`
+also applies to the other tasks that run meanwhile (keep such blocks free of awaits, or run the
+evaluation in a thread).
+"""
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from typing import Iterator
 
-from . import value as _value
+__all__ = ["enable_grad", "is_grad_enabled", "no_grad"]
+
+
+class _ThreadModes(threading.local):
+    """This thread's modes; the class attributes are what a new thread starts with."""
+
+    grad = True  # ops record their parents
+    anomaly = 0  # depth of detect_anomaly() blocks
+    special = False  # grad off or anomaly on: ops must look at the modes
+
+
+_modes = _ThreadModes()
 
 
 def is_grad_enabled() -> bool:
     """True when ops record their parents (the default), False inside `no_grad()`."""
-    return _value._make is not _value._result_without_graph
+    return _modes.grad
+
+
+@contextmanager
+def _mode(*, grad: bool | None = None, anomaly: int = 0) -> Iterator[None]:
+    """Set this thread's modes for the block (grad on/off, anomaly depth + `anomaly`)."""
+    from . import value
+
+    saved = (_modes.grad, _modes.anomaly)
+    with value._mode_lock:  # a count of open blocks lets ops skip the lookup when it is 0
+        value._open_mode_blocks += 1
+    try:
+        if grad is not None:
+            _modes.grad = grad
+        _modes.anomaly += anomaly
+        _modes.special = not _modes.grad or _modes.anomaly > 0
+        yield
+    finally:
+        _modes.grad, _modes.anomaly = saved
+        _modes.special = not _modes.grad or _modes.anomaly > 0
+        with value._mode_lock:
+            value._open_mode_blocks -= 1
 
 
 @contextmanager
@@ -18,22 +59,14 @@ def no_grad() -> Iterator[None]:
     """Inside this block, ops compute values only: results are leaves with no history.
 
     Use it to evaluate a model or update parameters without building a graph. It applies
-    to the whole process (not per thread) and may be nested.
+    to the calling thread only and may be nested.
     """
-    previous = _value._make
-    _value._make = _value._result_without_graph
-    try:
+    with _mode(grad=False):
         yield
-    finally:
-        _value._make = previous
 
 
 @contextmanager
 def enable_grad() -> Iterator[None]:
-    """Record the graph again inside an enclosing `no_grad()` block."""
-    previous = _value._make
-    _value._make = _value._result
-    try:
+    """Record the graph again inside an enclosing `no_grad()` block (this thread only)."""
+    with _mode(grad=True):
         yield
-    finally:
-        _value._make = previous

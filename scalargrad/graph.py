@@ -3,14 +3,153 @@
 Both are iterative (an explicit stack, no recursion), so a graph a million nodes deep works
 with Python's default recursion limit, and both keep their bookkeeping in local variables:
 nothing is stored on the nodes but `grad`.
+
+The chain rule is applied in one way everywhere: a node's `_backward` closure (`node._fn`)
+takes its upstream gradient and returns the downstream gradient for each parent, and the
+walk adds each downstream into that parent. `backward()` does it into `.grad`; `replay()`
+does it into a private list for the views that narrate or check a pass (explain, paths,
+frames, check_graph); `step()` does one node by hand; anomaly mode runs `backward()`'s walk
+with a check after every step.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
+
+from .grad_mode import _modes
 
 if TYPE_CHECKING:
     from .value import Value
+
+# Set by anomaly.py: the checked backward pass that runs inside detect_anomaly().
+_checked_backward: Optional[Callable[[Value, float], None]] = None
+
+
+class BackwardNotSetError(TypeError):
+    """A node made with Value(data, _children, _op) was used before its _backward was set."""
+
+
+class MicrogradBackward:
+    """A node's backward given micrograd's way: a function of no arguments (`step`) that
+    reads the node's grad and adds into its parents' grads itself. Called with the upstream
+    like any built-in closure, it runs `step()` and returns None: nothing left to add."""
+
+    __slots__ = ("step",)
+
+    def __init__(self, step: Callable[[], None]) -> None:
+        self.step = step
+
+    def __call__(self, upstream: float) -> None:
+        self.step()
+
+
+class Scaled:
+    """A backward whose local gradients are fixed numbers, `local`, one per parent: the
+    downstream for each parent is upstream × its number. `dot` nodes and `Value.from_op(...,
+    local_grads)` use it. Called with the upstream it returns the downstreams like any
+    closure; `backward()` applies the very same products inline (see there)."""
+
+    __slots__ = ("local",)
+
+    def __init__(self, local: Sequence[float]) -> None:
+        self.local = local
+
+    def __call__(self, upstream: float) -> list:
+        return [c * upstream for c in self.local]
+
+    def __repr__(self) -> str:
+        return f"Scaled({list(self.local)!r})"
+
+    def __reduce__(self) -> tuple:
+        return Scaled, (tuple(self.local),)
+
+
+def step(node: Value) -> None:
+    """One chain-rule step by hand: add `node`'s downstream gradients (for upstream
+    `node.grad`) into its parents' grads. Nothing happens for a leaf."""
+    fn = node._fn
+    if fn is None:
+        return
+    downs = fn(node.grad)
+    if downs is not None:
+        for parent, d in zip(node._prev, downs):
+            parent.grad += d
+
+
+def downstream(node: Value, upstream: float) -> Optional[Sequence[float]]:
+    """The gradient `node` sends each of its parents for `upstream`, from its own closure,
+    without changing any grad. None for a leaf (nothing to send).
+
+    A micrograd-style closure adds into the parents' grads itself, so it is run with
+    every grad involved saved and restored, and what it added is read off; a parent used
+    twice then gets the whole of its share at its first use."""
+    fn = node._fn
+    if fn is None:
+        return None
+    if type(fn) is not MicrogradBackward:
+        return fn(upstream)
+    parents = node._prev
+    saved = [(p, p.grad) for p in dict.fromkeys(parents)]
+    own = node.grad
+    try:
+        for p, _ in saved:
+            p.grad = 0.0
+        node.grad = upstream
+        fn.step()
+        added = {p: p.grad for p, _ in saved}
+    finally:
+        for p, grad in saved:
+            p.grad = grad
+        node.grad = own
+    downs = []
+    for p in parents:
+        downs.append(added.pop(p, 0.0))
+    return tuple(downs)
+
+
+def local_gradients(node: Value) -> tuple[float, ...]:
+    """∂node/∂parent for each parent: the op's downstream gradients for upstream 1 (every
+    closure is linear in its upstream). () for a leaf."""
+    downs = downstream(node, 1.0)
+    return () if downs is None else tuple(downs)
+
+
+def is_measured(node: Value) -> bool:
+    """True when the node's backward was set micrograd's way (its local gradients are
+    measured by running it, not given by the op)."""
+    return type(node._fn) is MicrogradBackward
+
+
+def replay(order: Sequence[Value], seed: float = 1.0,
+           visit: Optional[Callable[[int, Value, float, Sequence[float]], None]] = None
+           ) -> list[float]:
+    """The backward pass over `order` (a topological order, root last) into a fresh list:
+    ∂root/∂node for every node, seeded with `seed`. No node's grad is read or changed.
+
+    `visit(i, node, upstream, downs)` is called for every interior node, in reverse order,
+    after its downstream gradients have been added into its parents' entries.
+    """
+    index = {node: i for i, node in enumerate(order)}
+    grads = [0.0] * len(order)
+    if not order:
+        return grads
+    grads[-1] = seed
+    for i in range(len(order) - 1, -1, -1):
+        node = order[i]
+        parents = node._prev
+        if not parents:
+            continue
+        upstream = grads[i]
+        downs = downstream(node, upstream)
+        if downs is None:
+            continue
+        k = 0
+        for parent in parents:
+            grads[index[parent]] += downs[k]
+            k += 1
+        if visit is not None:
+            visit(i, node, upstream, downs)
+    return grads
 
 
 class GraphCycleError(RuntimeError):
@@ -32,17 +171,35 @@ def backward(root: Value, grad: float = 1.0) -> None:
     Interior nodes get a fresh gradient (reset to 0, then accumulated over their consumers);
     leaves accumulate into whatever `grad` they already hold.
     """
-    interior = _depth_first(root, with_leaves=False)  # leaves have nothing to pass down
+    if _modes.anomaly and _checked_backward is not None:
+        return _checked_backward(root, grad)
+    # (typed Any: an interior node always has its `_fn`, which mypy cannot know)
+    interior: list[Any] = _depth_first(root, with_leaves=False)  # leaves pass nothing down
     for node in interior:
         node.grad = 0.0
     root.grad += grad
-    for node in reversed(interior):
-        upstream = node.grad
-        local = node._local
-        i = 0
-        for parent in node._prev:  # (an index, not zip(): no iterator per node, 2× faster)
-            parent.grad += local[i] * upstream
-            i += 1
+    node = root
+    try:
+        for node in reversed(interior):
+            fn = node._fn
+            if type(fn) is Scaled:
+                # Fixed local gradients (a dot node: one per weight and input): the products
+                # the closure would return, added as they are made, with no list in between.
+                upstream = node.grad
+                local = fn.local
+                i = 0
+                for parent in node._prev:
+                    parent.grad += local[i] * upstream
+                    i += 1
+                continue
+            downs = fn(node.grad)  # the op's closure: upstream -> each downstream
+            if downs is not None:  # (None: a micrograd-style closure added them itself)
+                i = 0
+                for parent in node._prev:  # (an index, not zip(): no iterator per node)
+                    parent.grad += downs[i]
+                    i += 1
+    except BackwardNotSetError as error:
+        raise BackwardNotSetError(f"backward: node {node!r} (op {node._op!r}): {error}") from None
 
 
 def _depth_first(root: Value, with_leaves: bool) -> list[Value]:
@@ -57,28 +214,30 @@ def _depth_first(root: Value, with_leaves: bool) -> list[Value]:
     # A node maps to True while it is open (on the current path) and to False once listed.
     open_: dict[Value, bool] = {}
     stack = [root]
+    # (bound methods held in locals: no attribute lookup per edge, ~15% of a walk)
+    push, pop, state_of, listed = stack.append, stack.pop, open_.get, order.append
     while stack:
-        node = stack.pop()
-        state = open_.get(node)
+        node = pop()
+        state = state_of(node)
         if state is None:  # first visit: list its parents first, then come back to it
             parents = node._prev
             if parents:
                 open_[node] = True
-                stack.append(node)
+                push(node)
                 for parent in reversed(parents):  # reversed: the first parent is popped first
                     if with_leaves or parent._prev:  # (backward never visits leaves at all)
-                        seen = open_.get(parent)
+                        seen = state_of(parent)
                         if seen is None:
-                            stack.append(parent)
+                            push(parent)
                         elif seen:
                             raise GraphCycleError(_cycle_message(parent, stack, open_))
             else:
                 open_[node] = False
                 if with_leaves:
-                    order.append(node)
+                    listed(node)
         elif state:  # second visit: every parent is listed
             open_[node] = False
-            order.append(node)
+            listed(node)
     return order
 
 

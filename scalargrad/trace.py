@@ -9,8 +9,11 @@ gradient is their sum (the multivariate chain rule):  a.grad = 1.0 + 1.0 = 2.0.
 `explain_paths(root, leaf)` shows the same sum another way: every path from the leaf to the
 output, the product of the local gradients along it, and the sum of those products.
 
-Everything here is computed from the numbers stored in the graph (`_prev`, `_local`, `grad`),
-with iterative walks only, so a graph a million nodes deep works.
+Every local gradient and downstream here comes from the op itself: its `_backward` closure,
+called with the upstream (the downstream the engine adds) or with 1 (the local gradient, as
+every closure is linear in its upstream), through the one shared walk in `graph.py`. How an op
+is written comes from its declaration (`ops.py`). Walks are iterative, so a graph a million
+nodes deep works.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import re
 from collections import Counter
 from typing import Any, Callable, NamedTuple, Sequence, Union
 
+from . import graph
 from .graph import topological_order
 from .value import Value, _as_float
 
@@ -81,20 +85,12 @@ def node_names(order: Sequence[Value]) -> list[str]:
 
 
 def replay_gradients(order: Sequence[Value], seed: float = 1.0) -> list[float]:
-    """∂root/∂node for every node of `order` (root last), from the stored local gradients.
+    """∂root/∂node for every node of `order` (root last), from the ops' own closures.
 
     The same chain rule as `backward()` (downstream = upstream × local gradient, summed over
     consumers), computed into a fresh list: no node's `grad` is read or written.
     """
-    index = {node: i for i, node in enumerate(order)}
-    grads = [0.0] * len(order)
-    grads[-1] = seed
-    for i in range(len(order) - 1, -1, -1):
-        upstream = grads[i]
-        node = order[i]
-        for parent, local in zip(node._prev, node._local):
-            grads[index[parent]] += local * upstream
-    return grads
+    return graph.replay(order, seed)
 
 
 # -- the trace ---------------------------------------------------------------------------------
@@ -224,7 +220,7 @@ class Trace:
     def rows(self, digits: int = 6) -> list[tuple[str, ...]]:
         """The table's rows as strings: one per (node, input) edge, one per leaf."""
         fmt = lambda x: format_number(x, digits)  # noqa: E731
-        rows = []
+        rows: list[tuple[str, ...]] = []
         for s in self.steps:
             head = (s.name, s.op or "leaf", fmt(s.data), fmt(s.upstream))
             if not s.inputs:
@@ -326,11 +322,13 @@ def explain(root: Value, grad: float = 1.0, *, run_backward: bool = True) -> Tra
         node = order[i]
         upstream = grads[i]
         contributions = []
-        for k, (parent, local) in enumerate(zip(node._prev, node._local)):
-            j = index[parent]
-            downstream = local * upstream
-            received[j].append((i, k, downstream))
-            contributions.append(Contribution(j, names[j], local, downstream))
+        if node._prev:
+            downs = graph.downstream(node, upstream)  # exactly what backward adds
+            local = graph.local_gradients(node)
+            for k, parent in enumerate(node._prev):
+                j = index[parent]
+                received[j].append((i, k, downs[k]))  # type: ignore[index]
+                contributions.append(Contribution(j, names[j], local[k], downs[k]))  # type: ignore[index]
         steps.append(Step(i, names[i], node._op, node.data, upstream, tuple(contributions)))
 
     sums = []
@@ -397,7 +395,8 @@ class PathView(NamedTuple):
         seed = "" if self.seed == 1.0 else f"{fmt(self.seed)} × "
         if self.truncated:
             out.append(f"  … {self.count - len(self.paths)} more paths not listed "
-                       f"({self.count} in all; raise max_paths to list them)")
+                       f"({self.count} in all; raise max_paths (or max_edges, for long paths) "
+                       "to list them)")
             out.append(f"{self.leaf}.grad = {fmt(self.gradient)} (the listed paths sum to "
                        f"{fmt(self.total)})")
         elif self.count == 0:
@@ -425,12 +424,16 @@ class PathView(NamedTuple):
 
 
 def explain_paths(root: Value, leaf: Value, grad: float = 1.0, *,
-                  max_paths: int = 100) -> PathView:
+                  max_paths: int = 100, max_edges: int = 10_000) -> PathView:
     """Every path from `leaf` up to `root` with the product of local gradients along it.
 
     Their sum (times the seed `grad`) is ∂root/∂leaf: the multivariate chain rule. Nothing is
     mutated. An edge is one use, so in `a + a` there are two paths from a. Raises ValueError
     if `leaf` is not in the graph of `root`.
+
+    On a big graph the listing is capped: at most `max_paths` paths, and at most `max_edges`
+    edges over all listed paths (a path through a deep graph can be as long as the graph), so
+    the view stays small; `truncated` says so, and `gradient` is still the full answer.
     """
     seed = _as_float(grad, "explain_paths grad")
     order = topological_order(root)
@@ -450,10 +453,21 @@ def explain_paths(root: Value, leaf: Value, grad: float = 1.0, *,
     if count[-1]:
         # Depth-first from the root, one edge per use, only into nodes that reach the leaf.
         edges: list[tuple[int, float]] = []  # (node entered from below, local gradient)
-        stack = [(len(order) - 1, iter(zip(order[-1]._prev, order[-1]._local)))]
+        locals_of: dict[int, tuple[float, ...]] = {}
+
+        def edges_of(i: int) -> Any:
+            if i not in locals_of:
+                locals_of[i] = graph.local_gradients(order[i])
+            return iter(zip(order[i]._prev, locals_of[i]))
+
+        stack = [(len(order) - 1, edges_of(len(order) - 1))]
+        listed = 0  # edges in the listed paths
         while stack and len(paths) < max_paths:
             i, it = stack[-1]
             if i == target:
+                listed += len(edges)
+                if listed > max_edges:
+                    break
                 paths.append(_path_from(edges, target, order, names))
                 stack.pop()
                 if edges:
@@ -463,7 +477,7 @@ def explain_paths(root: Value, leaf: Value, grad: float = 1.0, *,
                 j = index[parent]
                 if count[j]:
                     edges.append((i, local))
-                    stack.append((j, iter(zip(parent._prev, parent._local))))
+                    stack.append((j, edges_of(j)))
                     break
             else:
                 stack.pop()
@@ -568,8 +582,7 @@ class GraphCheck(NamedTuple):
         lines += [f"  leaf {c}" for c in bad_leaves]
         lines += [f"  local {c}" for c in bad_locals]
         if self.unchecked:
-            lines.append(f"  local gradients not checked independently (custom ops, or a dot "
-                         "with plain-number weights): "
+            lines.append(f"  local gradients not checked independently (custom ops): "
                          f"{', '.join(self.unchecked)}")
         return "\n".join(lines)
 
@@ -587,112 +600,16 @@ class GraphCheck(NamedTuple):
         return graph_check_markdown(self)
 
 
-def _sigmoid(x: float) -> float:
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
-
-
-_UNARY = {
-    "neg": lambda x: -x,
-    "reciprocal": lambda x: 1.0 / x,
-    "exp": math.exp,
-    "log": math.log,
-    "sqrt": math.sqrt,
-    "tanh": math.tanh,
-    "sigmoid": _sigmoid,
-    "relu": lambda x: x if x > 0.0 else 0.0,
-    "abs": abs,
-    "sin": math.sin,
-    "cos": math.cos,
-}
-_BINARY = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
-    "/": lambda a, b: a / b,
-    "**": math.pow,
-}
-
-
-def _close(a: float, b: float) -> bool:
-    if a == b or (math.isnan(a) and math.isnan(b)):
-        return True
-    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
-
-
 Forward = Callable[[Sequence[float]], float]
 
 
-def _forward_of(node: Value) -> tuple[Forward | None, bool]:
-    """The op of `node` as a plain function of its inputs' data (None if unknown), and whether
-    it is independent of the stored local gradients (so it can check them).
-
-    Op parameters that the graph does not store (the exponent of `x ** n`, the slope of
-    leaky_relu, the constant part of `sum`/`dot`) are recovered from the forward values, and
-    the function is accepted only if it reproduces `node.data` from its inputs' data.
-    """
-    op, parents = node._op, node._prev
-    xs = [p.data for p in parents]
-    candidates: list[tuple[Forward, bool]] = []
-    if op in _UNARY and len(parents) == 1:
-        fn1 = _UNARY[op]
-        candidates.append((lambda v: fn1(v[0]), True))
-    elif op in _BINARY and len(parents) == 2:
-        fn2 = _BINARY[op]
-        candidates.append((lambda v: fn2(v[0], v[1]), True))
-    elif op.startswith("**") and len(parents) == 1:
-        try:
-            exponents = [float(op[2:])]
-        except ValueError:
-            exponents = []
-        x, y = xs[0], node.data
-        if x not in (0.0, 1.0, -1.0) and y != 0.0 and math.isfinite(y):
-            exponents.append(math.log(abs(y)) / math.log(abs(x)))
-        candidates += [((lambda v, n=n: math.pow(v[0], n)), True) for n in exponents]
-    elif op == "leaky_relu" and len(parents) == 1:
-        x = xs[0]
-        slope = node.data / x if x < 0.0 else (node._local[0] if x == 0.0 else 0.01)
-        candidates.append((lambda v: v[0] if v[0] > 0.0 else slope * v[0], x != 0.0))
-    elif op == "sum":
-        const = node.data - math.fsum(xs)
-        candidates.append((lambda v: const + math.fsum(v), True))
-    elif op == "dot":
-        candidates += _dot_forwards(node, xs)
-    for fn, independent in candidates:
-        try:
-            if _close(fn(xs), node.data):
-                return fn, independent
-        except (ArithmeticError, ValueError):
-            continue
-    return None, False
-
-
-def _dot_forwards(node: Value, xs: list[float]) -> list[tuple[Forward, bool]]:
-    """Forward functions for a fused dot node: Σ wᵢ·xᵢ (+ b) with Values on both sides, else
-    Σ cᵢ·pᵢ + c₀ for one side plain numbers — those numbers are known only as the stored local
-    gradients, so that form is marked as not an independent check."""
-    local = node._local
-    m = len(xs)
-    out = []
-    for bias in (m % 2 == 1, False):
-        n = (m - 1) // 2 if bias else m // 2
-        if n and 2 * n + bias == m and all(local[i] == xs[n + i] and local[n + i] == xs[i]
-                                           for i in range(n)):
-            if bias:
-                out.append((lambda v, n=n: math.fsum([*(v[i] * v[n + i] for i in range(n)),
-                                                      v[2 * n]]), True))
-            else:
-                out.append((lambda v, n=n: math.fsum(v[i] * v[n + i] for i in range(n)), True))
-    coeffs = tuple(local)
-    const = node.data - math.fsum(c * x for c, x in zip(coeffs, xs))
-
-    def linear(v: Sequence[float]) -> float:
-        return const + math.fsum(c * x for c, x in zip(coeffs, v))
-
-    out.append((linear, False))
-    return out
+def _forward_of(node: Value) -> Forward | None:
+    """The op of `node` as a plain function of its inputs' numbers, from its declaration
+    (None for a custom op, whose forward the graph does not know)."""
+    kind = node._kind
+    if kind is None or kind.is_custom:
+        return None
+    return kind.forward
 
 
 def _agree(a: float, n: float, atol: float, rtol: float) -> bool:
@@ -715,7 +632,7 @@ def _engine_gradients(root: Value, order: Sequence[Value]) -> list[float]:
 
 def check_graph(root: Value, f: Callable[..., Any] | None = None, *,
                 leaves: Sequence[Value] | None = None, eps: float = 1e-6, atol: float = 1e-5,
-                rtol: float = 1e-3) -> GraphCheck:
+                rtol: float = 1e-3, max_work: int = 2_000_000) -> GraphCheck:
     """gradcheck for a whole graph: every leaf's gradient and every local gradient.
 
     Leaves: ∂root/∂leaf from the engine's `backward()` (run on a fresh copy of the gradients;
@@ -728,6 +645,10 @@ def check_graph(root: Value, f: Callable[..., Any] | None = None, *,
     Local gradients: each node's stored ∂node/∂input against finite differences of that
     node's op alone, which pinpoints the op whose derivative is wrong. Note that a kink
     (relu or abs at exactly 0) is reported as a mismatch, as in any gradcheck.
+
+    The leaf check recomputes the graph twice per leaf, so its cost grows with leaves × nodes:
+    above `max_work` node evaluations (about two seconds) it is refused with a ValueError
+    before anything runs; check a few `leaves=`, or a subgraph (`check_graph(inner_node)`).
     """
     order = topological_order(root)
     names = node_names(order)
@@ -740,10 +661,19 @@ def check_graph(root: Value, f: Callable[..., Any] | None = None, *,
             if leaf not in index:
                 raise ValueError(f"check_graph: {leaf!r} is not in the graph of the root")
             leaf_indices.append(index[leaf])
-    found = [_forward_of(node) if node._prev else (None, False) for node in order]
-    forwards = [fn for fn, _ in found]
+    n = len(order)
+    work = (2 * len(leaf_indices) * n if f is not None
+            else 2 * sum(n - 1 - j for j in leaf_indices))
+    if work > max_work:
+        raise ValueError(
+            f"check_graph: checking {len(leaf_indices):,} leaves by finite differences "
+            f"recomputes the graph ({n:,} nodes) twice per leaf: about {work:,} node "
+            f"evaluations, more than max_work={max_work:,} (the cost grows as leaves × nodes). "
+            "Check a part of it: pass leaves=[...] with a few leaves, or call check_graph on an "
+            "inner node (a subgraph), or raise max_work")
+    forwards = [_forward_of(node) if node._prev else None for node in order]
     unchecked = tuple(f"{names[i]} ({node._op})" for i, node in enumerate(order)
-                      if node._prev and not found[i][1])
+                      if node._prev and forwards[i] is None)
     analytic = _engine_gradients(root, order)
 
     if f is not None:
@@ -755,8 +685,8 @@ def check_graph(root: Value, f: Callable[..., Any] | None = None, *,
                    if node._prev and forwards[i] is None]
         if missing:
             raise ValueError(f"check_graph: cannot recompute {missing[0]} from its inputs "
-                             "(a custom op, or an op whose parameters the graph does not "
-                             "store); pass f=, a function of the leaves that computes the root")
+                             "(a custom op: the graph knows its backward, not its forward); "
+                             "pass f=, a function of the leaves that computes the root")
         numeric = [_numeric_leaf_gradient(order, index, forwards, j, eps) for j in leaf_indices]
 
     leaf_checks = tuple(
@@ -766,14 +696,14 @@ def check_graph(root: Value, f: Callable[..., Any] | None = None, *,
 
     local_checks = []
     for i, node in enumerate(order):
-        fn, independent = found[i]
-        if fn is None or not independent:
+        fn = forwards[i]
+        if fn is None:
             continue
         xs = [p.data for p in node._prev]
-        for k, (parent, local) in enumerate(zip(node._prev, node._local)):
-            n = _central(fn, xs, k, eps)
+        for k, (parent, local) in enumerate(zip(node._prev, graph.local_gradients(node))):
+            fd = _central(fn, xs, k, eps)
             local_checks.append(LocalCheck(i, names[i], node._op, k, names[index[parent]],
-                                           local, n, _agree(local, n, atol, rtol)))
+                                           local, fd, _agree(local, fd, atol, rtol)))
     return GraphCheck(leaf_checks, tuple(local_checks), unchecked, len(order), eps, atol, rtol)
 
 
@@ -802,8 +732,9 @@ def _numeric_leaf_gradient(order: Sequence[Value], index: dict[Value, int],
             for i in range(j + 1, len(order)):
                 node = order[i]
                 parents = [index[p] for p in node._prev]
-                if any(changed[p] for p in parents):
-                    values[i] = forwards[i]([values[p] for p in parents])
+                forward = forwards[i]
+                if forward is not None and any(changed[p] for p in parents):
+                    values[i] = forward([values[p] for p in parents])
                     changed[i] = True
         except (ArithmeticError, ValueError):
             return math.nan

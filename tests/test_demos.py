@@ -298,16 +298,20 @@ def test_exercises_todo(tmp_path, capsys):
 def test_exercises_wrong_answers(tmp_path, capsys):
     """Wrong answers fail with both numbers (yours and finite differences) and a hint."""
     mine = tmp_path / "mine.py"
-    mine.write_text("def reciprocal_local(x):\n    return 1 / (x * x)\n"
-                    "def mul_local(a, b):\n    return a, b\n"
+    mine.write_text("from scalargrad import Value\n"
+                    "def reciprocal(x):\n    out = 1 / x.data\n"
+                    "    return Value.from_op(out, (x,), backward=lambda u: (u * out * out,))\n"
+                    "def mul(a, b):\n    return Value.from_op(a.data * b.data, (a, b),\n"
+                    "                         backward=lambda u: (u * a.data, u * b.data))\n"
                     "P3 = 2\nP2 = '5'\n", encoding="utf-8")
-    assert check.main(["--file", str(mine), "--only", "reciprocal_local", "mul_local",
+    assert check.main(["--file", str(mine), "--only", "reciprocal", "mul",
                        "P3", "P2"]) == 1
     out = capsys.readouterr().out
-    assert "FAIL  reciprocal_local" in out
-    assert "at x = 2.0: your local gradient 0.25, finite differences give -0.25" in out
-    assert "at (a, b) = (2.0, -3.0): your local gradient (2.0, -3.0), finite differences give " \
-           "(-3.0, 2.0)" in out
+    assert "FAIL  reciprocal" in out
+    assert "at x = 2.0: your _backward sends 0.25 for upstream 1, finite differences give " \
+           "-0.25" in out
+    assert "at (a, b) = (2.0, -3.0): your _backward sends (2.0, -3.0) for upstream 1, finite " \
+           "differences give (-3.0, 2.0)" in out
     assert "you said 2.0; that is not it" in out and "(the answer" not in out
     assert "P2 should be a number, got str '5'" in out
     assert "Score: 0 of 4 passed, 3 failed, 1 with errors." in out
@@ -316,7 +320,7 @@ def test_exercises_wrong_answers(tmp_path, capsys):
 def test_exercises_bad_file(tmp_path, capsys):
     """A file that does not parse is reported, exit status 2."""
     broken = tmp_path / "broken.py"
-    broken.write_text("def neg_local(x)\n    return -1\n", encoding="utf-8")
+    broken.write_text("def neg(x)\n    return -1\n", encoding="utf-8")
     assert check.main(["--file", str(broken)]) == 2
     assert "could not load" in capsys.readouterr().out
 

@@ -3,7 +3,6 @@ exists, and the fallbacks (matplotlib image, text tree) when it does not."""
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import subprocess
@@ -526,7 +525,8 @@ def test_font_size_dpi_and_size_options() -> None:
 def test_check_overlay_marks_the_wrong_node_red() -> None:
     """check=True runs check_graph: the planted wrong local gradient and its leaf turn red."""
     x = Value(0.7, label="x")
-    s = Value.from_op(math.sin(0.7), [x], [2.0], "sin")
+    s = x.sin()
+    s._fn = lambda upstream: (2.0 * upstream,)  # a wrong closure planted in a built-in op
     s.label = "s"
     out = s * 3.0
     out.label = "out"

@@ -124,10 +124,11 @@ def test_numbers_on_either_side(expr, value: float, slope: float) -> None:  # no
     assert a.grad == pytest.approx(slope, rel=1e-12)
 
 
-def test_micrograd_style_children_argument_points_to_from_op() -> None:
-    """Value(data, (parents,), op) — micrograd's internal constructor — needs the local
-    gradients too: a TypeError names Value.from_op instead of building a node that would
-    silently pass no gradient."""
+def test_micrograd_style_node_without_its_backward_says_so() -> None:
+    """Value(data, (parents,), op) whose _backward was never set: backward() raises a
+    TypeError naming _backward and Value.from_op instead of silently passing no gradient."""
     a = Value(1.0)
-    with pytest.raises(TypeError, match=r"Value\.from_op"):
-        Value(2.0, (a,), "+")
+    out = Value(2.0, (a,), "+")
+    assert out._prev == (a,) and out._op == "+"
+    with pytest.raises(TypeError, match=r"_backward was never set.*Value\.from_op"):
+        out.backward()

@@ -277,7 +277,7 @@ def test_walks_work_on_a_chain_far_deeper_than_the_recursion_limit() -> None:
     trace = sg.explain(v, run_backward=False)
     assert len(trace) == 20_001
     assert trace.gradient(x).total == 1.0  # (−1)^50000
-    view = sg.explain_paths(v, x)
+    view = sg.explain_paths(v, x, max_edges=20_000)  # (the listing is capped at 10,000 edges)
     assert view.count == 1 and len(view.paths[0].locals) == 20_000
     result = sg.check_graph(v)
     assert result.ok and len(result.locals) == 20_000
@@ -306,9 +306,11 @@ def test_check_leaves_grad_untouched() -> None:
 
 
 def test_check_finds_a_planted_wrong_local_gradient() -> None:
-    """A "sin" node storing 2.0 instead of cos(0.7) is caught: leaf, node and edge are flagged."""
+    """A sin node whose _backward gives 2.0 × upstream instead of cos(0.7) × upstream is
+    caught: leaf, node and edge are flagged."""
     x = Value(0.7, label="x")
-    s = Value.from_op(math.sin(0.7), [x], [2.0], "sin")
+    s = x.sin()
+    s._fn = lambda upstream: (2.0 * upstream,)  # a wrong closure planted in a built-in op
     s.label = "s"
     out = s * 3.0
     result = sg.check_graph(out)

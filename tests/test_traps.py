@@ -203,7 +203,7 @@ def _two_cycle() -> tuple[Value, Value]:
     a = Value(1.0)
     b = a * 2.0
     c = b + 1.0
-    a._prev, a._local = (c,), (1.0,)  # a now depends on c, which depends on a
+    a._prev, a._fn = (c,), lambda upstream: (upstream,)  # a now depends on c, which depends on a
     return a, c
 
 
@@ -212,13 +212,13 @@ def _deep_cycle(n: int = 10_000) -> tuple[Value, Value]:
     y = x
     for _ in range(n):
         y = y.tanh()
-    x._prev, x._local = (y,), (1.0,)
+    x._prev, x._fn = (y,), lambda upstream: (upstream,)
     return x, y
 
 
 def _self_loop() -> tuple[Value, Value]:
     x = Value(1.0)
-    x._prev, x._local = (x,), (1.0,)
+    x._prev, x._fn = (x,), lambda upstream: (upstream,)
     return x, x
 
 
@@ -278,7 +278,8 @@ def test_module_with_a_back_reference_lists_its_parameters_once() -> None:
 
 
 def test_edited_prev_without_local_is_refused_in_anomaly_mode() -> None:
-    """Documented limit: `_prev` is private; extended without `_local`, the plain pass drops
+    """Documented limit: `_prev` is private; extended by hand (its closure still gives two
+    downstream gradients), the plain pass drops
     the extra parent (zip) or fails (indexing), depending on the implementation — but it never
     gives the listed parents a wrong gradient, and anomaly mode refuses it by name."""
     a, b = Value(1.0), Value(2.0)

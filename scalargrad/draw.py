@@ -99,7 +99,7 @@ def dot_available() -> bool:
 
 
 class NodeSpec(NamedTuple):
-    index: int  # topological index
+    index: int  # type: ignore[assignment]  # topological index
     name: str
     op: str
     data: float
@@ -155,7 +155,7 @@ def graph_spec(root: Value, *, params: ParamsOption = (), max_nodes: int | None 
         bad_nodes, bad_edges = set(result.bad_nodes), set(result.bad_edges)
 
     # Shortest distance from the root, and each node's distinct consumers (reverse topo order).
-    dist: list[int | None] = [None] * n
+    dist = [n] * n  # n: not reached (never left so: every node is under the root)
     dist[n - 1] = 0
     consumers: list[set[int]] = [set() for _ in range(n)]
     for i in range(n - 1, -1, -1):
@@ -163,7 +163,7 @@ def graph_spec(root: Value, *, params: ParamsOption = (), max_nodes: int | None 
         for parent in order[i]._prev:
             j = index[parent]
             consumers[j].add(i)
-            if d is not None and (dist[j] is None or dist[j] > d + 1):
+            if dist[j] > d + 1:
                 dist[j] = d + 1
     shown = _names(order, consumers, model_names, names)
 
@@ -179,7 +179,7 @@ def graph_spec(root: Value, *, params: ParamsOption = (), max_nodes: int | None 
                     absorbed_into.add(j)
 
     candidates = [i for i in range(n) if i not in absorbed_into
-                  and (max_depth is None or (dist[i] is not None and dist[i] <= max_depth))]
+                  and (max_depth is None or dist[i] <= max_depth)]
     if max_nodes is not None and len(candidates) > max_nodes:
         candidates.sort(key=lambda i: (dist[i], -i))
         candidates = candidates[:max(1, max_nodes)]

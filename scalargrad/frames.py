@@ -226,7 +226,7 @@ def save_gif(root: Value, path: str | FilePath, *, fps: float = 1.0, rankdir: st
     spec, lay, frames = _prepare(root, rankdir, params, max_nodes, collapse, names, font_size,
                                  dpi, digits)
     figure = new_figure(lay)
-    writer: Any = PillowWriter(fps=fps)
+    writer: Any = PillowWriter(fps=fps)  # type: ignore[arg-type]  # stubs say int; a float works
     with writer.saving(figure, str(path), lay.look.dpi):
         for frame in frames:
             draw_frame(frame, spec, lay, figure=figure, digits=digits, total=len(frames))

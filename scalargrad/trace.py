@@ -108,7 +108,7 @@ class Contribution(NamedTuple):
 class Step(NamedTuple):
     """One node of the backward pass: the gradient arriving at it and what it sends on."""
 
-    index: int  # topological index (0 = first leaf, len - 1 = the root)
+    index: int  # type: ignore[assignment]  # topological index (0 = first leaf, len - 1 = the root)
     name: str
     op: str  # "" for a leaf
     data: float
@@ -129,7 +129,7 @@ class GradientSum(NamedTuple):
     starting gradient when the node is the root.
     """
 
-    index: int
+    index: int  # type: ignore[assignment]
     name: str
     terms: tuple[tuple[str, float], ...]
     total: float
@@ -380,7 +380,7 @@ class PathView(NamedTuple):
     leaf: str
     root: str
     paths: tuple[Path, ...]
-    count: int
+    count: int  # type: ignore[assignment]
     seed: float
     total: float  # seed × Σ products of the listed paths
     gradient: float
@@ -507,7 +507,7 @@ def _path_from(edges: list[tuple[int, float]], target: int, order: Sequence[Valu
 class LeafCheck(NamedTuple):
     """A leaf's gradient from backward vs central finite differences of the whole graph."""
 
-    index: int
+    index: int  # type: ignore[assignment]
     name: str
     at: float
     analytic: float
@@ -523,7 +523,7 @@ class LeafCheck(NamedTuple):
 class LocalCheck(NamedTuple):
     """One stored local gradient ∂node/∂input vs finite differences of the node's op alone."""
 
-    index: int
+    index: int  # type: ignore[assignment]
     name: str
     op: str
     position: int

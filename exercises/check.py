@@ -298,14 +298,13 @@ def report(outcomes: Sequence[Outcome], module: ModuleType, file: TextIO) -> Non
 
 
 def task_name(name: str) -> str:
-    """The exercise called `name`: exact ("reciprocal_local", "P1"), or its short form
-    ("reciprocal", "p1"). Raises ValueError listing the names when there is no such exercise."""
+    """The exercise called `name`, in any case ("reciprocal", "P1", "p1"). Raises ValueError
+    listing the names when there is no such exercise."""
     if not isinstance(name, str):
         raise TypeError(f"check: the exercise name should be a str, got {name!r}")
     if name in TASK_NAMES:
         return name
-    matches = [t for t in TASK_NAMES
-               if t.lower() == name.lower() or t.lower().startswith(name.lower() + "_")]
+    matches = [t for t in TASK_NAMES if t.lower() == name.lower()]
     if len(matches) == 1:
         return matches[0]
     raise ValueError(f"check: no exercise named {name!r}; the exercises are "
@@ -315,7 +314,7 @@ def task_name(name: str) -> str:
 def check(name: str, answer: Any, *, reveal: bool = False, file: TextIO | None = None) -> None:
     """Check one exercise from a notebook cell and print the verdict, as `python -m exercises`.
 
-    `check("reciprocal", reciprocal_local)` checks your function for Part A;
+    `check("reciprocal", reciprocal)` checks your function for Part A;
     `check("P1", 0.25)` checks your number for Part B. (`check_module` returns the outcomes.)
     """
     target = task_name(name)

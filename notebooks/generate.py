@@ -64,21 +64,27 @@ def exercise(name: str) -> list[Cell]:
     return [code(f"{stub}\n\ncheck({name!r}, {name})", "exercise")]
 
 
-def setup(value: bool = True, exercises: bool = True) -> Cell:
-    """The first code cell: the imports the notebook uses."""
-    lines = ["import scalargrad as sg"]
+def setup(exercises: bool = True, sg: bool = True, stubs: bool = True) -> Cell:
+    """The first code cell: the imports the notebook uses (Part A's stubs need math, Value)."""
+    lines = []
+    if exercises and stubs:
+        lines.append("import math  # noqa: F401  (you will want math.exp, math.tanh, ...)\n")
+    if sg:
+        lines.append("import scalargrad as sg")
     if exercises:  # check("name", your_answer): the same verdict as python -m exercises
         lines.append("from exercises.check import check")
-    if value:
-        lines.append("from scalargrad import Value")
+    lines.append("from scalargrad import Value")
     return code("\n".join(lines))
+
 
 EXERCISE_INTRO = md("""
 ### Your turn
 
-Fill in the cell below (replace `raise NotImplementedError` with a `return`, or `None` with your
-number) and run it. The checker prints **PASS**, **FAIL** (with the numbers and a hint) or
-**TODO**. It never trusts your formula: it compares it with finite differences.
+Fill in the cell below and run it: in a function, replace `raise NotImplementedError` in its
+`_backward` with a `return` of the downstream gradients (upstream × local gradient, one per
+input); in a question, replace `None` with your number. The checker prints **PASS**, **FAIL**
+(with the numbers and a hint) or **TODO**. It never trusts your formula: it runs your op
+through `gradcheck`, against finite differences of its forward value.
 """)
 
 
@@ -207,10 +213,10 @@ y2.backward()
 z2.grad
 """),
         EXERCISE_INTRO,
-        md("The local gradients of three of the four sigmoid nodes, then the whole chain:"),
-        *exercise("neg_local"),
-        *exercise("exp_local"),
-        *exercise("reciprocal_local"),
+        md("The backward of three of the four sigmoid nodes, then the whole chain:"),
+        *exercise("neg"),
+        *exercise("exp"),
+        *exercise("reciprocal"),
         *exercise("P1"),
     ]
 
@@ -228,7 +234,7 @@ difference quotient,
 so take a small ε and compute the quotient. It needs nothing but the forward pass, so it
 works on any function: the standard test of a backward pass.
 """),
-        setup(value=False),
+        setup(),
         code("""
 def f(z):
     return (1 + (-z).exp()).reciprocal()    # the sigmoid, built from neg, exp, add, reciprocal
@@ -259,8 +265,8 @@ peaks at 0.25 at z = 0.
 sg.plot_function(lambda z: z.sigmoid(), (-6.0, 6.0))
 """, "figure"),
         EXERCISE_INTRO,
-        md("The fused sigmoid's local gradient (at x = 0 it is the lesson's number):"),
-        *exercise("sigmoid_local"),
+        md("The fused sigmoid's backward (at x = 0 its local gradient is the lesson's number):"),
+        *exercise("sigmoid"),
     ]
 
 
@@ -277,7 +283,7 @@ neurons. The lesson's example is a small piece of a linear layer:
 `x` is used twice, so backward sends it *two* downstream contributions, one through `h` and
 one through `g`, and its gradient is their **sum**: ∂f/∂x = 1·2 + 1·3 = 5.
 """),
-        setup(),
+        setup(stubs=False),
         code("""
 x = Value(0.0, label="x")
 w1 = Value(2.0, label="w1")
@@ -338,7 +344,7 @@ Nothing crashes; the gradients are just wrong.
 
 The example: `b = a + a`, then `c = b + b`. So c = 4a and dc/da = 4.
 """),
-        setup(),
+        setup(stubs=False),
         code("""
 a = Value(3.0, label="a")
 b = a + a
@@ -432,7 +438,7 @@ print(f"{model.num_parameters()} parameters, "
 out
 """, "rich-display"),
         EXERCISE_INTRO,
-        *exercise("mul_local"),
+        *exercise("mul"),
         *exercise("P5"),
         *exercise("P8"),
     ]
@@ -441,7 +447,7 @@ out
 def step7() -> list[Cell]:
     return [
         md("""
-# Step 7 — Training: the two-moons classifier
+# Training: the two-moons classifier
 
 Workshop guide, step 7: micrograd's demo, trained with this engine.
 
@@ -500,7 +506,7 @@ nn.accuracy([again(x) for x in X], y)
         md("""
 The same loop trains other models with another loss: `python -m demos.spiral` (three
 classes, softmax cross-entropy, Adam) and `python -m demos.regression` (a curve, mean squared
-error). Last step: `08-your-turn.ipynb`.
+error). This is the last notebook; the exercises are in `07-your-turn.ipynb`.
 """),
     ]
 
@@ -508,23 +514,20 @@ error). Last step: `08-your-turn.ipynb`.
 def step8() -> list[Cell]:
     return [
         md("""
-# Step 8 — Your turn: the exercises
+# Your turn: the exercises
 
-Workshop guide, step 8. Part A asks for local gradients: the checker turns each of your
-functions into a real engine op and runs `gradcheck` on it. Part B asks you to predict a
-gradient on paper (draw the graph, walk it backward: upstream × local gradient = downstream,
-and add where a value is used twice). The earlier notebooks had most of them; here are the
-rest. `python -m exercises` checks the whole workbook file (`exercises/workbook.py`) the same
-way.
+Workshop guide, step 8. Part A asks you to write an op's `_backward`: given the upstream, it
+returns the downstream for each input, and the checker runs your op through `gradcheck`.
+Part B asks you to predict a gradient on paper (draw the graph, walk it backward: upstream ×
+local gradient = downstream, and add where a value is used twice). The earlier notebooks had
+most of them; here are the rest. `python -m exercises` checks the whole workbook file
+(`exercises/workbook.py`) the same way. Next and last: `08-training-moons.ipynb`, which
+trains the two-moons classifier.
 """),
-        code("""
-import math  # noqa: F401  (you will want math.exp, math.tanh, ...)
-
-from exercises.check import check
-"""),
-        *exercise("div_local"),
-        *exercise("tanh_local"),
-        *exercise("softplus_local"),
+        setup(sg=False),
+        *exercise("div"),
+        *exercise("tanh"),
+        *exercise("softplus"),
         *exercise("P6"),
     ]
 
@@ -536,8 +539,8 @@ NOTEBOOKS = {
     "04-multivariate-chain-rule.ipynb": step4,
     "05-accumulate-dont-assign.ipynb": step5,
     "06-neuron-to-network.ipynb": step6,
-    "07-training-moons.ipynb": step7,
-    "08-your-turn.ipynb": step8,
+    "07-your-turn.ipynb": step8,  # the exercises before training, so the last notebook
+    "08-training-moons.ipynb": step7,  # trains the moons classifier and shows its pictures
 }
 
 

@@ -73,8 +73,6 @@ def _as_float(x: object, where: str = "Value") -> float:
                     f"{type(x).__name__} {x!r}")
 
 
-
-
 def _make(data: float, parents: tuple, backward: Backward, kind: _ops.Op) -> Value:
     """A new node: the op's forward result, its parents, its `_backward` closure and its op.
 

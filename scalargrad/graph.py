@@ -43,25 +43,29 @@ class MicrogradBackward:
         self.step()
 
 
-class Scaled:
-    """A backward whose local gradients are fixed numbers, `local`, one per parent: the
-    downstream for each parent is upstream × its number. `dot` nodes and `Value.from_op(...,
-    local_grads)` use it. Called with the upstream it returns the downstreams like any
-    closure; `backward()` applies the very same products inline (see there)."""
+class Scaled(tuple):
+    """A backward whose local gradients are fixed numbers, one per parent (the tuple's items):
+    the downstream for each parent is upstream × its number. `dot` nodes and
+    `Value.from_op(..., local_grads)` use it. Called with the upstream it returns the
+    downstreams like any closure; `backward()` applies the very same products inline (see
+    there). (A tuple subclass: the numbers live in the object itself, one allocation per
+    neuron node instead of an object, a list and its array.)"""
 
-    __slots__ = ("local",)
+    __slots__ = ()
 
-    def __init__(self, local: Sequence[float]) -> None:
-        self.local = local
+    @property
+    def local(self) -> tuple[float, ...]:
+        """The local gradients, one per parent."""
+        return tuple(self)
 
     def __call__(self, upstream: float) -> list:
-        return [c * upstream for c in self.local]
+        return [c * upstream for c in self]
 
     def __repr__(self) -> str:
-        return f"Scaled({list(self.local)!r})"
+        return f"Scaled({list(self)!r})"
 
     def __reduce__(self) -> tuple:
-        return Scaled, (tuple(self.local),)
+        return Scaled, (tuple(self),)
 
 
 def step(node: Value) -> None:
@@ -186,7 +190,7 @@ def backward(root: Value, grad: float = 1.0) -> None:
                 # Fixed local gradients (a dot node: one per weight and input): the products
                 # the closure would return, added as they are made, with no list in between.
                 upstream = node.grad
-                local = fn.local
+                local = fn
                 i = 0
                 for parent in node._prev:
                     parent.grad += local[i] * upstream

@@ -1,4 +1,4 @@
-"""Runnable lessons: `python -m demos.NAME` from the repository root (each has --help).
+"""Runnable lessons: `python -m demos.NAME` from any folder once installed (each has --help).
 
 In the order of the workshop guide (docs/guide.md):
 
@@ -9,6 +9,7 @@ In the order of the workshop guide (docs/guide.md):
     moons         train micrograd's two-moons classifier (the main demo)
     spiral        3 classes: softmax cross-entropy and Adam
     regression    fit sin x with an MLP and the mean squared error
+    graduate      the moons model trained here and as its PyTorch twin (needs torch)
     all           every demo above, one after another
     quickstart    ten lines: build an expression, backward, read the gradients
 

@@ -200,13 +200,10 @@ def graph_spec(root: Value, *, params: ParamsOption = (), max_nodes: int | None 
         else:
             role = "input" if node.label else "const"
         hidden = 0
-        locals_ = graph_walk.local_gradients(node)  # the op's own closure, at upstream 1
-        downs = graph_walk.downstream(node, node.grad) or ()
-        for k, (parent, local) in enumerate(zip(node._prev, locals_)):
+        for k, (parent, local, down) in enumerate(graph_walk.edges(node, node.grad)):
             j = index[parent]
             if j in kept:
-                edges.append(EdgeSpec(j, i, k, local, downs[k], (i, k) in bad_edges,
-                                      node.grad))
+                edges.append(EdgeSpec(j, i, k, local, down, (i, k) in bad_edges, node.grad))
             elif j not in absorbed.get(i, ()):
                 hidden += 1
         nodes.append(NodeSpec(i, shown[i], _op_text(node), node.data, node.grad, role,

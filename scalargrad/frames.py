@@ -102,10 +102,8 @@ def backward_frames(root: Value, grad: float = 1.0, *,
         touched = []
         edges = {}
         lines = []
-        downs = graph.downstream(node, upstream) or ()
-        for k, (parent, local) in enumerate(zip(node._prev, graph.local_gradients(node))):
+        for k, (parent, local, downstream) in enumerate(graph.edges(node, upstream)):
             j = index[parent]
-            downstream = downs[k]
             grads[j] = (grads[j] or 0.0) + downstream
             received[j] += 1
             touched.append(j)

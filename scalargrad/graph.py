@@ -118,6 +118,21 @@ def local_gradients(node: Value) -> tuple[float, ...]:
     return () if downs is None else tuple(downs)
 
 
+def edges(node: Value, upstream: float) -> list[tuple[Value, float, float]]:
+    """Each edge into `node`, in argument order, as (parent, local gradient, downstream for
+    `upstream`): what a narration or a picture shows. [] for a leaf. Raises ValueError if
+    the closure does not give one gradient per parent (a `_prev` edited by hand)."""
+    downs = downstream(node, upstream)
+    if downs is None:
+        return []
+    local = local_gradients(node)
+    parents = node._prev
+    if not len(parents) == len(local) == len(downs):
+        raise ValueError(f"node {node._op!r} has {len(parents)} parents but {len(downs)} local "
+                         "gradients; was its _prev edited by hand?")
+    return list(zip(parents, local, downs))
+
+
 def is_measured(node: Value) -> bool:
     """True when the node's backward was set micrograd's way (its local gradients are
     measured by running it, not given by the op)."""

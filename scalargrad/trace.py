@@ -322,13 +322,11 @@ def explain(root: Value, grad: float = 1.0, *, run_backward: bool = True) -> Tra
         node = order[i]
         upstream = grads[i]
         contributions = []
-        if node._prev:
-            downs = graph.downstream(node, upstream)  # exactly what backward adds
-            local = graph.local_gradients(node)
-            for k, parent in enumerate(node._prev):
-                j = index[parent]
-                received[j].append((i, k, downs[k]))  # type: ignore[index]
-                contributions.append(Contribution(j, names[j], local[k], downs[k]))  # type: ignore[index]
+        # (downstream: exactly what backward adds)
+        for k, (parent, local, down) in enumerate(graph.edges(node, upstream)):
+            j = index[parent]
+            received[j].append((i, k, down))
+            contributions.append(Contribution(j, names[j], local, down))
         steps.append(Step(i, names[i], node._op, node.data, upstream, tuple(contributions)))
 
     sums = []

@@ -36,6 +36,17 @@ def as_count(x: Any) -> int | None:
         return None
 
 
+def count(n: Any, what: str, minimum: int) -> int:
+    """`n` as a Python int (an int or a numpy integer; never a bool), at least `minimum`;
+    a TypeError or ValueError naming `what` otherwise."""
+    value = as_count(n)
+    if value is None:
+        raise TypeError(f"{what} must be an int, got {n!r}")
+    if value < minimum:
+        raise ValueError(f"{what} must be at least {minimum}, got {value}")
+    return value
+
+
 def is_array(x: Any) -> bool:
     """A 1-D or 2-D array-like: a list, a tuple, a numpy array, anything with len and indexing
     (strings, bytes and mappings are not)."""

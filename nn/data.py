@@ -13,6 +13,7 @@ import random
 from typing import Any, Callable, NamedTuple, Sequence, cast
 
 from ._checks import as_count, finite_real, is_array, nonneg
+from ._checks import count as _count
 
 
 class Dataset(NamedTuple):
@@ -182,15 +183,6 @@ def _rng(seed: Any) -> random.Random:
     return random.Random(as_count(seed))
 
 
-def _count(n: Any, what: str, minimum: int) -> int:
-    """An int or a numpy integer, as a Python int; never a bool."""
-    count = as_count(n)
-    if count is None:
-        raise TypeError(f"{what} must be an int, got {n!r}")
-    n = count
-    if n < minimum:
-        raise ValueError(f"{what} must be at least {minimum}, got {n}")
-    return n
 
 
 def _point(m: Any) -> Sequence[Any]:

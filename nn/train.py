@@ -21,7 +21,7 @@ from typing import Any, Callable, Sequence, TextIO, Union, cast
 
 from scalargrad import Value, no_grad
 
-from ._checks import as_count, is_array, is_real
+from ._checks import count, is_array, is_real
 from .losses import bce_with_logits, cross_entropy, hinge_loss, l2_regularization, mse_loss
 from .module import Module
 from .optim import Optimizer
@@ -155,13 +155,14 @@ def fit(model: Module, X: Sequence[Any], y: Sequence[Any], *, optimizer: Optimiz
         raise ValueError(f"fit: {len(X)} inputs but {len(y)} labels")
     if len(X) == 0:
         raise ValueError("fit: no training samples")
-    steps = _count(steps, "steps", 0)
+    steps = count(steps, "fit: steps", 0)
     loss_fn, classifier = _loss(loss, compute_accuracy)
     if not is_real(l2) or not l2 >= 0:
         raise ValueError(f"fit: l2 must be a number >= 0, got {l2!r}")
     n = len(X)
-    batch = n if batch_size is None else min(_count(batch_size, "batch_size", 1), n)
-    every = max(1, steps // 10) if print_every is None else _count(print_every, "print_every", 1)
+    batch = n if batch_size is None else min(count(batch_size, "fit: batch_size", 1), n)
+    every = (max(1, steps // 10) if print_every is None
+             else count(print_every, "fit: print_every", 1))
     out = sys.stdout if file is None else file
     rng = random.Random(seed)
     order = list(range(n))
@@ -250,11 +251,3 @@ def _number(x: Any) -> float:
     return x.data if isinstance(x, Value) else float(x)
 
 
-def _count(n: Any, what: str, minimum: int) -> int:
-    count = as_count(n)
-    if count is None:
-        raise TypeError(f"fit: {what} must be an int, got {n!r}")
-    n = count
-    if n < minimum:
-        raise ValueError(f"fit: {what} must be at least {minimum}, got {n}")
-    return n

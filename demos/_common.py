@@ -20,7 +20,7 @@ from typing import Any, Callable, TextIO
 
 import nn
 from scalargrad import GraphvizMissingWarning, Value, dot_available, plot_history, render_graph
-from scalargrad.trace import format_number
+from scalargrad.see.text import format_number
 
 DEFAULT_OUT = "out"
 RULE = "─" * 78

@@ -26,7 +26,7 @@ from typing import Any, TextIO
 
 import nn
 from scalargrad import Value, plot_decision_boundary, topological_order
-from scalargrad.draw import parameter_name
+from scalargrad.see.draw.spec import parameter_name
 
 from ._common import Report, training_main
 from ._replay import recorder, write_replay

@@ -68,7 +68,7 @@ def run(seed: int = 0, steps: int = 150, *, out: Path | str | None = "out", plot
 
 def plot_fit(model: nn.MLP, X: list[list[float]], y: list[float], path: Path) -> Any:
     """Data points, sin x, and the model's prediction on a fine grid a little beyond the data."""
-    from scalargrad._mplfigure import new_figure
+    from scalargrad.see.figure import new_figure
 
     grid = [LOW - 1.0 + (HIGH - LOW + 2.0) * k / 300 for k in range(301)]
     figure = new_figure((8.2, 4.6), 100.0)

@@ -26,8 +26,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable, Sequence, TextIO
 
-from scalargrad import Value, engine_gradient, gradcheck, numerical_gradient
 from scalargrad.trace import format_number
+
+from scalargrad import Value, engine_gradient, gradcheck, numerical_gradient
 
 HERE = Path(__file__).resolve().parent
 WORKBOOK = HERE / "workbook.py"

@@ -117,7 +117,7 @@ class Module:
 
         The result is a str (print it) that a notebook shows as an HTML table.
         """
-        from scalargrad.display import TextTable
+        from scalargrad.see.display.history import TextTable
 
         title = f"{self.describe()}: {self.num_parameters()} parameters"
         lines, rows = [title], []

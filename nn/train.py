@@ -57,12 +57,12 @@ class History:
         return f"History({len(self)} steps; last: loss {self.loss[-1]:.6g}{acc_text})"
 
     def _repr_html_(self) -> str:  # Jupyter: the loss/accuracy curves and a few of the steps
-        from scalargrad.display import history_html
+        from scalargrad.see.display.history import history_html
 
         return history_html(self)
 
     def _repr_markdown_(self) -> str:
-        from scalargrad.display import history_markdown
+        from scalargrad.see.display.history import history_markdown
 
         return history_markdown(self)
 

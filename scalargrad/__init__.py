@@ -1,20 +1,15 @@
 """scalargrad: a scalar-level automatic differentiation engine in pure Python.
 
 Build an expression out of `Value`s, call `backward()` on the result, read each input's `.grad`.
+
+Two floors: the engine (`value`, its ops in `arithmetic`, `functions` and `fused`, their
+declarations in `ops`, the walks in `graph`, `grad_mode`, `anomaly`, `gradcheck`), which
+imports nothing of the second; and `scalargrad.see`, the ways of seeing it (narration,
+pictures, pages, plots, rich display). Every public name of both is re-exported here.
 """
 
 from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled
-from .draw import (
-    GraphvizMissingError,
-    GraphvizMissingWarning,
-    dot_available,
-    draw_dot,
-    draw_matplotlib,
-    render_graph,
-    text_tree,
-    to_dot,
-)
-from .frames import backward_frames, save_frames, save_gif
+from .fused import dot, sum  # noqa: A004 (scalargrad.sum is deliberate)
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .gradcheck import (
     GradcheckError,
@@ -26,11 +21,35 @@ from .gradcheck import (
     numerical_gradient,
 )
 from .graph import GraphCycleError, topological_order
-from .page import Page, backprop_page, to_html
-from .plots import plot_decision_boundary, plot_function, plot_history
-from .replay import TrainingRecorder
-from .trace import GraphCheck, PathView, Trace, check_graph, explain, explain_paths
-from .value import Value, dot, sum  # noqa: A004 (scalargrad.sum is deliberate)
+from .value import Value
+
+from .see import (  # isort: skip (the views come after the engine they show)
+    GraphCheck,
+    GraphvizMissingError,
+    GraphvizMissingWarning,
+    Page,
+    PathView,
+    Trace,
+    TrainingRecorder,
+    backprop_page,
+    backward_frames,
+    check_graph,
+    dot_available,
+    draw_dot,
+    draw_matplotlib,
+    explain,
+    explain_paths,
+    plot_decision_boundary,
+    plot_function,
+    plot_history,
+    render_graph,
+    save_frames,
+    save_gif,
+    text_tree,
+    to_dot,
+    to_html,
+)
+from ._moved import install as _install_moved_modules  # isort: skip
 
 __version__ = "0.1.0"
 
@@ -78,3 +97,5 @@ __all__ = [
     "to_html",
     "topological_order",
 ]
+
+_install_moved_modules()

@@ -36,8 +36,9 @@ from types import FrameType
 from typing import Iterator, Sequence
 
 from . import graph
-from . import value as _value
-from .grad_mode import _mode, _modes
+from . import node as _node
+from .grad_mode import _mode
+from .modes import _modes
 from .ops import Op
 from .value import Value
 
@@ -273,5 +274,5 @@ def _backward_error(node: Value, i: int, local: float, upstream: float, downstre
                         stack=[_describe_frame(f) for f in frames])
 
 
-_value._anomaly_forward = _check_forward
+_node._anomaly_forward = _check_forward
 graph._checked_backward = _checked_backward

@@ -10,22 +10,13 @@ evaluation in a thread).
 
 from __future__ import annotations
 
-import threading
 from contextlib import contextmanager
 from typing import Iterator
 
+from . import node
+from .modes import _modes
+
 __all__ = ["enable_grad", "is_grad_enabled", "no_grad"]
-
-
-class _ThreadModes(threading.local):
-    """This thread's modes; the class attributes are what a new thread starts with."""
-
-    grad = True  # ops record their parents
-    anomaly = 0  # depth of detect_anomaly() blocks
-    special = False  # grad off or anomaly on: ops must look at the modes
-
-
-_modes = _ThreadModes()
 
 
 def is_grad_enabled() -> bool:
@@ -36,11 +27,9 @@ def is_grad_enabled() -> bool:
 @contextmanager
 def _mode(*, grad: bool | None = None, anomaly: int = 0) -> Iterator[None]:
     """Set this thread's modes for the block (grad on/off, anomaly depth + `anomaly`)."""
-    from . import value
-
     saved = (_modes.grad, _modes.anomaly)
-    with value._mode_lock:  # a count of open blocks lets ops skip the lookup when it is 0
-        value._open_mode_blocks += 1
+    with node._mode_lock:  # a count of open blocks lets ops skip the lookup when it is 0
+        node._open_mode_blocks += 1
     try:
         if grad is not None:
             _modes.grad = grad
@@ -50,8 +39,8 @@ def _mode(*, grad: bool | None = None, anomaly: int = 0) -> Iterator[None]:
     finally:
         _modes.grad, _modes.anomaly = saved
         _modes.special = not _modes.grad or _modes.anomaly > 0
-        with value._mode_lock:
-            value._open_mode_blocks -= 1
+        with node._mode_lock:
+            node._open_mode_blocks -= 1
 
 
 @contextmanager

@@ -11,8 +11,10 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Literal, Sequence
 
+from . import rich
 from .grad_mode import no_grad
-from .value import Operand, Value, _as_float
+from .node import Operand, _as_float
+from .value import Value
 
 Function = Callable[..., Operand]
 
@@ -64,15 +66,11 @@ class GradcheckResult:
     def __str__(self) -> str:
         return self.message
 
-    def _repr_html_(self) -> str:  # Jupyter: the verdict and one row per input
-        from .display import gradcheck_html
+    def _repr_html_(self) -> str | None:  # Jupyter: the verdict and one row per input
+        return rich.show(self, "html")
 
-        return gradcheck_html(self)
-
-    def _repr_markdown_(self) -> str:
-        from .display import gradcheck_markdown
-
-        return gradcheck_markdown(self)
+    def _repr_markdown_(self) -> str | None:
+        return rich.show(self, "markdown")
 
 
 class GradcheckError(AssertionError):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
-from .grad_mode import _modes
+from .modes import _modes
 
 if TYPE_CHECKING:
     from .value import Value

@@ -11,7 +11,7 @@ import math
 import pytest
 
 import scalargrad as sg
-from scalargrad import AnomalyError, Value, detect_anomaly, value
+from scalargrad import AnomalyError, Value, detect_anomaly, node
 
 
 def _line_of(marker: str) -> int:
@@ -54,14 +54,14 @@ def test_forward_nan_from_infinite_input_says_the_input_was_already_bad() -> Non
 
 
 def test_fused_op_error_points_past_library_frames() -> None:
-    """An anomaly inside scalargrad.dot is located at the caller's line, not inside value.py."""
+    """An anomaly inside scalargrad.dot is located at the caller's line, not inside fused.py."""
     w, x = Value(1e200), Value(1e200)
     with pytest.raises(AnomalyError) as info, detect_anomaly():
         sg.dot([w], [x], bias=1.0)  # MARK-dot
     assert info.value.op == "dot"
     assert info.value.where.startswith(__file__) or THIS_FILE in info.value.where
     assert f":{_line_of('MARK-' + 'dot')} " in info.value.where
-    assert any("value.py" in frame for frame in info.value.stack)  # the full stack is kept
+    assert any("fused.py" in frame for frame in info.value.stack)  # the full stack is kept
 
 
 def test_backward_infinite_local_gradient_names_node_label_and_creation_line() -> None:
@@ -149,7 +149,7 @@ def test_mode_is_restored_after_an_error_and_when_nested() -> None:
         assert sg.is_anomaly_enabled()
         Value(1e300) * 1e300
     assert not sg.is_anomaly_enabled() and sg.is_grad_enabled()
-    assert value._open_mode_blocks == 0  # ops are back on their fast path
+    assert node._open_mode_blocks == 0  # ops are back on their fast path
     assert math.isinf((Value(1e300) * 1e300).data)  # and no longer check
 
 
@@ -227,5 +227,5 @@ def test_enable_grad_directly_inside_the_mode_keeps_checking() -> None:
             Value(1e300) * 1e300
     with sg.enable_grad(), detect_anomaly(), pytest.raises(AnomalyError):
         Value(1e300) * 1e300
-    assert value._open_mode_blocks == 0 and not sg.is_anomaly_enabled()
+    assert node._open_mode_blocks == 0 and not sg.is_anomaly_enabled()
     assert math.isinf((Value(1e300) * 1e300).data)

@@ -11,7 +11,8 @@ import math
 import pytest
 
 import scalargrad as sg
-from scalargrad import Value, trace
+from scalargrad import Value
+from scalargrad.see.narrate import check as trace
 
 
 def tanh_chain(blocks: int) -> tuple[Value, list[Value], Value]:

@@ -16,7 +16,7 @@ from browser import close, open_chromium, requests_made
 from lesson_graphs import multivariate_graph, sigmoid_graph
 
 from scalargrad import Value, backprop_page, explain, to_html
-from scalargrad.trace import format_number
+from scalargrad.see.text import format_number
 
 NODES = """return Array.from(document.querySelectorAll('#graph .node')).map(g => [
   g.getAttribute('data-name'), g.querySelector('.val-data').textContent,

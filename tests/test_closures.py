@@ -372,7 +372,7 @@ def test_readme_and_guide_quote_the_engines_own_closures() -> None:
 
     root = Path(__file__).resolve().parent.parent
     source = "".join((root / "scalargrad" / name).read_text(encoding="utf-8")
-                     for name in ("value.py", "graph.py"))
+                     for name in ("value.py", "arithmetic.py", "functions.py", "graph.py"))
     quoted = []
     for doc in ("README.md", "docs/guide.md"):
         text = (root / doc).read_text(encoding="utf-8")

@@ -188,7 +188,7 @@ def test_moons_no_plots(tmp_path, capsys):
 
 def test_graph_fallback_without_dot(tmp_path, capsys, monkeypatch):
     """Without graphviz's `dot`, the graph pictures are drawn by matplotlib, with a note."""
-    monkeypatch.setattr("scalargrad.draw.shutil.which", lambda name: None)
+    monkeypatch.setattr("scalargrad.see.draw.dot.shutil.which", lambda name: None)
     assert multivariate.main(["--out", str(tmp_path)]) == 0
     assert "`dot` program is not installed" in capsys.readouterr().out
     assert_file(tmp_path / "multivariate_graph.svg")

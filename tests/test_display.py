@@ -11,13 +11,8 @@ import pytest
 
 import nn
 import scalargrad as sg
-from scalargrad.display import (
-    SavedAnimation,
-    TextTable,
-    code_span,
-    escape_html,
-    escape_markdown,
-)
+from scalargrad.see.display.history import SavedAnimation, TextTable
+from scalargrad.see.text import code_span, escape_html, escape_markdown
 
 HOSTILE = ["x1*w1 + x2*w2", "<script>alert(1)</script>", "a_b_c", "`tick`", "p|q", "A & B",
            "back\\slash", "$x^2$", "~~gone~~", "[link](http://e.x)", "two\nlines"]

@@ -14,8 +14,8 @@ import pytest
 from lesson_graphs import sigmoid_graph
 
 import scalargrad as sg
-import scalargrad.draw as draw
 from scalargrad import Value
+from scalargrad.see.draw import layout, render, spec
 
 PNG = b"\x89PNG\r\n\x1a\n"
 needs_dot = pytest.mark.skipif(not sg.dot_available(),
@@ -80,11 +80,11 @@ def test_roles_are_visually_distinct() -> None:
     fill = {name: re.search(r'fillcolor="([^"]+)"', line).group(1)
             for line in statements(source, "shape=record")
             for name in re.findall(r"\{ (\S+) \|", line)}
-    assert fill["x"] == draw.FILL["input"]
-    assert fill["w"] == draw.FILL["param"]
-    assert fill["v3"] == draw.FILL["const"]
-    assert fill["v4"] == draw.FILL["output"]
-    assert len(set(fill.values()) - {draw.FILL["interior"]}) == 4
+    assert fill["x"] == layout.FILL["input"]
+    assert fill["w"] == layout.FILL["param"]
+    assert fill["v3"] == layout.FILL["const"]
+    assert fill["v4"] == layout.FILL["output"]
+    assert len(set(fill.values()) - {layout.FILL["interior"]}) == 4
     assert "filled,dashed" in statements(source, r"\{ v3 ")[0]
     assert "penwidth=2" in statements(source, r"\{ v4 ")[0]
 
@@ -144,7 +144,7 @@ def test_max_nodes_keeps_the_nodes_nearest_the_output() -> None:
     source = sg.to_dot(v, max_nodes=10)
     assert len(statements(source, "shape=record")) == 10
     assert len(statements(source, r"… 1 more")) == 1
-    assert len(statements(sg.to_dot(v), "shape=record")) == draw.DEFAULT_MAX_NODES
+    assert len(statements(sg.to_dot(v), "shape=record")) == spec.DEFAULT_MAX_NODES
 
 
 def test_max_depth() -> None:
@@ -303,7 +303,7 @@ def test_missing_dot_and_matplotlib_falls_back_to_text(no_dot: None, tmp_path: P
     def no_matplotlib(*args: object, **kwargs: object) -> None:
         raise ImportError("No module named 'matplotlib'")
 
-    monkeypatch.setattr(draw, "draw_matplotlib", no_matplotlib)
+    monkeypatch.setattr(render, "draw_matplotlib", no_matplotlib)
     _, y = sigmoid_graph()
     with pytest.warns(sg.GraphvizMissingWarning, match="text tree"):
         path = sg.render_graph(y, tmp_path / "sigmoid.png")
@@ -462,8 +462,8 @@ def test_model_parameters_are_named_by_their_place() -> None:
     assert not [n for n in names if re.fullmatch(r"v\d+|w\d#\d+|b#\d+", n)]
     collapsed = sg.to_dot(y, params=model, collapse={"dot"})
     assert 'label="dot\\nw1[0,:] b1[0]"' in collapsed  # the weights, named inside the node
-    assert draw.parameter_name("layers.0.neurons.3.w.1") == "w1[3,1]"
-    assert draw.parameter_name("w.0") == "w[0]" and draw.parameter_name("b") == "b"
+    assert spec.parameter_name("layers.0.neurons.3.w.1") == "w1[3,1]"
+    assert spec.parameter_name("w.0") == "w[0]" and spec.parameter_name("b") == "b"
 
 
 def test_labels_are_drawn_as_text_not_parsed() -> None:
@@ -493,13 +493,13 @@ def test_auto_direction_keeps_every_picture_within_4_to_1() -> None:
     v = Value(0.5, label="x")
     for _ in range(20):
         v = v.tanh()
-    spec = draw.graph_spec(v)
-    look = draw.choose_look(spec)
+    drawn = spec.graph_spec(v)
+    look = layout.choose_look(drawn)
     assert look.rankdir == "LR" and look.bands > 1
-    lay = draw.arrange(spec, look)
+    lay = layout.arrange(drawn, look)
     assert lay.width <= 4 * lay.height
-    assert draw.choose_look(spec, rankdir="TB").rankdir == "TB"
-    assert draw.choose_look(spec, rankdir="TB").bands == 1
+    assert layout.choose_look(drawn, rankdir="TB").rankdir == "TB"
+    assert layout.choose_look(drawn, rankdir="TB").bands == 1
 
 
 def test_font_size_dpi_and_size_options() -> None:
@@ -531,7 +531,7 @@ def test_check_overlay_marks_the_wrong_node_red() -> None:
     out = s * 3.0
     out.label = "out"
     source = sg.to_dot(out, check=True)
-    red = draw.BAD_LINE
+    red = layout.BAD_LINE
     assert f'color="{red}"' in statements(source, r"\{ x \|")[0]
     assert f'color="{red}"' in statements(source, r"\{ s \|")[0]
     assert f'color="{red}"' not in statements(source, r"\{ out \|")[0]
@@ -542,7 +542,7 @@ def test_check_overlay_marks_the_wrong_node_red() -> None:
 def test_check_overlay_is_clean_on_a_correct_graph() -> None:
     """No red anywhere when every gradient checks out."""
     _, y = sigmoid_graph()
-    assert draw.BAD_LINE not in sg.to_dot(y, check=True)
+    assert layout.BAD_LINE not in sg.to_dot(y, check=True)
 
 
 def test_check_of_another_graph_is_refused() -> None:

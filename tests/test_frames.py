@@ -96,8 +96,8 @@ def test_frames_look_like_the_still_picture() -> None:
     """Each frame draws the graph with the still picture's boxes: same sizes, same places
     (relative to the first box), same font sizes."""
     pytest.importorskip("matplotlib", reason="frames are drawn with matplotlib")
-    from scalargrad.draw import graph_spec
-    from scalargrad.frames import _prepare, draw_frame
+    from scalargrad.see.draw.frames import _prepare, draw_frame
+    from scalargrad.see.draw.spec import graph_spec
 
     *_, f = multivariate_graph()
     f.backward()

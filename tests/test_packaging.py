@@ -60,7 +60,8 @@ def test_wheel_holds_license_type_markers_and_the_workshop(installed: tuple[Path
     names = zipfile.ZipFile(wheel).namelist()
     assert any(n.endswith("/licenses/LICENSE") or n.endswith("/LICENSE") for n in names)
     for path in ("scalargrad/py.typed", "nn/py.typed", "demos/moons.py", "exercises/check.py",
-                 "exercises/workbook.py", "exercises/solutions.py", "scalargrad/display.py"):
+                 "exercises/workbook.py", "exercises/solutions.py",
+                 "scalargrad/see/display/cards.py", "scalargrad/see/pages/assets/page.html"):
         assert path in names, path
     assert not any(n.startswith("tests/") for n in names)
     (entry,) = [n for n in names if n.endswith("entry_points.txt")]

@@ -16,8 +16,8 @@ from lesson_graphs import multivariate_graph, sigmoid_graph
 
 import nn
 from scalargrad import TrainingRecorder, Value, backprop_page, explain, to_html
-from scalargrad.page import graph_data, json_for_script
-from scalargrad.trace import format_number
+from scalargrad.see.pages.page import graph_data, json_for_script
+from scalargrad.see.text import format_number
 
 
 def page_data(text: str) -> dict:

@@ -18,7 +18,7 @@ import pytest
 from lesson_graphs import multivariate_graph, sigmoid_graph
 
 import scalargrad as sg
-import scalargrad.layout as layout
+import scalargrad.see.draw.layout as layout
 from scalargrad import Value
 
 pytest.importorskip("matplotlib", reason="the pictures are drawn with matplotlib")

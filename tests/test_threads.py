@@ -85,7 +85,7 @@ def test_overlapping_no_grad_blocks_in_two_threads_do_not_leak() -> None:
     run_threads(a, b_inside)
     assert seen["A"] == [False, True, True]
     assert seen["B"] == [False, True, True]
-    assert sg.is_grad_enabled() and sg.value._open_mode_blocks == 0
+    assert sg.is_grad_enabled() and sg.node._open_mode_blocks == 0
 
 
 def test_detect_anomaly_in_one_thread_never_raises_in_another() -> None:
@@ -126,7 +126,7 @@ def test_many_threads_predicting_leave_recording_on() -> None:
             nn.predict(model, X)
 
     run_threads(*[predict] * 4)
-    assert sg.is_grad_enabled() and sg.value._open_mode_blocks == 0
+    assert sg.is_grad_enabled() and sg.node._open_mode_blocks == 0
     assert len((Value(1.0) * 2.0)._prev) == 2
 
 
@@ -214,7 +214,7 @@ def test_overlapping_anomaly_blocks_in_two_threads_do_not_leak() -> None:
     run_threads(a, b)
     assert seen == {"A": [True, False], "B": [True, False]}
     assert not sg.is_anomaly_enabled() and not raises()
-    assert sg.value._open_mode_blocks == 0
+    assert sg.node._open_mode_blocks == 0
 
 
 def test_fit_beside_evaluate_in_another_thread_matches_fit_alone() -> None:

@@ -12,7 +12,7 @@ from lesson_graphs import multivariate_graph, sigmoid_graph
 
 import scalargrad as sg
 from scalargrad import Value
-from scalargrad.trace import format_number, node_names
+from scalargrad.see.text import format_number, node_names
 
 # -- explain: the sigmoid of the lesson -----------------------------------------------------------
 

@@ -29,12 +29,13 @@ import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
-from .trace import GradientSum, Trace, explain, format_number
-from .value import Value
+from scalargrad.see.narrate.explain import GradientSum, Trace, explain
+from scalargrad.see.text import format_number
+from scalargrad.value import Value
 
 __all__ = ["MAX_NODES", "Page", "backprop_page", "graph_data", "to_html"]
 
-ASSETS = Path(__file__).with_name("page_assets")
+ASSETS = Path(__file__).with_name("assets")
 MAX_NODES = 300  # a bigger graph is shown collapsed: only the layers nearest the output
 _INFIX = ("+", "-", "*", "/", "**")
 

@@ -10,27 +10,31 @@ matplotlib is imported only when something is drawn.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Collection
+from typing import TYPE_CHECKING, Collection, Sequence
 
-from .layout import (
+from scalargrad.see.draw.layout import (
     BAD_FILL,
     BAD_LINE,
     FILL,
+    FONT_SIZE,
     Box,
     Layout,
     Look,
     _fonts,
     _text_width,
+    arrange,
+    choose_look,
     edge_label,
     op_label,
     value_lines,
 )
+from scalargrad.see.draw.spec import CheckOption, GraphSpec, NamesOption, ParamsOption, graph_spec
+from scalargrad.value import Value
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .draw import GraphSpec
 
 EDGE_COLOR = "#616161"
 ACTIVE = "#ef6c00"
@@ -276,7 +280,7 @@ def draw_title(ax: Axes, look: Look, lay: Layout, detail: str = "") -> None:
 
 def png_bytes(figure: Figure) -> bytes:
     """The figure as PNG bytes (what Jupyter shows)."""
-    from ._mplfigure import ShownFigure
+    from scalargrad.see.figure import ShownFigure
 
     return ShownFigure._repr_png_(figure)  # type: ignore[arg-type]
 
@@ -284,9 +288,50 @@ def png_bytes(figure: Figure) -> bytes:
 def new_figure(lay: Layout) -> Figure:
     """A matplotlib Figure (Agg canvas, no pyplot) exactly the layout's size, with one Axes
     whose data units are points, so text and boxes keep the sizes the layout gave them."""
-    from ._mplfigure import new_figure as make
+    from scalargrad.see.figure import new_figure as make
 
     figure = make((lay.width / 72.0, lay.height / 72.0), lay.look.dpi)
     ax = figure.add_axes((0.0, 0.0, 1.0, 1.0))
     ax.axis("off")
     return figure
+
+
+# -- matplotlib ----------------------------------------------------------------------------------
+
+
+def draw_matplotlib(root: Value, rankdir: str = "auto", *, edge_labels: bool = False,
+                    params: ParamsOption = (), max_nodes: int | None = 60,
+                    max_depth: int | None = None, collapse: Collection[str] = (),
+                    check: CheckOption = None, digits: int = 4, title: str | None = None,
+                    names: NamesOption = None, font_size: float = FONT_SIZE,
+                    dpi: float | None = None, bands: int | None = None,
+                    size: tuple[float, float] | None = None) -> Figure:
+    """The graph of `root` drawn with matplotlib (no graphviz needed); returns a Figure.
+
+    The same boxes, colours, options and layout rules as `draw_dot`: `rankdir="auto"` picks
+    left-to-right, top-to-bottom or a long chain wrapped into rows (`bands`), whichever fits
+    a slide best; `title` (default: what the graph is), `font_size` in points, `dpi`, and
+    `size` = (width, height) in inches, an upper bound that shrinks everything to fit. Best
+    for graphs of up to a few dozen nodes (`max_nodes` = 60 by default). Save it with
+    `figure.savefig("graph.png")`; in Jupyter it shows inline.
+    """
+    spec = graph_spec(root, params=params, max_nodes=max_nodes, max_depth=max_depth,
+                      collapse=collapse, check=check, names=names)
+    look = choose_look(spec, rankdir=rankdir, bands=bands, font_size=font_size, dpi=dpi,
+                       title=title, edge_labels=edge_labels, digits=digits)
+    lay = arrange(spec, look, edge_labels=edge_labels, digits=digits)
+    if size is not None:
+        scale = min(1.0, size[0] * 72 / lay.width, size[1] * 72 / lay.height)
+        if scale < 1.0:
+            look = look._replace(font_size=look.font_size * scale)
+            lay = arrange(spec, look, edge_labels=edge_labels, digits=digits)
+    figure = new_figure(lay)
+    (ax,) = figure.axes
+    draw_spec(ax, spec, lay, edge_labels=edge_labels, digits=digits)
+    draw_title(ax, look, lay)
+    return figure
+
+
+def spec_names(spec: GraphSpec) -> Sequence[str]:
+    """The names of the drawn nodes, in topological order (handy in tests and notebooks)."""
+    return [s.name for s in spec.nodes]

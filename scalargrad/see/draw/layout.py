@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, NamedTuple, Sequence
 
-from .trace import format_number
+from scalargrad.see.text import format_number
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .draw import EdgeSpec, GraphSpec, NodeSpec
+    from scalargrad.see.draw.spec import EdgeSpec, GraphSpec, NodeSpec
 
 FILL = {"output": "#c8e6c9", "param": "#ffe0b2", "input": "#bbdefb", "const": "#eeeeee",
         "interior": "#ffffff"}

@@ -16,14 +16,23 @@ from __future__ import annotations
 from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Any, Collection, NamedTuple
 
-from . import graph
-from .draw import GraphSpec, NamesOption, ParamsOption, graph_spec
-from .graph import topological_order
-from .layout import FONT_SIZE, Layout, Look, _fonts, _title_height, arrange, choose_look
-from .mpl_graph import draw_spec, draw_title, new_figure
-from .ops import custom_op
-from .trace import format_number, node_names
-from .value import Value, _as_float
+from scalargrad import graph
+from scalargrad.graph import topological_order
+from scalargrad.node import _as_float
+from scalargrad.ops import custom_op
+from scalargrad.see.draw.layout import (
+    FONT_SIZE,
+    Layout,
+    Look,
+    _fonts,
+    _title_height,
+    arrange,
+    choose_look,
+)
+from scalargrad.see.draw.mpl import draw_spec, draw_title, new_figure
+from scalargrad.see.draw.spec import GraphSpec, NamesOption, ParamsOption, graph_spec
+from scalargrad.see.text import format_number, node_names
+from scalargrad.value import Value
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -229,6 +238,8 @@ def save_gif(root: Value, path: str | FilePath, *, fps: float = 1.0, rankdir: st
         for frame in frames:
             draw_frame(frame, spec, lay, figure=figure, digits=digits, total=len(frames))
             writer.grab_frame()
-    from .display import SavedAnimation  # a Path that a notebook shows as the animation
+    from scalargrad.see.display.history import (
+        SavedAnimation,  # a Path that a notebook shows as the animation
+    )
 
     return SavedAnimation(path)

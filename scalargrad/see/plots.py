@@ -14,8 +14,8 @@ from numbers import Real
 from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Any, Callable, Hashable, Mapping, Sequence, Union
 
-from .grad_mode import no_grad
-from .value import Value
+from scalargrad.grad_mode import no_grad
+from scalargrad.value import Value
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -30,7 +30,7 @@ CLASS_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"
 
 
 def _figure(width: float, height: float, rows: int = 1, cols: int = 1) -> tuple[Figure, list]:
-    from ._mplfigure import new_figure
+    from scalargrad.see.figure import new_figure
 
     figure = new_figure((width, height), 100.0)
     figure.set_layout_engine("constrained")

@@ -22,10 +22,10 @@ import math
 from numbers import Real
 from typing import Any, Callable, Hashable, Mapping, Sequence
 
-from .grad_mode import no_grad
-from .page import Page, render
-from .trace import format_number
-from .value import Value
+from scalargrad.grad_mode import no_grad
+from scalargrad.see.pages.page import Page, render
+from scalargrad.see.text import format_number
+from scalargrad.value import Value
 
 __all__ = ["TrainingRecorder"]
 

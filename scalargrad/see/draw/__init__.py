@@ -1,0 +1,1 @@
+"""Pictures of a computation graph: graphviz, matplotlib, text, and backward animations."""

@@ -1,0 +1,1 @@
+"""Self-contained browser pages: the backward stepper and the training replay."""

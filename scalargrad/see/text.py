@@ -1,0 +1,96 @@
+"""Numbers and names as the views write them, and text made safe for HTML and Markdown."""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections import Counter
+from typing import (
+    Any,
+    Sequence,
+)
+
+from scalargrad.value import Value
+
+# -- shared helpers (also used by draw.py and frames.py) ---------------------------------------
+
+
+def format_number(x: float, digits: int = 6) -> str:
+    """x with `digits` significant digits, always with a decimal point ("1.0", "-0.25", "2e-07").
+
+    Negative zero prints as 0.0: −z at z = 0 is mathematically 0, and "-0.0" only distracts.
+    """
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    text = f"{x + 0.0:.{digits}g}"
+    if text.lstrip("-").isdigit():
+        text += ".0"
+    return text
+
+
+def node_names(order: Sequence[Value]) -> list[str]:
+    """A name for every node of `order`: its label, or v<i> (its topological index) if unlabeled.
+
+    A label used by more than one node gets its index appended (w#3, w#7), so names are unique
+    and the same on every run (they never depend on `id()`).
+    """
+    counts = Counter(node.label for node in order if node.label)
+    names = []
+    for i, node in enumerate(order):
+        if not node.label:
+            names.append(f"v{i}")
+        elif counts[node.label] > 1:
+            names.append(f"{node.label}#{i}")
+        else:
+            names.append(node.label)
+    return names
+
+
+# -- escaping ------------------------------------------------------------------------------------
+
+
+def escape_html(text: Any) -> str:
+    """`text` as HTML text: & < > " ' become entities, so no label is ever read as markup."""
+    return html.escape(str(text), quote=True)
+
+
+# Characters that mean something in Markdown (CommonMark, GitHub tables, Jupyter's $…$ math)
+# wherever they stand in a line. Line-start markers (#, -, +, 1.) cannot occur: we never start
+# a line with user text.
+_MD_BACKSLASH = set("\\`*_[]|~$")
+_MD_ENTITY = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+
+
+def escape_markdown(text: Any) -> str:
+    """`text` as literal Markdown inline text (safe inside a table cell too).
+
+    Emphasis, code, links, table pipes, math and strike-through characters get a backslash;
+    < > & become entities (so no HTML passes through); a line break becomes a space.
+    """
+    out = []
+    for ch in re.sub(r"[\r\n]+", " ", str(text)):
+        if ch in _MD_ENTITY:
+            out.append(_MD_ENTITY[ch])
+        elif ch in _MD_BACKSLASH:
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def code_span(text: Any) -> str:
+    """`text` as a Markdown code span, fenced with more backticks than any run inside it."""
+    body = re.sub(r"[\r\n]+", " ", str(text))
+    longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if body.startswith("`") or body.endswith("`") or longest else ""
+    return f"{fence}{pad}{body}{pad}{fence}"
+
+
+def literal_markdown(text: Any) -> str:
+    """`text` shown literally: a code span, or escaped text if it holds < > & (which a code
+    span would pass to the page as they are)."""
+    return escape_markdown(text) if re.search(r"[<>&]", str(text)) else code_span(text)

@@ -21,6 +21,7 @@ from typing import Any, Callable, Sequence, TextIO, Union, cast
 
 from scalargrad import Value, no_grad
 
+from . import _collector
 from ._checks import count, is_array, is_real
 from .losses import bce_with_logits, cross_entropy, hinge_loss, l2_regularization, mse_loss
 from .module import Module
@@ -122,6 +123,7 @@ def evaluate(model: Callable[[Any], Any], X: Sequence[Any], y: Sequence[Any],
     return _number(value), (accuracy(outs, y) if classifier else None)
 
 
+@_collector.pausing_collector
 def fit(model: Module, X: Sequence[Any], y: Sequence[Any], *, optimizer: Optimizer,
         loss: str | LossFn = "hinge", steps: int = 100, batch_size: int | None = None,
         l2: float = 0.0, seed: int = 0, progress: bool = True, print_every: int | None = None,
@@ -212,6 +214,7 @@ def fit(model: Module, X: Sequence[Any], y: Sequence[Any], *, optimizer: Optimiz
                   f"  lr {lr:.4g}", file=out, flush=True)
         if callback is not None:
             callback(k, history)
+        _collector.step_done()
     return history
 
 

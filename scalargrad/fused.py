@@ -11,7 +11,7 @@ import operator
 from typing import Iterable, Sequence
 
 from . import ops as _ops
-from .graph import Scaled
+from .graph import DOT_BACKWARD, Scaled
 from .node import Operand, _add_backward, _as_float, _make, _pass_backward
 from .value import Value
 
@@ -62,58 +62,85 @@ def dot(weights: Sequence[Operand], inputs: Sequence[Operand],
     if len(inputs) != n:
         raise ValueError(f"dot: {n} weights but {len(inputs)} inputs; "
                          "expected the same number of each")
-    # Edges in the order weights, inputs; a weight's local gradient is its input, and an
-    # input's is its weight.
-    operands = (*weights, *inputs)
-    data = [v.data for v in operands if isinstance(v, Value)]
-    if len(data) == 2 * n:  # every operand is a Value: one edge each
-        parents = operands
-        w_data, x_data = data[:n], data[n:]
-        local = x_data + w_data
-        layout_list: list[float | None] | None = None
-    else:  # some operands are plain numbers: constants, with no edge
-        data = []
-        layout_list = []  # the op's parameter: None for a Value, else the constant
-        for v in operands:
-            if isinstance(v, Value):
-                data.append(v.data)
-                layout_list.append(None)
-            else:
-                x = _as_float(v, "dot")
-                data.append(x)
-                layout_list.append(x)
-        w_data, x_data = data[:n], data[n:]
-        parent_list: list[Value] = []
-        local_list: list[float] = []
-        for v, slope in zip(operands, (*x_data, *w_data)):
-            if isinstance(v, Value):
-                parent_list.append(v)
-                local_list.append(slope)
-        parents, local = tuple(parent_list), local_list
-    if bias is None:
-        total = builtins.sum(map(operator.mul, w_data, x_data), 0.0)
-    else:
-        bias_data = _operand_data(bias, "dot")
-        total = builtins.sum(map(operator.mul, w_data, x_data), bias_data)
-        if isinstance(bias, Value):
-            parents += (bias,)
-            local.append(1.0)
-            if layout_list is not None:
-                layout_list.append(None)
-        elif layout_list is None:
-            layout_list = [None] * (2 * n)
-            layout_list.append(bias_data)
-        else:
-            layout_list.append(bias_data)
-    if layout_list is None:  # every operand a Value: the shared declaration
-        kind = _ops.DOT if bias is None else _ops.DOT_BIAS
-    else:  # (declarations are cached by layout: the same constant inputs come back)
-        layout = tuple(layout_list)
-        kind = _ops._DOT_CACHE.get(layout) or _ops.dot_op(layout, n, bias is not None)
+    # Edges in the order weights, inputs, bias; a weight's local gradient is its input, an
+    # input's is its weight and the bias's is 1.
+    if n and type(inputs[0]) is float:  # a first layer: numbers in, only the weights are nodes
+        node = _dot_with_number_inputs(weights, inputs, bias, n)
+        if node is not None:
+            return node
+    operands = (*weights, *inputs) if bias is None else (*weights, *inputs, bias)
+    try:  # the usual case, every operand a Value: a plain number has no .data
+        total = builtins.sum(map(operator.mul, [w.data for w in weights],
+                                 [x.data for x in inputs]),
+                             0.0 if bias is None else bias.data)  # type: ignore[union-attr]
+    except (AttributeError, TypeError):  # (TypeError: a numpy scalar's .data is a buffer)
+        return _dot_with_constants(operands, n, bias is not None)
+    if type(total) is not float:  # something else with a .data (a tensor, say)
+        return _dot_with_constants(operands, n, bias is not None)
+    # The local gradients are the parents' own numbers: DOT_BACKWARD reads them.
+    return _make(total, operands, DOT_BACKWARD, _ops.DOT if bias is None else _ops.DOT_BIAS)
 
-    # Each operand's local gradient is its partner's number (the bias's is 1), so the closure
-    # is a `Scaled` holding them: downstream = upstream × each. (backward() applies its
-    # products inline, without a list.)
+
+def _dot_with_number_inputs(weights: Sequence[Operand], inputs: Sequence[Operand],
+                            bias: Operand | None, n: int) -> Value | None:
+    """`dot` for Value weights (and bias) and float inputs, or None if they are not that.
+
+    The inputs are constants: kept in the op's layout, no edge; the weights' local
+    gradients are those numbers (and the bias's is 1)."""
+    if (n > len(_UNKNOWN) or not _FLOAT.issuperset(map(type, inputs))
+            or not _VALUE.issuperset(map(type, weights))):
+        return None
+    if bias is None:
+        parents = tuple(weights)
+        local = Scaled(inputs)
+        layout = (*_UNKNOWN[:n], *inputs)
+        start = 0.0
+    elif type(bias) is Value:
+        parents = (*weights, bias)
+        local = Scaled((*inputs, 1.0))
+        layout = (*_UNKNOWN[:n], *inputs, None)
+        start = bias.data
+    else:
+        return None
+    total = builtins.sum(map(operator.mul, [w.data for w in weights], inputs), start)
+    # (declarations are cached by layout: the same constant inputs come back every epoch)
+    kind = _ops._DOT_CACHE.get(layout) or _ops.dot_op(layout, n, bias is not None)
+    return _make(total, parents, local, kind)
+
+
+_FLOAT = frozenset([float])
+_VALUE = frozenset([Value])
+_UNKNOWN = (None,) * 64  # a layout's entries for Value operands (longer rows: the general path)
+
+
+def _dot_with_constants(operands: tuple, n: int, has_bias: bool) -> Value:
+    """`dot` when some operands are plain numbers (or Value subclasses): the numbers are
+    constants, kept in the op's layout, and get no edge."""
+    data: list[float] = []
+    layout_list: list[float | None] = []  # the op's parameter: None for a Value, else the number
+    values = []
+    for v in operands:
+        if isinstance(v, Value):
+            data.append(v.data)
+            layout_list.append(None)
+            values.append(True)
+        else:
+            x = _as_float(v, "dot")
+            data.append(x)
+            layout_list.append(x)
+            values.append(False)
+    # each operand's partner: weight i <-> input i; the bias's local gradient is 1
+    partner = data[n:2 * n] + data[:n] + ([1.0] if has_bias else [])
+    parents = tuple([v for v, is_value in zip(operands, values) if is_value])
+    local = [slope for slope, is_value in zip(partner, values) if is_value]
+    total = builtins.sum(map(operator.mul, data[:n], data[n:2 * n]),
+                         data[-1] if has_bias else 0.0)
+    if all(values):  # Value subclasses: the same node as the usual case
+        return _make(total, operands, DOT_BACKWARD, _ops.DOT_BIAS if has_bias else _ops.DOT)
+    layout = tuple(layout_list)
+    # (declarations are cached by layout: the same constant inputs come back)
+    kind = _ops._DOT_CACHE.get(layout) or _ops.dot_op(layout, n, has_bias)
+    # Fixed local gradients, held by a `Scaled`: downstream = upstream × each.
     return _make(total, parents, Scaled(local), kind)
 
 

@@ -244,8 +244,9 @@ def dot_op(layout: Optional[tuple], n: int, bias: bool) -> Op:
     op = _DOT_CACHE.get(layout)
     if op is None:
         op = _DotOp("dot", "dot", layout, None, _dot_write, _dot_latex, _dot_local)
-        if len(_DOT_CACHE) < 4 * _CACHE_LIMIT:
-            _DOT_CACHE[layout] = op
+        if len(_DOT_CACHE) >= 4 * _CACHE_LIMIT:  # full: start again, so that the neurons of
+            _DOT_CACHE.clear()  # a layer, which all read the same inputs, share one op
+        _DOT_CACHE[layout] = op
     return op
 
 

@@ -260,8 +260,8 @@ def test_closure_is_linear_in_the_upstream(op: Op) -> None:
     out = op.engine(*map(Value, op.at))
     for node in sg.topological_order(out):
         if node._prev:
-            local = node._fn(1.0)
-            assert list(node._fn(-2.5)) == [-2.5 * g for g in local], op.name
+            local = sg.graph.downstream(node, 1.0)
+            assert list(sg.graph.downstream(node, -2.5)) == [-2.5 * g for g in local], op.name
 
 
 def test_constant_ops_share_one_closure() -> None:
@@ -407,3 +407,10 @@ def test_backward_applies_a_dot_closure_exactly_as_calling_it() -> None:
     out.backward()
     assert [v.grad for v in order] == replayed
     assert any(type(v._fn) is sg.graph.Scaled for v in order)
+
+
+def test_a_dot_of_values_copies_no_local_gradients() -> None:
+    """Every dot node of Values shares DOT_BACKWARD, which reads the parents' numbers."""
+    w, x = [Value(1.0), Value(2.0)], [Value(3.0), Value(4.0)]
+    nodes = [sg.dot(w, x, Value(0.5)), sg.dot(x, w)]
+    assert all(node._fn is sg.graph.DOT_BACKWARD for node in nodes)

@@ -5,9 +5,10 @@ step's graph replaces it; the cyclic collector has nothing to find in it. Left r
 collector still walks the growing graph again and again while it is built (every 700 new
 nodes, and now and then the whole heap), so a step's time per node grows with the graph
 (3-4× from 1e3 to 1e6 nodes). `fit` therefore pauses the automatic collector while it
-trains, and after a step that left new objects alive (cycles made by a hand-set `_backward`
-or by your own code) it collects the youngest generation itself, so memory stays flat, and puts the collector back as it
-found it when it returns or raises. Nothing changes if the collector was already off.
+trains, and after a step that left new objects alive (cycles made by a hand-set
+`_backward` or by your own code) it collects the youngest generation itself, so memory
+stays flat; it puts the collector back as it found it when it returns or raises. Nothing
+changes if the collector was already off.
 """
 
 from __future__ import annotations

@@ -3,12 +3,15 @@
 Build an expression out of `Value`s, call `backward()` on the result, read each input's `.grad`.
 
 Two floors: the engine (`value`, its ops in `arithmetic`, `functions` and `fused`, their
-declarations in `ops`, the walks in `graph`, `grad_mode`, `anomaly`, `gradcheck`), which
+declarations in `ops`, the walks in `graph`, the backward pass as a graph in
+`backward_graph`, `functional` (grad, hessian), `hooks`, `grad_mode`, `anomaly`, `gradcheck`), which
 imports nothing of the second; and `scalargrad.see`, the ways of seeing it (narration,
 pictures, pages, plots, rich display). Every public name of both is re-exported here.
 """
 
 from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled
+from .backward_graph import NotDifferentiableError
+from .functional import grad, gradients, hessian, value_and_grad
 from .fused import dot, sum  # noqa: A004 (scalargrad.sum is deliberate)
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .gradcheck import (
@@ -62,6 +65,7 @@ __all__ = [
     "GraphvizMissingError",
     "GraphvizMissingWarning",
     "InputCheck",
+    "NotDifferentiableError",
     "Page",
     "PathView",
     "Trace",
@@ -80,7 +84,10 @@ __all__ = [
     "explain",
     "explain_paths",
     "forward_difference",
+    "grad",
     "gradcheck",
+    "gradients",
+    "hessian",
     "is_anomaly_enabled",
     "is_grad_enabled",
     "no_grad",
@@ -96,6 +103,7 @@ __all__ = [
     "to_dot",
     "to_html",
     "topological_order",
+    "value_and_grad",
 ]
 
 _install_moved_modules()

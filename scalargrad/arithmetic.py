@@ -43,6 +43,10 @@ class Arithmetic:
             other = _lift(other, "add")
         return _make(self.data + other.data, (self, other), _add_backward, _ADD)
 
+    @_ops.graph_form("add")
+    def _add_graph(node: Value, upstream: Value) -> tuple:
+        return (upstream, upstream)
+
     def __radd__(self, other: Operand) -> Value:
         return _lift(other, "add") + self
 
@@ -51,6 +55,10 @@ class Arithmetic:
         if not isinstance(other, Arithmetic):
             other = _lift(other, "sub")
         return _make(self.data - other.data, (self, other), _sub_backward, _SUB)
+
+    @_ops.graph_form("sub")
+    def _sub_graph(node: Value, upstream: Value) -> tuple:
+        return (upstream, -upstream)
 
     def __rsub__(self, other: Operand) -> Value:
         return _lift(other, "sub") - self
@@ -66,6 +74,11 @@ class Arithmetic:
             return (upstream * b, upstream * a)
 
         return _make(a * b, (self, other), _backward, _MUL)
+
+    @_ops.graph_form("mul")
+    def _mul_graph(node: Value, upstream: Value) -> tuple:
+        a, b = node._prev
+        return (upstream * b, upstream * a)
 
     def __rmul__(self, other: Operand) -> Value:
         return _lift(other, "mul") * self
@@ -84,6 +97,11 @@ class Arithmetic:
             return (upstream * local_a, upstream * local_b)
 
         return _make(out, (self, other), _backward, _DIV)
+
+    @_ops.graph_form("div")
+    def _div_graph(node: Value, upstream: Value) -> tuple:
+        a, b = node._prev
+        return (upstream / b, -upstream * a / (b * b))
 
     def __rtruediv__(self, other: Operand) -> Value:
         return _lift(other, "div") / self
@@ -107,6 +125,21 @@ class Arithmetic:
             return (upstream * slope,)
 
         return _make(_power(a, n), (self,), _backward_n, _ops.pow_op(n))
+
+    @_ops.graph_form("pow")
+    def _pow_graph(node: Value, upstream: Value) -> tuple:
+        if len(node._prev) == 2:  # aⁿ with n a Value
+            a, n = node._prev
+            local_n = node * a.log() if a.data > 0.0 else _exponent_slope(a.data, n.data,
+                                                                          node.data)
+            return (upstream * n * a ** (n - 1.0), upstream * local_n)
+        (a,) = node._prev
+        e: float = node._kind.param  # type: ignore[union-attr,assignment]
+        if e == 0.0:
+            return (upstream * 0.0,)
+        if a.data == 0.0 and e < 1.0:  # the slope is ±inf there: a constant
+            return (upstream * _power_slope(0.0, e),)
+        return (upstream * e * a ** (e - 1.0),)
 
     def __rpow__(self, other: Operand) -> Value:
         return _lift(other, "pow") ** self

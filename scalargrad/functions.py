@@ -33,6 +33,10 @@ class Functions:
         """f(x) = −x;  f′(x) = −1"""
         return _make(-self.data, (self,), _neg_backward, _NEG)
 
+    @_ops.graph_form("neg")
+    def _neg_graph(node: Value, upstream: Value) -> tuple:
+        return (-upstream,)
+
     def __pos__(self) -> Value:
         return self  # type: ignore[return-value]  # (self is a Value)
 
@@ -49,6 +53,10 @@ class Functions:
 
         return _make(out, (self,), _backward, _RECIPROCAL)
 
+    @_ops.graph_form("reciprocal")
+    def _reciprocal_graph(node: Value, upstream: Value) -> tuple:
+        return (-upstream * node * node,)
+
     def exp(self) -> Value:
         """f(x) = eˣ;  f′(x) = eˣ"""
         x = self.data
@@ -63,6 +71,10 @@ class Functions:
 
         return _make(out, (self,), _backward, _EXP)
 
+    @_ops.graph_form("exp")
+    def _exp_graph(node: Value, upstream: Value) -> tuple:
+        return (upstream * node,)
+
     def log(self) -> Value:
         """f(x) = ln x;  f′(x) = 1/x  (x > 0)"""
         x = self.data
@@ -74,6 +86,10 @@ class Functions:
             return (upstream * local,)
 
         return _make(math.log(x), (self,), _backward, _LOG)
+
+    @_ops.graph_form("log")
+    def _log_graph(node: Value, upstream: Value) -> tuple:
+        return (upstream / node._prev[0],)
 
     def sqrt(self) -> Value:
         """f(x) = √x;  f′(x) = 1/(2√x)  (x ≥ 0; the slope at 0 is +inf)"""
@@ -88,6 +104,12 @@ class Functions:
 
         return _make(out, (self,), _backward, _SQRT)
 
+    @_ops.graph_form("sqrt")
+    def _sqrt_graph(node: Value, upstream: Value) -> tuple:
+        if node.data == 0.0:  # the slope is +inf there: a constant
+            return (upstream * math.inf,)
+        return (upstream * 0.5 / node,)
+
     def tanh(self) -> Value:
         """f(x) = tanh x;  f′(x) = 1 − tanh² x"""
         t = math.tanh(self.data)
@@ -97,6 +119,10 @@ class Functions:
             return (upstream * local,)
 
         return _make(t, (self,), _backward, _TANH)
+
+    @_ops.graph_form("tanh")
+    def _tanh_graph(node: Value, upstream: Value) -> tuple:
+        return (upstream * (1.0 - node * node),)
 
     def sigmoid(self) -> Value:
         """f(x) = 1/(1 + e⁻ˣ);  f′(x) = f(x)·(1 − f(x))"""
@@ -113,12 +139,20 @@ class Functions:
 
         return _make(s, (self,), _backward, _SIGMOID)
 
+    @_ops.graph_form("sigmoid")
+    def _sigmoid_graph(node: Value, upstream: Value) -> tuple:
+        return (upstream * node * (1.0 - node),)
+
     def relu(self) -> Value:
         """f(x) = max(0, x);  f′(x) = 1 if x > 0 else 0  (two shared closures: pass, block)"""
         x = self.data
         if x > 0.0:
             return _make(x, (self,), _pass_backward, _RELU)
         return _make(0.0 if x <= 0.0 else x, (self,), _block_backward, _RELU)
+
+    @_ops.graph_form("relu")
+    def _relu_graph(node: Value, upstream: Value) -> tuple:  # a constant local gradient: 1 or 0
+        return (upstream * (1.0 if node._prev[0].data > 0.0 else 0.0),)
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """f(x) = x if x > 0 else slope·x;  f′(x) = 1 if x > 0 else slope"""
@@ -133,12 +167,22 @@ class Functions:
 
         return _make(slope * x, (self,), _backward, kind)
 
+    @_ops.graph_form("leaky_relu")
+    def _leaky_relu_graph(node: Value, upstream: Value) -> tuple:
+        slope: float = node._kind.param  # type: ignore[union-attr,assignment]
+        return (upstream * (1.0 if node._prev[0].data > 0.0 else slope),)
+
     def __abs__(self) -> Value:
         """f(x) = |x|;  f′(x) = sign x  (0 at x = 0)"""
         x = self.data
         backward = (_pass_backward if x > 0.0 else _neg_backward if x < 0.0
                     else _block_backward)
         return _make(abs(x), (self,), backward, _ABS)
+
+    @_ops.graph_form("abs")
+    def _abs_graph(node: Value, upstream: Value) -> tuple:  # sign x, constant (0 at x = 0)
+        x = node._prev[0].data
+        return (upstream * (1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0),)
 
     abs = __abs__
 
@@ -155,6 +199,10 @@ class Functions:
 
         return _make(out, (self,), _backward, _SIN)
 
+    @_ops.graph_form("sin")
+    def _sin_graph(node: Value, upstream: Value) -> tuple:
+        return (upstream * node._prev[0].cos(),)
+
     def cos(self) -> Value:
         """f(x) = cos x;  f′(x) = −sin x  (x finite)"""
         x = self.data
@@ -167,3 +215,7 @@ class Functions:
             return (upstream * local,)
 
         return _make(out, (self,), _backward, _COS)
+
+    @_ops.graph_form("cos")
+    def _cos_graph(node: Value, upstream: Value) -> tuple:
+        return (-upstream * node._prev[0].sin(),)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import builtins
 import operator
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from . import ops as _ops
 from .graph import DOT_BACKWARD, Scaled
@@ -51,6 +51,12 @@ def sum(values: Iterable[Operand], start: Operand = 0.0) -> Value:  # noqa: A001
     return _make(total, parents, _backward, kind)
 
 
+@_ops.graph_form("sum")
+def _sum_graph(node: Value, upstream: Value) -> tuple:
+    """∂/∂xᵢ = 1: every input gets the upstream as it is."""
+    return (upstream,) * len(node._prev)
+
+
 def dot(weights: Sequence[Operand], inputs: Sequence[Operand],
         bias: Operand | None = None) -> Value:
     """f(w, x, b) = Σ wᵢ·xᵢ + b as one node;  ∂f/∂wᵢ = xᵢ,  ∂f/∂xᵢ = wᵢ,  ∂f/∂b = 1.
@@ -70,8 +76,8 @@ def dot(weights: Sequence[Operand], inputs: Sequence[Operand],
             return node
     operands = (*weights, *inputs) if bias is None else (*weights, *inputs, bias)
     try:  # the usual case, every operand a Value: a plain number has no .data
-        total = builtins.sum(map(operator.mul, [w.data for w in weights],
-                                 [x.data for x in inputs]),
+        total = builtins.sum(map(operator.mul, [w.data for w in weights],  # type: ignore
+                                 [x.data for x in inputs]),  # type: ignore[union-attr]
                              0.0 if bias is None else bias.data)  # type: ignore[union-attr]
     except (AttributeError, TypeError):  # (TypeError: a numpy scalar's .data is a buffer)
         return _dot_with_constants(operands, n, bias is not None)
@@ -79,6 +85,28 @@ def dot(weights: Sequence[Operand], inputs: Sequence[Operand],
         return _dot_with_constants(operands, n, bias is not None)
     # The local gradients are the parents' own numbers: DOT_BACKWARD reads them.
     return _make(total, operands, DOT_BACKWARD, _ops.DOT if bias is None else _ops.DOT_BIAS)
+
+
+@_ops.graph_form("dot")
+def _dot_graph(node: Value, upstream: Value) -> tuple:
+    """A weight's downstream is upstream × its input, an input's upstream × its weight (a
+    Value, or a constant where the operand was a number), the bias's the upstream."""
+    parents = node._prev
+    layout: Any = node._kind.param  # type: ignore[union-attr]
+    if layout is None or layout == "bias":  # every operand a Value
+        operands: list = list(parents)
+        has_bias = layout == "bias"
+    else:
+        it = iter(parents)
+        operands = [next(it) if c is None else c for c in layout]
+        has_bias = len(layout) % 2 == 1
+    n = (len(operands) - has_bias) // 2
+    downs = []
+    for k, v in enumerate(operands):
+        if isinstance(v, Value):
+            partner = 1.0 if k == 2 * n else operands[k + n] if k < n else operands[k - n]
+            downs.append(upstream * partner)
+    return tuple(downs)
 
 
 def _dot_with_number_inputs(weights: Sequence[Operand], inputs: Sequence[Operand],
@@ -102,7 +130,8 @@ def _dot_with_number_inputs(weights: Sequence[Operand], inputs: Sequence[Operand
         start = bias.data
     else:
         return None
-    total = builtins.sum(map(operator.mul, [w.data for w in weights], inputs), start)
+    total = builtins.sum(map(operator.mul, [w.data for w in weights],  # type: ignore
+                             inputs), start)
     # (declarations are cached by layout: the same constant inputs come back every epoch)
     kind = _ops._DOT_CACHE.get(layout) or _ops.dot_op(layout, n, bias is not None)
     return _make(total, parents, local, kind)

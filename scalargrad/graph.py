@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 
 # Set by anomaly.py: the checked backward pass that runs inside detect_anomaly().
 _checked_backward: Optional[Callable[[Value, float], None]] = None
+# How many gradient hooks are registered on live nodes (hooks.py keeps it); while it is not
+# 0, backward() takes the walk that calls them (`_hooked_backward`, set by hooks.py).
+_hooks_live = 0
+_hooked_backward: Optional[Callable[[Value, float], None]] = None
 
 
 class BackwardNotSetError(TypeError):
@@ -225,6 +229,8 @@ def backward(root: Value, grad: float = 1.0) -> None:
     Interior nodes get a fresh gradient (reset to 0, then accumulated over their consumers);
     leaves accumulate into whatever `grad` they already hold.
     """
+    if _hooks_live and _hooked_backward is not None:
+        return _hooked_backward(root, grad)
     if _modes.anomaly and _checked_backward is not None:
         return _checked_backward(root, grad)
     # (typed Any: an interior node always has its `_fn`, which mypy cannot know)

@@ -21,11 +21,26 @@ a node costs one pointer for its declaration.
 from __future__ import annotations
 
 import math
-from typing import Callable, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 __all__ = ["Op", "custom_op", "dot_op", "leaky_relu_op", "pow_op", "sum_op", "write_number"]
 
 Forward = Callable[[Sequence[float]], float]
+# An op's backward written with Value ops: (node, upstream Value) -> one downstream Value per
+# parent. `backward(create_graph=True)` uses it, so the backward pass is a graph itself.
+GraphForm = Callable[[Any, Any], Sequence[Any]]
+GRAPH_FORMS: dict[str, GraphForm] = {}
+
+
+def graph_form(name: str) -> Callable[[GraphForm], Any]:
+    """Register `fn` as op `name`'s backward in Value ops; it stays beside the op's method
+    (as a staticmethod), where the float closure is."""
+
+    def register(fn: GraphForm) -> Any:
+        GRAPH_FORMS[name] = fn
+        return staticmethod(fn)
+
+    return register
 
 
 def write_number(x: float) -> str:

@@ -22,12 +22,13 @@ zero-argument `f` that reads `out.grad` and adds into its parents' `grad` itself
 from __future__ import annotations
 
 from functools import partial
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
-from . import copying, graph, rich
+from . import backward_graph, copying, graph, hooks, rich
 from . import node as _node
 from . import ops as _ops
 from .arithmetic import Arithmetic
+from .backward_graph import CustomBackward, WithGraphForm
 from .functions import Functions
 from .graph import MicrogradBackward, Scaled
 from .node import Backward, Number, Operand, _as_float, _backward_not_set, _make
@@ -71,7 +72,8 @@ class Value(Arithmetic, Functions):
     @staticmethod
     def from_op(data: Number, parents: Sequence[Value],
                 local_grads: Sequence[Number] | None = None, op: str = "", *,
-                backward: Backward | None = None) -> Value:
+                backward: Backward | None = None,
+                backward_graph: Callable[[Value], Sequence[Value]] | None = None) -> Value:
         """A node made by your own op, from its forward value and its parents, plus either
 
         * `backward=`: a closure in the lesson's form: it takes the upstream gradient and
@@ -79,8 +81,11 @@ class Value(Arithmetic, Functions):
           `backward=lambda upstream: (upstream * (1 - t * t),)` for tanh; or
         * `local_grads`: the numbers d(data)/d(parent), one per parent.
 
-        Like the built-in ops it records nothing inside `no_grad()`. The closure should
-        capture numbers (or the parents), not the node it makes.
+        A closure written with Value arithmetic on the parents (`upstream * 3 * x ** 2`)
+        also serves `backward(create_graph=True)`: its gradient can be differentiated
+        again. `backward_graph=` gives that Value form beside `local_grads` (or a float
+        closure). Like the built-in ops it records nothing inside `no_grad()`. The closure
+        should capture numbers (or the parents), not the node it makes.
         """
         value = _as_float(data, "from_op data")
         parents = tuple(parents)
@@ -93,17 +98,23 @@ class Value(Arithmetic, Functions):
             raise TypeError("from_op: give either local_grads (one number per parent) or "
                             "backward= (a function of the upstream gradient), not "
                             + ("both" if backward is not None else "neither"))
+        fn: Any
         if backward is not None:
             if not callable(backward):
                 raise TypeError(f"from_op: backward must be a function of the upstream "
                                 f"gradient, got {type(backward).__name__}")
-            fn = _checked_custom_backward(backward, len(parents), op)
+            fn = CustomBackward(backward, len(parents), op)
         else:
             local = tuple(_as_float(g, "local gradient") for g in local_grads)  # type: ignore
             if len(local) != len(parents):
                 raise ValueError(f"from_op: {len(parents)} parents but {len(local)} local "
                                  "gradients; expected one local gradient per parent")
             fn = Scaled(local)
+        if backward_graph is not None:
+            if not callable(backward_graph):
+                raise TypeError(f"from_op: backward_graph must be a function of the upstream "
+                                f"gradient, got {type(backward_graph).__name__}")
+            fn = WithGraphForm(fn, backward_graph, op)
         return _make(value, parents, fn, _ops.custom_op(op))
 
     def __repr__(self) -> str:
@@ -155,15 +166,30 @@ class Value(Arithmetic, Functions):
 
     # -- the graph ------------------------------------------------------------------------
 
-    def backward(self, grad: float = 1.0) -> None:
+    def backward(self, grad: float | Value = 1.0, *, create_graph: bool = False) -> None:
         """Fill in `grad` for every node this one depends on (reverse-mode autodiff).
 
         Seeds this node with `grad` (1 by default), then walks the graph in reverse
         topological order. Every interior node's `grad` is recomputed from scratch; every
         leaf's `grad` is *added to*, so calling backward twice doubles the leaf gradients
         (call `zero_grad()` between steps), exactly as PyTorch accumulates into `.grad`.
+
+        With `create_graph=True` every `grad` is a Value instead of a float: its graph is the
+        backward pass, made of the same ops, so it can be drawn, narrated and differentiated
+        again (`x.grad.backward()`, or `scalargrad.grad(grad(f))`).
         """
-        graph.backward(self, _as_float(grad, "backward grad"))
+        if create_graph is True:
+            backward_graph.backward(self, grad, create_graph=True)
+        elif create_graph is False:
+            graph.backward(self, _as_float(grad, "backward grad"))
+        else:
+            raise TypeError(f"backward: create_graph must be True or False, got "
+                            f"{create_graph!r}")
+
+    def register_hook(self, fn: Callable[[Any], Any]) -> hooks.RemovableHandle:
+        """Call `fn(grad)` with the gradient arriving at this node in each backward pass; a
+        value it returns (not None) replaces that gradient. `handle.remove()` undoes it."""
+        return hooks.register_hook(self, fn)
 
     def zero_grad(self) -> None:
         """Set `grad` to 0 on this node and on every node it depends on."""
@@ -194,19 +220,6 @@ class Value(Arithmetic, Functions):
 
 
 _node._Value = Value  # the class every op's `_make` instantiates
-
-
-def _checked_custom_backward(backward: Backward, n: int, op: str) -> Backward:
-    """A user's lesson-form closure, checked: it must give one downstream number per parent."""
-
-    def _backward(upstream):
-        downs = backward(upstream)
-        if not isinstance(downs, (tuple, list)) or len(downs) != n:
-            raise TypeError(f"the backward of op {op!r} returned {downs!r}; expected a tuple of "
-                            f"{n} downstream gradient{'s' if n != 1 else ''}, one per parent")
-        return tuple([_as_float(d, f"the backward of op {op!r}") for d in downs])
-
-    return _backward
 
 
 def _data(x: Operand) -> float:

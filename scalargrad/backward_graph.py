@@ -1,0 +1,189 @@
+"""The backward pass as a graph: gradients that are Values (`create_graph=True`).
+
+With `create_graph=True` the chain rule is applied with Value ops instead of floats: each
+node's downstream gradients come from its op's *graph form* (registered in `ops.GRAPH_FORMS`
+beside the op's method and its float closure), so every gradient is a Value whose graph is
+the backward computation, made of the same ops: it can be drawn, narrated and
+differentiated again.
+
+`walk` is the one backward pass over a dict of gradients, used for floats (when hooks are
+registered, or for `gradients()` without touching `.grad`) and for Values alike.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
+
+from . import graph
+from . import node as _node
+from . import ops as _ops
+from .node import _as_float, _backward_not_set, _leaf
+
+if TYPE_CHECKING:
+    from .value import Value
+
+Down = Callable[[Any, Any], Optional[Sequence[Any]]]
+
+
+class NotDifferentiableError(TypeError):
+    """A node's backward cannot be written as a graph, so its gradient cannot be
+    differentiated again (a micrograd-style `_backward`, or local gradients given as numbers)."""
+
+
+class CustomBackward:
+    """A user's closure from `Value.from_op(..., backward=fn)`: upstream in, one downstream
+    per parent out. Called with a float it gives floats (a Value it returns is read as its
+    number); with a Value upstream (create_graph=True) it gives Values, and is differentiable
+    when `fn` is written with Value arithmetic on the parents."""
+
+    __slots__ = ("fn", "n", "op")
+
+    def __init__(self, fn: Callable[[Any], Any], n: int, op: str) -> None:
+        self.fn, self.n, self.op = fn, n, op
+
+    def _downs(self, upstream: Any) -> Sequence[Any]:
+        downs = self.fn(upstream)
+        if not isinstance(downs, (tuple, list)) or len(downs) != self.n:
+            raise TypeError(f"the backward of op {self.op!r} returned {downs!r}; expected a "
+                            f"tuple of {self.n} downstream gradient{'s' if self.n != 1 else ''}"
+                            ", one per parent")
+        return downs
+
+    def __call__(self, upstream: float) -> tuple[float, ...]:
+        where = f"the backward of op {self.op!r}"
+        downs: Sequence[Any] = self._downs(upstream)
+        cls: Any = _node._Value
+        return tuple([d.data if isinstance(d, cls) else _as_float(d, where) for d in downs])
+
+    def graph(self, node: Value, upstream: Value) -> tuple[Value, ...]:
+        downs = []
+        for d in self._downs(upstream):
+            if not isinstance(d, _node._Value):
+                number = _as_float(d, f"the backward of op {self.op!r}")
+                if number != 0.0:
+                    raise NotDifferentiableError(
+                        f"op {self.op!r}: its backward returned the plain number {number!r} "
+                        "for a Value upstream, so its gradient cannot be differentiated "
+                        "again; write the closure with Value arithmetic (upstream * ..., "
+                        "capturing the parents rather than their .data)")
+                d = upstream * 0.0
+            downs.append(d)
+        return tuple(downs)
+
+
+class WithGraphForm:
+    """A custom op's backward given twice: as floats (`local`, a `graph.Scaled` or closure,
+    used by the usual backward) and in Value ops (`form(upstream) -> downstreams`)."""
+
+    __slots__ = ("local", "form", "op")
+
+    def __init__(self, local: Callable[[float], Any], form: Callable[[Any], Any],
+                 op: str) -> None:
+        self.local, self.form, self.op = local, form, op
+
+    def __call__(self, upstream: float) -> Any:
+        return self.local(upstream)
+
+    def graph(self, node: Value, upstream: Value) -> Sequence[Any]:
+        return CustomBackward(self.form, len(node._prev), self.op).graph(node, upstream)
+
+
+def downstream_values(node: Value, upstream: Value) -> Sequence[Any]:
+    """The downstream gradient `node` sends each parent, as Values built from Value ops."""
+    fn = node._fn
+    if isinstance(fn, (CustomBackward, WithGraphForm)):
+        return fn.graph(node, upstream)
+    if fn is _backward_not_set:
+        return fn(0.0)  # raises BackwardNotSetError, naming the fix
+    kind = node._kind
+    if type(fn) is graph.MicrogradBackward:
+        raise NotDifferentiableError(
+            f"op {node._op!r}: its _backward was set micrograd's way (a function that adds "
+            "into the parents' grads), which cannot build a graph; make the node with "
+            "Value.from_op(data, parents, backward=<a closure written with Value arithmetic>)")
+    if kind is not None and not kind.is_custom:
+        return _ops.GRAPH_FORMS[kind.name](node, upstream)
+    raise NotDifferentiableError(
+        f"op {node._op!r} gives its local gradients as numbers, so its gradient cannot be "
+        "differentiated again; give Value.from_op a backward= closure written with Value "
+        "arithmetic (upstream * ..., capturing the parents), or backward_graph=")
+
+
+def float_downstream(node: Value, upstream: float) -> Optional[Sequence[float]]:
+    return graph.downstream(node, upstream)
+
+
+def walk(root: Value, seed: Any, down: Down) -> dict:
+    """The backward pass from `root` (seeded with `seed`) into a dict: node -> gradient.
+
+    `down(node, upstream)` gives a node's downstream gradients (floats or Values). A node's
+    gradient is complete when the walk reaches it (reverse topological order), and its
+    hooks run then, before it is passed on. No `.grad` is read or changed."""
+    order = graph._depth_first(root, with_leaves=True)
+    grads: dict = {root: seed}
+    hooked = graph._hooks_live > 0
+    for node in reversed(order):
+        g = grads.get(node)
+        if g is None:
+            continue
+        if hooked:
+            hooks = getattr(node, "_hooks", None)
+            if hooks:
+                g = grads[node] = _run_hooks(hooks, g)
+        parents = node._prev
+        if not parents:
+            continue
+        downs = down(node, g)
+        if downs is None:
+            continue
+        if len(downs) != len(parents):
+            raise ValueError(f"node {node._op!r} has {len(parents)} parents but its backward "
+                             f"gave {len(downs)} downstream gradients")
+        for parent, d in zip(parents, downs):
+            old = grads.get(parent)
+            grads[parent] = d if old is None else old + d
+    return grads
+
+
+def _run_hooks(hooks: dict, grad: Any) -> Any:
+    for fn in list(hooks.values()):
+        out = fn(grad)
+        if out is not None:
+            grad = out
+    return grad
+
+
+def backward(root: Value, seed: Any, create_graph: bool) -> None:
+    """`root.backward()` through `walk`: every interior node's grad set, leaves' added to."""
+    if create_graph:
+        if not isinstance(seed, _node._Value):
+            seed = _leaf(_as_float(seed, "backward grad"))
+        grads = walk(root, seed, downstream_values)
+    else:
+        grads = walk(root, seed, float_downstream)
+    for node, g in grads.items():
+        if node._prev:
+            node.grad = g
+        else:
+            old = node.grad
+            node.grad = g if (type(old) is float and old == 0.0) else old + g
+    for node in graph._depth_first(root, with_leaves=False):
+        if node not in grads:
+            node.grad = 0.0
+
+
+def gradients(output: Value, inputs: Sequence[Value], create_graph: bool = False,
+              seed: Any = 1.0) -> list:
+    """∂output/∂x for each x in `inputs` (0 for an input `output` does not depend on), as
+    floats, or as Values whose graph is the backward pass when `create_graph`. Nothing's
+    `.grad` is read or changed."""
+    if create_graph:
+        start = seed if isinstance(seed, _node._Value) else _leaf(_as_float(seed, "seed"))
+        grads = walk(output, start, downstream_values)
+        return [grads[x] if x in grads else _leaf(0.0) for x in inputs]
+    grads = walk(output, _as_float(seed, "seed"), float_downstream)
+    out = []
+    for x in inputs:
+        g = grads.get(x, 0.0)
+        out.append(g.data if isinstance(g, _node._Value) else g)  # type: ignore[attr-defined]
+    return out

@@ -7,6 +7,10 @@ several hundred. Plain-number predictions or targets are constants and get no ed
 
 `reduction` is "mean" (the default, as in PyTorch), "sum", or "none" (one node per sample).
 
+For `backward(create_graph=True)` each loss also says how to compute its terms with the
+ordinary ops (`elementary(i)`: term i as a graph of +, ·, exp, relu, …); the fused node's
+gradient in Value ops is the gradient of that graph, so a loss differentiates again.
+
 At the edges every loss gives PyTorch float64's value and gradient: NaN in gives NaN out,
 ±inf gives the limit, huge logits lose nothing. Predictions, targets and labels may be numpy
 arrays or scalars (numpy is never imported here).
@@ -17,6 +21,7 @@ from __future__ import annotations
 import math
 from typing import Any, Iterable, Sequence, Union
 
+import scalargrad
 from scalargrad import Value
 
 from ._checks import as_count, is_array, is_real, parameter_list_mistake
@@ -38,8 +43,12 @@ def mse_loss(predictions: Sequence[Operand] | Operand, targets: Sequence[Operand
     for p, t in zip(preds, targs):
         d = _data(p, "mse_loss prediction") - _data(t, "mse_loss target")
         terms.append((d * d, ((p, d), (t, -d))))
+
+    def elementary(i: int) -> Any:
+        return (preds[i] - targs[i]) ** 2
+
     # the local gradient is (2/n)·d, scaled before the product: 2·d overflows for d = 1e308
-    return _reduce(terms, red, "mse", factor=2.0)
+    return _reduce(terms, red, "mse", elementary, factor=2.0)
 
 
 def hinge_loss(scores: Sequence[Operand] | Operand, labels: Sequence[int] | int,
@@ -66,7 +75,11 @@ def hinge_loss(scores: Sequence[Operand] | Operand, labels: Sequence[int] | int,
             terms.append((z, ((s, -float(y)),)))
         else:  # z ≤ 0, or NaN: max(0, NaN) must stay NaN (slope 0 there, as torch.clamp's)
             terms.append((z if z != z else 0.0, ((s, 0.0),)))
-    return _reduce(terms, red, "hinge")
+
+    def elementary(i: int) -> Any:
+        return _lift(m - ys[i] * ss[i]).relu()
+
+    return _reduce(terms, red, "hinge", elementary)
 
 
 def bce_with_logits(logits: Sequence[Operand] | Operand, targets: Sequence[Operand] | Operand,
@@ -91,7 +104,14 @@ def bce_with_logits(logits: Sequence[Operand] | Operand, targets: Sequence[Opera
         else:  # also NaN, which flows through
             loss = _times(-t, z) + math.log1p(math.exp(z))
         terms.append((loss, ((zv, _sigmoid(z) - t), (tv, -z))))
-    return _reduce(terms, red, "bce")
+
+    def elementary(i: int) -> Any:
+        z, t = _lift(zs[i]), ts[i]
+        if z.data >= 0.0:
+            return (1.0 - t) * z + (1.0 + (-z).exp()).log()
+        return -t * z + (1.0 + z.exp()).log()
+
+    return _reduce(terms, red, "bce", elementary)
 
 
 def cross_entropy(logits: Sequence[Sequence[Operand]] | Sequence[Operand],
@@ -124,7 +144,13 @@ def cross_entropy(logits: Sequence[Sequence[Operand]] | Sequence[Operand],
         grads = [e / total for e in exps]
         grads[y] -= 1.0
         terms.append((loss, tuple(zip(row, grads))))
-    return _reduce(terms, red, "cross_entropy")
+
+    def elementary(i: int) -> Any:
+        row, y = rows[i], ys[i]
+        top = max(_data(z, "cross_entropy logit") for z in row)
+        return scalargrad.sum([(_lift(z) - top).exp() for z in row]).log() - (row[y] - top)
+
+    return _reduce(terms, red, "cross_entropy", elementary)
 
 
 def l2_regularization(parameters: Iterable[Value], alpha: float = 1e-4) -> Value:
@@ -141,27 +167,49 @@ def l2_regularization(parameters: Iterable[Value], alpha: float = 1e-4) -> Value
             raise TypeError(f"l2_regularization expected Values, got {type(p).__name__}")
     data = [p.data for p in params]
     total = a * _fsum(d * d for d in data)
-    return _node(total, params, [2.0 * a * d for d in data], "l2")
+    return _node(total, params, [2.0 * a * d for d in data], "l2",
+                 lambda: a * scalargrad.sum([p * p for p in params]))
 
 
 # -- helpers -------------------------------------------------------------------------------
 
-def _node(data: float, parents: Sequence[Value], local: Sequence[float], op: str) -> Value:
-    """One graph node (`Value.from_op` records no parents inside `no_grad()`)."""
-    return Value.from_op(data, parents, local, op)
+def _node(data: float, parents: Sequence[Value], local: Sequence[float], op: str,
+          elementary: Any) -> Value:
+    """One graph node (`Value.from_op` records no parents inside `no_grad()`); `elementary()`
+    computes the same value with the ordinary ops, for its gradient as a graph."""
+    return Value.from_op(data, parents, local, op,
+                         backward_graph=lambda upstream: _graph_form(elementary, parents,
+                                                                     upstream))
+
+
+def _graph_form(elementary: Any, parents: Sequence[Value], upstream: Value) -> list[Value]:
+    """The fused node's downstreams in Value ops: upstream × the gradient of its elementary
+    graph (a parent listed twice gets it once, as its edges are added up)."""
+    grads = scalargrad.gradients(_lift(elementary()), list(parents), create_graph=True)
+    seen: set[int] = set()
+    downs = []
+    for p, g in zip(parents, grads):
+        downs.append(upstream * (0.0 if id(p) in seen else g))
+        seen.add(id(p))
+    return downs
+
+
+def _lift(x: Any) -> Value:
+    return x if isinstance(x, Value) else Value(float(x))
 
 
 Term = tuple  # (loss value, ((operand, local gradient), ...))
 
 
-def _reduce(terms: list[Term], reduction: str, op: str,
+def _reduce(terms: list[Term], reduction: str, op: str, elementary: Any,
             factor: float = 1.0) -> Value | list[Value]:
     """Combine per-sample terms into one node ("mean"/"sum") or one node each ("none").
 
     Each edge's local gradient is (factor·scale)·g, with scale 1/n for "mean", else 1.
     """
     if reduction == "none":
-        return [_node(loss, *_edges(edges, factor), op) for loss, edges in terms]
+        return [_node(loss, *_edges(edges, factor), op, lambda i=i: elementary(i))
+                for i, (loss, edges) in enumerate(terms)]
     if not terms:
         raise ValueError(f"{op} loss of an empty batch: expected at least one sample")
     scale = 1.0 / len(terms) if reduction == "mean" else 1.0
@@ -172,7 +220,9 @@ def _reduce(terms: list[Term], reduction: str, op: str,
         ps, ls = _edges(edges, factor * scale)
         parents += ps
         local += ls
-    return _node(total, parents, local, op)
+    n = len(terms)
+    return _node(total, parents, local, op,
+                 lambda: scalargrad.sum([elementary(i) for i in range(n)]) * scale)
 
 
 def _edges(edges: Iterable[tuple[Operand, float]], scale: float) -> tuple[list, list]:

@@ -106,11 +106,11 @@ def test_a_plus_a_is_two_contributions() -> None:
 
 
 def test_second_explain_shows_leaf_accumulation() -> None:
-    """Leaves accumulate: a second explain starts a's sum with what it held before."""
+    """Leaves accumulate: explain(run_backward=True) again starts a's sum with what it held."""
     a = Value(3.0, label="a")
     s = a + a
     sg.explain(s)
-    trace = sg.explain(s)
+    trace = sg.explain(s, run_backward=True)
     assert trace.gradient(a).before == 2.0
     assert str(trace.gradient(a)) == "a.grad = 2.0 (before) + 1.0 + 1.0 = 4.0"
     assert a.grad == 4.0
@@ -169,7 +169,7 @@ def test_latex_sets_the_words_of_a_sum_as_text() -> None:
     a = Value(1.0, label="a")
     s = a + a
     s.backward()
-    latex = sg.explain(s).to_latex()  # a second pass: a held 2.0 before it
+    latex = sg.explain(s, run_backward=True).to_latex()  # a second pass: a held 2.0 before
     assert "\\texttt{v1.grad} &= 1.0 \\text{ (seed)} \\\\" in latex
     assert "\\texttt{a.grad} &= 2.0 \\text{ (before)} + 1.0 + 1.0 = 4.0 \\\\" in latex
 
@@ -370,3 +370,32 @@ def test_check_reports_a_kink_as_a_mismatch() -> None:
     result = sg.check_graph(x.relu())
     assert not result.ok
     assert result.leaves[0].numeric == pytest.approx(0.5)
+
+
+def test_explain_after_backward_leaves_the_gradients_alone() -> None:
+    """The sigmoid lesson's trap: explain(y) right after y.backward() keeps x.grad at 0.25."""
+    x = Value(0.0, label="x")
+    y = x.sigmoid()
+    y.backward()
+    trace = sg.explain(y)
+    assert x.grad == 0.25
+    assert trace.gradient(x).total == 0.25
+
+
+def test_explain_after_backward_says_it_ran_nothing() -> None:
+    """The narration of gradients already in place says so, in its text and HTML."""
+    x = Value(0.0, label="x")
+    y = x.sigmoid()
+    y.backward()
+    trace = sg.explain(y)
+    assert "already in place" in str(trace)
+    assert "already in place" in trace._repr_html_()
+
+
+def test_explain_of_a_fresh_graph_runs_backward() -> None:
+    """With no backward done yet, explain runs it and says so: every .grad is filled in."""
+    x = Value(0.0, label="x")
+    y = x.sigmoid()
+    trace = sg.explain(y)
+    assert x.grad == 0.25
+    assert "ran" in trace.source

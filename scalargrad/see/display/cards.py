@@ -62,7 +62,7 @@ def _trace_sums(trace: Trace, digits: int) -> list[str]:
     sums = [s.formula(digits) for s in trace.sums[:TRACE_ROWS]]
     if len(trace.sums) > TRACE_ROWS:
         sums.append(f"… {len(trace.sums) - TRACE_ROWS} more sums (print() shows them all)")
-    return sums
+    return [trace.source, *sums] if trace.source else sums
 
 
 def trace_html(trace: Trace, digits: int = 6) -> str:
@@ -75,7 +75,8 @@ def trace_markdown(trace: Trace, digits: int = 6, max_rows: int | None = TRACE_R
     """The trace as a Markdown table and a list of sums, every label escaped."""
     rows = trace.rows(digits)
     limit = len(rows) if max_rows is None else max_rows
-    sums = ([s.formula(digits) for s in trace.sums] if max_rows is None
+    sums = ([*([trace.source] if trace.source else []),
+             *(s.formula(digits) for s in trace.sums)] if max_rows is None
             else _trace_sums(trace, digits))
     return markdown_table(_TRACE_COLUMNS, rows, title=_trace_title(trace, digits),
                           align=_TRACE_ALIGN, footer=sums, max_rows=limit)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from typing import (
+    Any,
     NamedTuple,
     Sequence,
     Union,
@@ -130,7 +131,8 @@ class Trace:
     """
 
     def __init__(self, order: Sequence[Value], names: Sequence[str], steps: Sequence[Step],
-                 sums: Sequence[GradientSum], seed: float) -> None:
+                 sums: Sequence[GradientSum], seed: float, source: str = "") -> None:
+        self.source = source  # where the gradients shown come from, in a sentence
         self.steps: tuple[Step, ...] = tuple(steps)
         self.sums: tuple[GradientSum, ...] = tuple(sums)
         self.seed = seed
@@ -187,6 +189,7 @@ class Trace:
         line = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
         out = [f"Backward pass from {self.root_name}, seed upstream "
                f"{format_number(self.seed, digits)} (downstream = upstream × local grad)",
+               *([self.source] if self.source else []),
                "", line(rows[0]), line(tuple("-" * w for w in widths))]
         out.extend(line(r) for r in rows[1:])
         out += ["", "Gradients (each the sum of the downstream contributions it received):"]
@@ -236,18 +239,19 @@ def _latex_escape(text: str) -> str:
     return "".join(table.get(ch, ch) for ch in text)
 
 
-def explain(root: Value, grad: float = 1.0, *, run_backward: bool = True) -> Trace:
+def explain(root: Value, grad: float = 1.0, *, run_backward: bool | None = None) -> Trace:
     """Run (or replay) the backward pass from `root` and return it narrated, node by node.
 
-    With `run_backward=True` (the default) this calls `root.backward(grad)` — so afterwards
-    every `.grad` is filled in, just as if you had called backward yourself — and the trace
-    reports exactly the numbers the engine produced. Gradients accumulate into leaves, so a
-    leaf's sum then starts with what it held before ("(before)"); call `root.zero_grad()`
-    first for a fresh pass.
+    By default (`run_backward=None`) it looks first: if every `.grad` already holds what a
+    backward pass from `root` gives (you called `root.backward()` yourself), it narrates
+    those gradients and changes nothing; otherwise it calls `root.backward(grad)`, so that
+    afterwards every `.grad` is filled in. The trace says which it did (`trace.source`).
 
-    With `run_backward=False` nothing is changed: the pass is replayed from the stored local
-    gradients into a private table, as a fresh pass seeded with `grad` (use it after you have
-    already called backward, or to narrate without side effects).
+    With `run_backward=True` it always calls `root.backward(grad)` and reports exactly the
+    numbers the engine produced. Gradients accumulate into leaves, so a leaf's sum then
+    starts with what it held before ("(before)"); call `root.zero_grad()` first for a fresh
+    pass. With `run_backward=False` nothing is changed: the pass is replayed from the stored
+    local gradients into a private table, as a fresh pass seeded with `grad`.
 
     For each node (reverse topological order): the op, its upstream ∂root/∂node, and for each
     input its local gradient ∂node/∂input and the downstream upstream × local.
@@ -257,14 +261,23 @@ def explain(root: Value, grad: float = 1.0, *, run_backward: bool = True) -> Tra
     names = node_names(order)
     index = {node: i for i, node in enumerate(order)}
     before = [0.0] * len(order)
+    if run_backward is None:
+        grads = replay_gradients(order, seed)
+        if _already_in_place(order, grads):
+            source = ("These are the gradients already in place (from an earlier backward "
+                      "call); nothing was run again.")
+        else:
+            run_backward = True
     if run_backward:
         for i, node in enumerate(order):
             if not node._prev:
-                before[i] = node.grad
+                before[i] = _number(node.grad)
         root.backward(seed)
-        grads = [node.grad for node in order]
-    else:
+        grads = [_number(node.grad) for node in order]
+        source = f"explain ran {names[-1]}.backward() now; every .grad is filled in."
+    elif run_backward is False:
         grads = replay_gradients(order, seed)
+        source = "Replayed from the stored local gradients; no .grad was changed."
 
     received: list[list[tuple[int, int, float]]] = [[] for _ in order]
     steps = []
@@ -285,4 +298,18 @@ def explain(root: Value, grad: float = 1.0, *, run_backward: bool = True) -> Tra
         terms = tuple((names[c], d) for c, _, d in sorted(received[i], key=lambda t: t[:2]))
         sums.append(GradientSum(i, names[i], terms, grads[i], before[i],
                                 seed if i == root_index else None))
-    return Trace(order, names, steps, sums, seed)
+    return Trace(order, names, steps, sums, seed, source)
+
+
+def _number(grad: Any) -> float:
+    """A grad as a float (a Value after backward(create_graph=True))."""
+    return grad if isinstance(grad, float) else getattr(grad, "data", grad)
+
+
+def _already_in_place(order: Sequence[Value], grads: Sequence[float]) -> bool:
+    """True when every node's .grad is what a fresh backward pass from the root gives."""
+    for node, g in zip(order, grads):
+        mine = _number(node.grad)
+        if not (mine == g or (mine != mine and g != g)):
+            return False
+    return True

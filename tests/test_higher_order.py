@@ -57,11 +57,10 @@ def three_orders_sg(build: Callable[[list[Value]], Value], xs: Sequence[float],
     leaves = [Value(x) for x in xs]
     y = build(leaves)
     out = []
-    c = _weights(len(xs), seed)
-    d = _weights(len(xs), seed + 1)
-    for order, weights in enumerate((None, c, d)):
+    grads: list = []
+    for weights in (None, _weights(len(xs), seed), _weights(len(xs), seed + 1)):
         if weights is not None:
-            y = sg.sum([g * w for g, w in zip(grads, weights)])  # type: ignore[has-type]
+            y = sg.sum([g * w for g, w in zip(grads, weights)])
         grads = sg.gradients(y, leaves, create_graph=True)
         out.append([g.data for g in grads])
     return out
@@ -72,11 +71,10 @@ def three_orders_torch(build: Callable[[list[Any]], Any], xs: Sequence[float],
     leaves = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
     y = build(leaves)
     out = []
-    c = _weights(len(xs), seed)
-    d = _weights(len(xs), seed + 1)
-    for weights in (None, c, d):
+    grads: list = []
+    for weights in (None, _weights(len(xs), seed), _weights(len(xs), seed + 1)):
         if weights is not None:
-            y = sum(g * w for g, w in zip(grads, weights))  # type: ignore[has-type]
+            y = sum(g * w for g, w in zip(grads, weights))
         if not isinstance(y, torch.Tensor) or not y.requires_grad:
             grads = [torch.zeros((), dtype=torch.float64) for _ in leaves]
         else:
@@ -170,7 +168,7 @@ def test_second_derivatives_match_finite_differences_of_the_first() -> None:
         build = _program_fn(program, _apply_sg, lambda x: x)
         c = _weights(len(program.inputs), seed)
 
-        def first(xs: Sequence[float]) -> float:
+        def first(xs: Sequence[float], build: Callable = build, c: list = c) -> float:
             leaves = [Value(x) for x in xs]
             grads = sg.gradients(build(leaves), leaves)
             return math.fsum(g * w for g, w in zip(grads, c))
@@ -257,8 +255,8 @@ def _torch_loss(sizes: list, batch: list, targets: list, loss: str, act: str) ->
         fn = getattr(torch, act)
         outs = [torch.stack(_forward(sizes, params, x, fn, dot)) for x in batch]
         if loss == "mse":
-            return torch.stack([((o - torch.tensor(t, dtype=torch.float64)) ** 2) for o, t in zip(outs, targets)]
-                               ).mean()
+            terms = [(o - torch.tensor(t, dtype=torch.float64)) ** 2 for o, t in zip(outs, targets)]
+            return torch.stack(terms).mean()
         if loss == "bce":
             return F.binary_cross_entropy_with_logits(torch.stack([o[0] for o in outs]),
                                                       torch.tensor(targets, dtype=torch.float64))

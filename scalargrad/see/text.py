@@ -20,7 +20,10 @@ def format_number(x: float, digits: int = 6) -> str:
     """x with `digits` significant digits, always with a decimal point ("1.0", "-0.25", "2e-07").
 
     Negative zero prints as 0.0: −z at z = 0 is mathematically 0, and "-0.0" only distracts.
+    A Value (a grad after backward(create_graph=True)) prints as its number.
     """
+    if type(x) is not float:
+        x = getattr(x, "data", x)
     if math.isnan(x):
         return "nan"
     if math.isinf(x):

@@ -1,6 +1,7 @@
 """Run every demo in the order of the workshop guide, writing all pictures to one folder.
 
-sigmoid → multivariate → accumulation → neuron → moons → spiral → regression → graduate
+sigmoid → multivariate → accumulation → neuron → moons → spiral → regression → second_order
+→ graduate
 (the last only where PyTorch is installed). With --quick the training demos take a few steps
 only (a smoke test, not a result).
 """
@@ -10,7 +11,17 @@ from __future__ import annotations
 import sys
 import time
 
-from . import accumulation, graduate, moons, multivariate, neuron, regression, sigmoid, spiral
+from . import (
+    accumulation,
+    graduate,
+    moons,
+    multivariate,
+    neuron,
+    regression,
+    second_order,
+    sigmoid,
+    spiral,
+)
 from ._common import parser
 
 
@@ -30,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     moons.run(steps=steps.get("moons", 100), resolution=resolution, **common)
     spiral.run(steps=steps.get("spiral", 100), resolution=resolution, **common)
     regression.run(steps=steps.get("regression", 150), **common)
+    second_order.run(**common)
     agree = True
     try:
         import torch  # noqa: F401

@@ -532,6 +532,97 @@ trains the two-moons classifier.
     ]
 
 
+def step9() -> list[Cell]:
+    return [
+        md("""
+# Step 9 — The backward pass is a graph
+
+Workshop guide, step 9, the lesson after backprop. Every step of the backward pass is
+arithmetic: upstream × local gradient = downstream, and sums where a value is used twice. If
+the engine does that arithmetic with its own `Value` ops instead of plain floats, the
+gradient it produces is itself a `Value` with a graph — the **backward pass as a graph** —
+and that graph can be drawn, narrated and differentiated again. `backward(create_graph=True)`
+(PyTorch's name) does exactly this.
+"""),
+        code("""
+import math
+
+import scalargrad as sg
+from scalargrad import Value
+"""),
+        md("""
+### The gradient of tanh, as a graph
+
+For y = tanh x the local gradient is 1 − tanh² x. With `create_graph=True`, `x.grad` is a Value
+computed from the tanh node itself: a product (tanh · tanh), a subtraction (1 − …) and the
+seed upstream (1).
+"""),
+        code("""
+x = Value(0.5, label="x")
+y = x.tanh()
+y.label = "y"
+y.backward(create_graph=True)
+dydx = x.grad
+dydx.label = "dy/dx"
+dydx
+""", "rich-display"),
+        code("""
+sg.draw_dot(dydx)
+""", "figure"),
+        md("""
+Narrate the backward pass *of that graph*: it ends at x with d²y/dx², the derivative of the
+derivative. (`run_backward=False` replays it without touching any `.grad`.)
+"""),
+        code("""
+trace = sg.explain(dydx, run_backward=False)
+trace
+""", "rich-display"),
+        md("""
+Compare with the formula: d/dx (1 − tanh² x) = −2 tanh x · (1 − tanh² x).
+"""),
+        code("""
+t = math.tanh(0.5)
+print("through the graph:", trace.gradient(x).total)
+print("the formula:      ", -2 * t * (1 - t * t))
+"""),
+        md("""
+### `grad(f)`: derivatives as functions
+
+`sg.grad(f)` is the function x ↦ f′(x): plain numbers in, plain numbers out, Values inside.
+It composes: `sg.grad(sg.grad(f))` is f″, and so on, to any order.
+"""),
+        code("""
+def f(x):
+    return x ** 4 - 3 * x ** 2 + x
+
+
+df = sg.grad(f)
+d2f = sg.grad(sg.grad(f))
+df(1.0), d2f(1.0)
+"""),
+        md("""
+### Newton's method for a minimum
+
+At a minimum f′ = 0 and f″ > 0. Newton's method steps x ← x − f′(x)/f″(x): the curvature
+says how far to go. From x = 1 it takes a handful of steps:
+"""),
+        code("""
+x_k = 1.0
+for k in range(6):
+    print(f"step {k}: x = {x_k:.12f}   f'(x) = {df(x_k):+.3e}   f''(x) = {d2f(x_k):.4f}")
+    x_k = x_k - df(x_k) / d2f(x_k)
+"""),
+        md("""
+### f, f′ and f″ on one picture
+
+Where f′ crosses 0 with f″ > 0 the curve bends up: a minimum. Where f″ < 0 it bends down.
+"""),
+        code("""
+sg.plot_curvature(f, (-1.9, 1.9), marks=[x_k])
+""", "figure"),
+    ]
+
+
 NOTEBOOKS = {
     "01-a-program-is-a-graph.ipynb": step1,
     "02-upstream-local-downstream.ipynb": step2,
@@ -541,6 +632,7 @@ NOTEBOOKS = {
     "06-neuron-to-network.ipynb": step6,
     "07-your-turn.ipynb": step8,  # the exercises before training, so the last notebook
     "08-training-moons.ipynb": step7,  # trains the moons classifier and shows its pictures
+    "09-the-backward-pass-is-a-graph.ipynb": step9,  # gradients of gradients
 }
 
 

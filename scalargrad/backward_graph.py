@@ -157,7 +157,7 @@ def backward(root: Value, seed: Any, create_graph: bool) -> None:
     """`root.backward()` through `walk`: every interior node's grad set, leaves' added to."""
     if create_graph:
         if not isinstance(seed, _node._Value):
-            seed = _leaf(_as_float(seed, "backward grad"))
+            seed = _seed(seed)
         grads = walk(root, seed, downstream_values)
     else:
         grads = walk(root, seed, float_downstream)
@@ -172,13 +172,20 @@ def backward(root: Value, seed: Any, create_graph: bool) -> None:
             node.grad = 0.0
 
 
+def _seed(x: Any) -> Value:
+    """The upstream at the root of a backward pass built as a graph: a leaf named "seed"."""
+    leaf = _leaf(_as_float(x, "backward grad"))
+    leaf.label = "seed"
+    return leaf
+
+
 def gradients(output: Value, inputs: Sequence[Value], create_graph: bool = False,
               seed: Any = 1.0) -> list:
     """∂output/∂x for each x in `inputs` (0 for an input `output` does not depend on), as
     floats, or as Values whose graph is the backward pass when `create_graph`. Nothing's
     `.grad` is read or changed."""
     if create_graph:
-        start = seed if isinstance(seed, _node._Value) else _leaf(_as_float(seed, "seed"))
+        start = seed if isinstance(seed, _node._Value) else _seed(seed)
         grads = walk(output, start, downstream_values)
         return [grads[x] if x in grads else _leaf(0.0) for x in inputs]
     grads = walk(output, _as_float(seed, "seed"), float_downstream)

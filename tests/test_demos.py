@@ -31,14 +31,15 @@ from demos import (  # noqa: E402
     neuron,
     quickstart,
     regression,
+    second_order,
     sigmoid,
     spiral,
 )
 from exercises import check  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-DEMOS = [sigmoid, multivariate, accumulation, neuron, moons, spiral, regression, all_demos,
-         quickstart]
+DEMOS = [sigmoid, multivariate, accumulation, neuron, moons, spiral, regression, second_order,
+         all_demos, quickstart]
 
 
 def assert_file(path: Path) -> None:
@@ -126,6 +127,21 @@ def test_accumulation_demo(tmp_path, capsys):
         assert_file(tmp_path / f"{name}.png")
     assert "grad 4.0" in (tmp_path / "accumulation_right.dot").read_text()
     assert "grad 4.0" not in (tmp_path / "accumulation_wrong.dot").read_text()
+
+
+def test_second_order_demo(tmp_path, capsys):
+    """second_order: d²tanh/dx² through the gradient's graph equals −2 tanh x (1 − tanh² x),
+    and Newton with grad(grad(f)) lands where f′(x) = 4x³ − 6x + 1 = 0, f″ > 0."""
+    result = second_order.run(0.5, out=tmp_path)
+    t = math.tanh(0.5)
+    assert result["dydx"] == pytest.approx(1 - t * t, rel=1e-15)
+    assert result["second"] == pytest.approx(-2 * t * (1 - t * t), rel=1e-12)
+    x = result["minimum"]
+    assert abs(4 * x ** 3 - 6 * x + 1) < 1e-12 and 12 * x * x - 6 > 0
+    out = capsys.readouterr().out
+    assert "x.grad is a Value" in out
+    for name in ("dtanh_graph.svg", "dtanh_graph.png", "curvature.png"):
+        assert_file(tmp_path / name)
 
 
 def test_neuron_demo(tmp_path, capsys):
@@ -235,7 +251,7 @@ def test_all_quick(tmp_path, capsys):
     assert all_demos.main(["--out", str(tmp_path), "--quick", "--no-plots"]) == 0
     out = capsys.readouterr().out
     order = ["chain rule on the sigmoid", "multivariate chain rule", "Accumulate, don't assign",
-             "One neuron", "Two moons", "Three spirals", "Regression"]
+             "One neuron", "Two moons", "Three spirals", "Regression", "gradients of gradients"]
     positions = [out.index(title) for title in order]
     assert positions == sorted(positions)
     assert "All demos done" in out

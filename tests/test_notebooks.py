@@ -44,8 +44,8 @@ def _tagged(nb: Any, tag: str) -> list[tuple[int, Any]]:
 
 
 def test_there_is_a_notebook_per_guide_step() -> None:
-    """notebooks/ holds eight notebooks, 01 to 08, one per step of docs/guide.md."""
-    assert [n[:2] for n in NAMES] == [f"{k:02d}" for k in range(1, 9)]
+    """notebooks/ holds nine notebooks, 01 to 09, one per step of docs/guide.md."""
+    assert [n[:2] for n in NAMES] == [f"{k:02d}" for k in range(1, 10)]
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -6,7 +6,8 @@
   matplotlib (`mpl`, `layout`) or as text (`text_tree`), and backward animations (`frames`);
 * `display/` — how every object shows itself in Jupyter;
 * `pages/` — self-contained browser pages (backward stepper, training replay);
-* `plots.py` — training curves, decision boundaries and σ-style function plots.
+* `plots.py` — training curves, decision boundaries and σ-style function plots;
+* `curvature.py` — f, f′ and f″ on one plot (`grad` and `grad(grad(...))`).
 
 The engine never imports this package; importing it registers the rich displays of the
 engine's objects (`scalargrad.rich`).
@@ -15,6 +16,7 @@ engine's objects (`scalargrad.rich`).
 from __future__ import annotations
 
 from . import display as _display  # noqa: F401 (registers Value's and GradcheckResult's displays)
+from .curvature import plot_curvature
 from .draw.dot import GraphvizMissingError, GraphvizMissingWarning, dot_available, draw_dot, to_dot
 from .draw.frames import backward_frames, save_frames, save_gif
 from .draw.mpl import draw_matplotlib
@@ -43,6 +45,7 @@ __all__ = [
     "draw_matplotlib",
     "explain",
     "explain_paths",
+    "plot_curvature",
     "plot_decision_boundary",
     "plot_function",
     "plot_history",

@@ -37,6 +37,7 @@ from typing import Iterator, Sequence
 
 from . import graph
 from . import node as _node
+from .backward_graph import run_hooks
 from .grad_mode import _mode
 from .modes import _modes
 from .ops import Op
@@ -196,6 +197,12 @@ def _checked_backward(root: Value, grad: float = 1.0) -> None:
     for node in order:
         if node._prev:
             node.grad = 0.0
+    # Hooked leaves start this pass at 0 so their hooks see this pass's gradient alone (as in
+    # the plain hooked pass); what they held before is added back at the end.
+    hooked = {node: node.grad for node in order if node.__dict__ and node.__dict__.get("_hooks")}
+    for node in hooked:
+        if not node._prev:
+            node.grad = 0.0
     if not math.isfinite(grad) or not math.isfinite(root.grad + grad):
         raise AnomalyError(f"backward: seeded with {grad!r}, so {_node_name(root._op, root.label)}"
                            f" starts with grad {root.grad + grad!r}", phase="backward",
@@ -204,6 +211,8 @@ def _checked_backward(root: Value, grad: float = 1.0) -> None:
     root.grad += grad
     for node in reversed(order):
         parents = node._prev
+        if node in hooked:  # its gradient is complete here: every consumer came before it
+            node.grad = run_hooks(node.__dict__["_hooks"], node.grad)
         if not parents:
             continue
         upstream = node.grad
@@ -226,6 +235,9 @@ def _checked_backward(root: Value, grad: float = 1.0) -> None:
                 local = graph.local_gradients(node)[i]
                 raise _backward_error(node, i, local, upstream, down, parent.grad)
             parent.grad = total
+    for node, before in hooked.items():
+        if not node._prev and not (type(before) is float and before == 0.0):
+            node.grad = before + node.grad
 
 
 def _check_inputs_unchanged(node: Value) -> None:

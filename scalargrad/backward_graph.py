@@ -129,7 +129,7 @@ def walk(root: Value, seed: Any, down: Down) -> dict:
         if hooked:
             hooks = getattr(node, "_hooks", None)
             if hooks:
-                g = grads[node] = _run_hooks(hooks, g)
+                g = grads[node] = run_hooks(hooks, g)
         parents = node._prev
         if not parents:
             continue
@@ -145,7 +145,8 @@ def walk(root: Value, seed: Any, down: Down) -> dict:
     return grads
 
 
-def _run_hooks(hooks: dict, grad: Any) -> Any:
+def run_hooks(hooks: dict, grad: Any) -> Any:
+    """`grad` passed through a node's hooks in the order they were registered."""
     for fn in list(hooks.values()):
         out = fn(grad)
         if out is not None:

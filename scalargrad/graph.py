@@ -229,10 +229,10 @@ def backward(root: Value, grad: float = 1.0) -> None:
     Interior nodes get a fresh gradient (reset to 0, then accumulated over their consumers);
     leaves accumulate into whatever `grad` they already hold.
     """
+    if _modes.anomaly and _checked_backward is not None:  # (it calls the hooks too)
+        return _checked_backward(root, grad)
     if _hooks_live and _hooked_backward is not None:
         return _hooked_backward(root, grad)
-    if _modes.anomaly and _checked_backward is not None:
-        return _checked_backward(root, grad)
     # (typed Any: an interior node always has its `_fn`, which mypy cannot know)
     interior: list[Any] = _depth_first(root, with_leaves=False)  # leaves pass nothing down
     for node in interior:

@@ -4,7 +4,9 @@ returns, if not None, in its place — for `v.grad` and for everything upstream 
 
 As in PyTorch, the handle's `remove()` takes the hook off again. While any hook is
 registered, `backward()` runs the dict-based walk of `backward_graph` (which calls them);
-with none, its usual pass, at its usual speed.
+with none, its usual pass, at its usual speed. A hook also goes when its node is garbage
+collected (a notebook that drops a hooked Value gets its fast pass back). Inside
+`detect_anomaly()` the checked pass runs, and calls the hooks too.
 """
 
 from __future__ import annotations
@@ -21,7 +23,33 @@ if TYPE_CHECKING:
 Hook = Callable[[Any], Optional[Any]]
 
 _ids = itertools.count()
-_lock = threading.Lock()
+_lock = threading.RLock()  # (re-entrant: a node's hooks may be collected while it is held)
+
+
+class _Hooks(dict):
+    """A node's hooks by id, each counted in `graph._hooks_live` until removed or until this
+    dict (so its node) is collected. Copies of a node share it (copying.py copies attributes
+    shallowly), so each hook is counted once; an unpickled one is counted again."""
+
+    __slots__ = ()
+
+    def __del__(self) -> None:
+        if self and _count is not None:  # (None while the interpreter shuts down)
+            _count(-len(self))
+
+    def __reduce__(self) -> tuple:
+        return (_restored, (dict(self),))
+
+
+def _restored(items: dict) -> _Hooks:
+    hooks = _Hooks(items)
+    _count(len(hooks))
+    return hooks
+
+
+def _count(change: int) -> None:
+    with _lock:
+        graph._hooks_live += change
 
 
 class RemovableHandle:
@@ -39,8 +67,7 @@ class RemovableHandle:
             return
         hooks = getattr(node, "_hooks", None)
         if hooks is not None and hooks.pop(self._id, None) is not None:
-            with _lock:
-                graph._hooks_live -= 1
+            _count(-1)
 
     def __enter__(self) -> RemovableHandle:
         return self
@@ -57,11 +84,13 @@ def register_hook(node: Value, fn: Hook) -> RemovableHandle:
     if not callable(fn):
         raise TypeError(f"register_hook expects a function of the gradient, got "
                         f"{type(fn).__name__} {fn!r}")
-    hooks = node.__dict__.setdefault("_hooks", {})
+    hooks = node.__dict__.get("_hooks")
+    if not isinstance(hooks, _Hooks):
+        hooks = node.__dict__["_hooks"] = _Hooks(hooks or {})
+        _count(len(hooks))
     hook_id = next(_ids)
     hooks[hook_id] = fn
-    with _lock:
-        graph._hooks_live += 1
+    _count(1)
     return RemovableHandle(node, hook_id)
 
 

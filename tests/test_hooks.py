@@ -68,3 +68,75 @@ def test_without_hooks_backward_takes_its_usual_pass() -> None:
     before = graph._hooks_live
     x.register_hook(lambda g: None).remove()
     assert graph._hooks_live == before
+
+
+def test_a_hook_goes_with_its_node() -> None:
+    """A hooked Value that is dropped (never removed) no longer counts: backward gets its
+    usual pass back, as after remove()."""
+    import gc
+
+    import scalargrad.graph as graph
+
+    before = graph._hooks_live
+    x = Value(1.0)
+    x.register_hook(lambda g: None)
+    x.register_hook(lambda g: None)
+    assert graph._hooks_live == before + 2
+    del x
+    gc.collect()
+    assert graph._hooks_live == before
+
+
+def test_a_copied_node_shares_its_hooks_and_counts_them_once() -> None:
+    """copy.deepcopy of a hooked graph: both copies call the hook; dropping both leaves no
+    hook counted."""
+    import copy
+    import gc
+
+    import scalargrad.graph as graph
+
+    before = graph._hooks_live
+    x = Value(2.0)
+    seen = []
+    x.register_hook(seen.append)
+    y = copy.deepcopy(x * x)
+    y.backward()
+    assert seen == [4.0]
+    del x, y
+    gc.collect()
+    assert graph._hooks_live == before
+
+
+def test_hooks_run_inside_detect_anomaly() -> None:
+    """The checked pass of detect_anomaly() calls hooks as the plain pass does, and a leaf's
+    earlier gradient still accumulates: the hook sees this pass's 2x + 1 alone."""
+    import scalargrad as sg
+
+    x = Value(3.0)
+    x.grad = 100.0
+    seen = []
+    handle = x.register_hook(lambda g: seen.append(g) or g * 10)
+    with sg.detect_anomaly():
+        (x * x + x).backward()
+    handle.remove()
+    assert seen == [7.0]
+    assert x.grad == 170.0
+
+
+def test_anomaly_checks_run_while_a_hook_is_registered() -> None:
+    """A hook somewhere does not switch detect_anomaly()'s checks off: an input edited after
+    the forward pass is still refused."""
+    import scalargrad as sg
+    from scalargrad import AnomalyError
+
+    elsewhere = Value(0.0)
+    handle = elsewhere.register_hook(lambda g: None)
+    try:
+        with sg.detect_anomaly():
+            w = Value(3.0)
+            y = w * w
+            w.data = 10.0
+            with pytest.raises(AnomalyError, match="was 3.0 .* now 10.0"):
+                y.backward()
+    finally:
+        handle.remove()

@@ -214,6 +214,7 @@ def fit(model: Module, X: Sequence[Any], y: Sequence[Any], *, optimizer: Optimiz
                   f"  lr {lr:.4g}", file=out, flush=True)
         if callback is not None:
             callback(k, history)
+        del outputs, total  # free this step's graph now: the next one reuses its memory
         _collector.step_done()
     return history
 

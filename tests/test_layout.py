@@ -63,11 +63,21 @@ def is_view(name: str) -> bool:
 ENGINE = [m for m in MODULES if not is_view(m) and m not in ("scalargrad", "scalargrad._moved")]
 
 
+NN_MODULES = sorted((ROOT / "nn").glob("*.py"))
+
+
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_every_module_is_small_enough_to_read_in_one_sitting(name: str) -> None:
     """No module of scalargrad is over 400 lines."""
     lines = len(MODULES[name].read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{name} has {lines} lines (at most {MAX_LINES})"
+
+
+@pytest.mark.parametrize("path", NN_MODULES, ids=lambda p: p.name)
+def test_every_nn_module_is_small_enough_too(path: Path) -> None:
+    """No module of nn is over 400 lines either."""
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_LINES, f"nn/{path.name} has {lines} lines (at most {MAX_LINES})"
 
 
 @pytest.mark.parametrize("name", sorted(ENGINE))

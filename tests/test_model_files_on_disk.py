@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 import nn
-from nn import ModelFileError, serialize
+from nn import ModelFileError, _files, serialize
 
 ROOT = Path(nn.__file__).resolve().parent.parent  # the checkout the tests import nn from
 
@@ -307,7 +307,7 @@ def test_sigkill_mid_save_leaves_the_old_file_and_the_next_save_cleans_up(
         child.send_signal(signal.SIGKILL)
         child.wait(30)
     left = sorted(p.name for p in tmp_path.iterdir() if p.name != "m.json")
-    assert len(left) == 1 and left[0].startswith(serialize.TEMP_PREFIX), left
+    assert len(left) == 1 and left[0].startswith(_files.TEMP_PREFIX), left
     assert path.read_bytes() == old
     nn.save(_model(2), path)
     _only(tmp_path, "m.json")
@@ -340,15 +340,15 @@ def test_live_and_foreign_temp_files_are_not_removed(tmp_path: Path) -> None:
     """Clean-up removes only our temp files for this target whose process is gone (or that
     are old): a save in progress elsewhere, another target's and a user's files stay."""
     path = tmp_path / "m.json"
-    tag = serialize._target_tag(os.path.realpath(path))
-    other = serialize._target_tag(os.path.realpath(tmp_path / "other.json"))
-    host = serialize._HOST
-    live = f"{serialize.TEMP_PREFIX}{tag}-{host}-{os.getpid()}-00000000.tmp"  # "in progress"
-    foreign = f"{serialize.TEMP_PREFIX}{other}-{host}-999999999-00000000.tmp"
-    mine_old = f"{serialize.TEMP_PREFIX}{tag}-ffff-1-00000000.tmp"  # another host, old
+    tag = _files._target_tag(os.path.realpath(path))
+    other = _files._target_tag(os.path.realpath(tmp_path / "other.json"))
+    host = _files._HOST
+    live = f"{_files.TEMP_PREFIX}{tag}-{host}-{os.getpid()}-00000000.tmp"  # "in progress"
+    foreign = f"{_files.TEMP_PREFIX}{other}-{host}-999999999-00000000.tmp"
+    mine_old = f"{_files.TEMP_PREFIX}{tag}-ffff-1-00000000.tmp"  # another host, old
     for name in (live, foreign, mine_old, "notes.tmp"):
         (tmp_path / name).write_text("x")
-    long_ago = time.time() - serialize.STALE_SECONDS - 60
+    long_ago = time.time() - _files.STALE_SECONDS - 60
     os.utime(tmp_path / mine_old, (long_ago, long_ago))
     nn.save(_model(), path)
     _only(tmp_path, "m.json", live, foreign, "notes.tmp")

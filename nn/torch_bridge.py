@@ -108,15 +108,12 @@ def load_torch_state_dict(model: Module, state: Mapping[str, Any]) -> Module:
         expected[f"{index}.weight"] = ((block.nout, block.nin), block.rows)
         expected[f"{index}.bias"] = ((block.nout,), block.bias)
     missing = [k for k in expected if k not in state]
-    extra = [_show(k) for k in state if k not in expected]
+    extra = [k for k in state if k not in expected]
     if missing or extra:
-        parts = []
-        if missing:
-            parts.append(f"missing {', '.join(missing)}")
-        if extra:
-            parts.append(f"unexpected {', '.join(extra[:5])}" + (" ..." if len(extra) > 5 else ""))
-        raise TorchBridgeError(f"the state dict does not fit {model.describe()}: "
-                               f"{'; '.join(parts)} (it expects {', '.join(expected)})")
+        parts = ([f"missing {_few(missing)}"] if missing else []) + (
+            [f"unexpected {_few(extra)}"] if extra else [])
+        raise TorchBridgeError(f"the state dict does not fit {_show(model.describe())}: "
+                               f"{'; '.join(parts)} (it expects {_few(list(expected))})")
     names = {id(p): name for name, p in model.named_parameters()}
     flat: dict[str, float] = {}
     for key, (shape, values) in expected.items():
@@ -387,6 +384,12 @@ def _wrap(items: list[str], start: str, end: str, width: int = 96) -> list[str]:
             line += ("" if line.endswith("[") else " ") + piece
     lines.append(line + end)
     return lines
+
+
+def _few(names: list, shown: int = 4) -> str:
+    """A few names, escaped, and how many more: a large model's error stays one line."""
+    more = f" and {len(names) - shown:,} more" if len(names) > shown else ""
+    return ", ".join(_show(n) for n in names[:shown]) + more
 
 
 def _show(x: Any, limit: int = 100) -> str:

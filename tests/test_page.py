@@ -9,6 +9,7 @@ import base64
 import hashlib
 import html
 import json
+import math
 import re
 
 import pytest
@@ -202,3 +203,16 @@ def test_lesson_demos_write_their_pages(tmp_path):
     quiet = tmp_path / "quiet"
     sigmoid.run(out=quiet, plots=False, file=io.StringIO())
     assert not list(quiet.glob("*.html"))
+
+
+@pytest.mark.parametrize("scores", [
+    [float("nan"), 0.0, 1.0], [float("inf"), 0.0, float("inf")], [-math.inf] * 3,
+    float("nan"), float("inf")])
+def test_recorder_draws_non_finite_scores(scores):
+    """A model whose scores overflow (multi-class inf/NaN used to raise "cannot convert float
+    NaN to integer"): a NaN says no class (or the boundary for one score), infinite scores
+    share the probability. The page is still made."""
+    rec = TrainingRecorder(lambda x: scores, [[0.0, 0.0], [1.0, 1.0]], [0, 1], grid=3)
+    frame = rec.data()["frames"][0]  # step 0, recorded when the recorder is made
+    assert len(frame["grid"]) == 9 * (len(scores) if isinstance(scores, list) else 1)
+    assert "<html" in rec.page().html

@@ -599,3 +599,14 @@ def test_graduate_demo_exits_1_when_the_sides_disagree(torch, tmp_path, monkeypa
     monkeypatch.setattr(graduate, "TOLERANCE", -1.0)
     assert graduate.main(["--steps", "2", "--out", str(tmp_path)]) == 1
     assert "THEY DISAGREE beyond the tolerance" in capsys.readouterr().out
+
+
+def test_a_large_models_name_error_names_a_few_and_counts_the_rest(torch) -> None:
+    """A state dict with none of 400 layers' names: one short line, not every name."""
+    model = nn.MLP(1, [1] * 400)
+    state = {f"junk{i}": torch.zeros(1) for i in range(5000)}
+    with pytest.raises(nn.TorchBridgeError) as info:
+        nn.load_torch_state_dict(model, state)
+    message = str(info.value)
+    assert "and 796 more" in message and "and 4,996 more" in message
+    assert len(message) < 600, len(message)

@@ -170,12 +170,17 @@ def _number(x: Any) -> float:
 
 def _quantise(out: float | list[float], threshold: float) -> str:
     """One character per class: tanh(score − threshold) for a single score (its sign is the
-    class), or the softmax probability of each class."""
+    class), or the softmax probability of each class. A NaN score says nothing: no class
+    for a list, the boundary for a single score; infinite scores share the probability."""
     top = len(_LEVELS) - 1
     if isinstance(out, list):
+        if any(s != s for s in out):
+            return _LEVELS[0] * len(out)
         m = max(out)
-        exps = [math.exp(s - m) for s in out]
+        exps = [float(s == m) if math.isinf(m) else math.exp(s - m) for s in out]
         total = math.fsum(exps)
         return "".join(_LEVELS[round(e / total * top)] for e in exps)
+    if out != out:
+        return _LEVELS[round(top / 2)]
     t = math.tanh(out - threshold) if math.isfinite(out) else math.copysign(1.0, out)
     return _LEVELS[round((t + 1.0) / 2.0 * top)]

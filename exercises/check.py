@@ -30,6 +30,8 @@ from scalargrad.trace import format_number
 
 from scalargrad import Value, engine_gradient, gradcheck, numerical_gradient
 
+from .guard import EngineSnapshot, TimeLimitError, exit_text, time_limit
+
 HERE = Path(__file__).resolve().parent
 WORKBOOK = HERE / "workbook.py"
 SOLUTIONS = HERE / "solutions.py"
@@ -134,6 +136,18 @@ class Outcome:
     details: tuple[str, ...] = ()
 
 
+_ENGINE = EngineSnapshot(Value)  # the engine as the checker needs it (see guard.py)
+
+
+def _restored_notice(file: TextIO) -> None:
+    """Put back whatever the learner's code changed on Value, and say so."""
+    changed = _ENGINE.restore()
+    if changed:
+        print(f"note: your code changed {', '.join(changed)}; the checker put the engine "
+              "back before checking (make new ops with Value.from_op instead of patching "
+              "Value)", file=file)
+
+
 def _fmt(x: float) -> str:
     return format_number(x, 6)
 
@@ -176,12 +190,20 @@ def check_local(module: ModuleType, task: LocalTask) -> Outcome:
     details = []
     for point in task.points:
         try:
-            result = gradcheck(op, *point)
+            with time_limit(what=f"{task.name} at {_where(task, point)}"):
+                result = gradcheck(op, *point)
         except NotImplementedError:
             return Outcome(task.name, "todo", title, ("still raises NotImplementedError",))
+        except SystemExit as exc:
+            return Outcome(task.name, "error", title, (f"at {_where(task, point)}: "
+                                                       f"{exit_text(exc)}",))
+        except TimeLimitError as exc:
+            return Outcome(task.name, "error", title, (str(exc),))
         except Exception as exc:  # the learner's code: report any error, do not crash
             return Outcome(task.name, "error", title,
                            (f"at {_where(task, point)}: {type(exc).__name__}: {exc}",))
+        finally:
+            _ENGINE.restore()  # (what the learner's code changed must not judge the next)
         if not result.ok:
             mine = [c.analytic for c in result.checks]
             numeric = [c.numeric for c in result.checks]
@@ -214,8 +236,14 @@ def check_predict(module: ModuleType, task: PredictTask, reveal: bool = False) -
         return Outcome(task.name, "error", title,
                        (f"{task.name} should be a number, got {type(answer).__name__} "
                         f"{answer!r}",))
+    try:
+        number = float(answer)
+    except OverflowError:
+        return Outcome(task.name, "fail", title, (
+            f"{task.name} is an integer with {len(str(abs(int(answer))))} digits, too large "
+            "for any gradient here", f"hint: {task.hint}"))
     truth = true_gradient(task)
-    if math.isclose(float(answer), truth, rel_tol=1e-3, abs_tol=1e-3):
+    if math.isclose(number, truth, rel_tol=1e-3, abs_tol=1e-3):
         return Outcome(task.name, "pass", title, (f"{_fmt(answer)} is right",))
     details = [f"you said {_fmt(answer)}; that is not it"
                + (f" (the answer is {_fmt(truth)})" if reveal else ""),
@@ -240,12 +268,15 @@ def composed_sigmoid(module: ModuleType) -> float | None:
     """dy/dz at z = 0 for 1/(1 + e^−z) built from YOUR neg, exp and reciprocal (and the
     engine's +), or None if any of them is missing or broken."""
     try:
-        z = Value(0.0)
-        y = module.reciprocal(1 + module.exp(module.neg(z)))
-        y.backward()
-        return float(z.grad)
-    except Exception:
+        with time_limit(what="the composed sigmoid"):
+            z = Value(0.0)
+            y = module.reciprocal(1 + module.exp(module.neg(z)))
+            y.backward()
+            return float(z.grad)
+    except (Exception, SystemExit):  # (reported for each op above; here only skipped)
         return None
+    finally:
+        _ENGINE.restore()
 
 
 def load(path: Path) -> ModuleType:
@@ -254,7 +285,8 @@ def load(path: Path) -> ModuleType:
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot import {path}")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    with time_limit(what=f"importing {path.name}"):
+        spec.loader.exec_module(module)
     return module
 
 
@@ -321,7 +353,9 @@ def check(name: str, answer: Any, *, reveal: bool = False, file: TextIO | None =
     target = task_name(name)
     module = ModuleType("your_notebook")
     setattr(module, target, answer)
-    report(check_module(module, [target], reveal), module, sys.stdout if file is None else file)
+    out = sys.stdout if file is None else file
+    _restored_notice(out)
+    report(check_module(module, [target], reveal), module, out)
 
 
 def main(argv: list[str] | None = None, file: TextIO | None = None) -> int:
@@ -344,10 +378,14 @@ def main(argv: list[str] | None = None, file: TextIO | None = None) -> int:
     except FileNotFoundError:
         print(f"no such file: {path}", file=out)
         return 2
+    except SystemExit as exc:
+        print(f"could not load {path}: {exit_text(exc)}", file=out)
+        return 2
     except Exception as exc:  # a syntax error or similar in the learner's file
         print(f"could not load {path}: {type(exc).__name__}: {exc}", file=out)
         return 2
     print(f"Checking {path}", file=out)
+    _restored_notice(out)
     outcomes = check_module(module, args.only, args.reveal)
     report(outcomes, module, out)
     return 0 if all(o.status == "pass" for o in outcomes) else 1

@@ -1,0 +1,105 @@
+"""The exercise checker under careless and hostile workbooks: every one gets a verdict."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from exercises import check, guard
+from scalargrad import Value
+
+ROOT = Path(__file__).resolve().parent.parent
+
+MUL_RIGHT = """
+from scalargrad import Value
+def mul(a, b):
+    return Value.from_op(a.data * b.data, (a, b), backward=lambda u: (u * b.data, u * a.data))
+"""
+
+
+def _workbook(tmp_path: Path, source: str) -> Path:
+    path = tmp_path / "mine.py"
+    path.write_text(textwrap.dedent(source), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("call", ["import sys\nsys.exit(0)\n", "exit()\n", "raise SystemExit\n"])
+def test_an_exit_at_import_is_reported_not_obeyed_from_the_command_line(tmp_path, call) -> None:
+    """`python -m exercises --file f.py` with sys.exit(0) in f.py: exit status 2 and a message,
+    not silence and 0 (which reads as "all passed")."""
+    path = _workbook(tmp_path, call)
+    done = subprocess.run([sys.executable, "-m", "exercises", "--file", str(path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "could not load" in done.stdout and "sys.exit" in done.stdout
+
+
+def test_an_exit_inside_a_backward_is_an_error_for_that_exercise(tmp_path, capsys) -> None:
+    path = _workbook(tmp_path, """
+        import sys
+        from scalargrad import Value
+        def neg(x):
+            def _backward(upstream):
+                sys.exit(0)
+            return Value.from_op(-x.data, (x,), backward=_backward)
+        """)
+    assert check.main(["--file", str(path), "--only", "neg"]) == 1
+    out = capsys.readouterr().out
+    assert "ERROR neg" in out and "called sys.exit(0)" in out
+
+
+@pytest.mark.parametrize("body", ["while True: pass", "__import__('time').sleep(60)"])
+def test_an_endless_backward_gets_a_verdict(tmp_path, capsys, monkeypatch, body) -> None:
+    monkeypatch.setattr(guard, "TIME_LIMIT", 0.5)
+    path = _workbook(tmp_path, f"""
+from scalargrad import Value
+def neg(x):
+    def _backward(upstream):
+        {body}
+    return Value.from_op(-x.data, (x,), backward=_backward)
+""")
+    assert check.main(["--file", str(path), "--only", "neg"]) == 1
+    out = capsys.readouterr().out
+    assert "ERROR neg" in out and "took longer than 0.5 s" in out
+
+
+def test_an_endless_loop_at_import_gets_a_verdict(tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.setattr(guard, "TIME_LIMIT", 0.5)
+    path = _workbook(tmp_path, "while True:\n    pass\n")
+    assert check.main(["--file", str(path)]) == 2
+    assert "importing mine.py took longer than 0.5 s" in capsys.readouterr().out
+
+
+def test_a_patched_operator_does_not_change_the_checkers_verdicts(tmp_path, capsys) -> None:
+    """A workbook that replaces Value.__mul__: the checker puts it back, says so, and a right
+    answer still passes (a wrong engine product would have made it fail)."""
+    path = _workbook(tmp_path, MUL_RIGHT + "Value.__mul__ = lambda self, other: 0\nP1 = 0.25\n")
+    real = Value.__mul__
+    assert check.main(["--file", str(path), "--only", "mul", "P1"]) == 0
+    out = capsys.readouterr().out
+    assert "your code changed Value.__mul__" in out
+    assert Value.__mul__ is real
+
+
+def test_a_huge_integer_answer_is_a_wrong_answer_with_a_hint(capsys) -> None:
+    """check("P1", 10**400) used to end in an OverflowError traceback."""
+    check.check("P1", 10**400)
+    out = capsys.readouterr().out
+    assert "FAIL" in out and "401 digits" in out and "hint:" in out
+
+
+def test_check_in_a_notebook_gets_a_time_limit_too(capsys, monkeypatch) -> None:
+    monkeypatch.setattr(guard, "TIME_LIMIT", 0.5)
+
+    def neg(x: Value) -> Value:
+        def _backward(upstream: float) -> tuple:
+            while True:
+                pass
+        return Value.from_op(-x.data, (x,), backward=_backward)
+
+    check.check("neg", neg)
+    assert "took longer than 0.5 s" in capsys.readouterr().out

@@ -23,8 +23,9 @@ import math
 import os
 from typing import Any, Iterator, Mapping, NamedTuple, Union
 
+from scalargrad.files import read_regular, write_atomic
+
 from ._checks import is_real
-from ._files import read_regular, write_atomic
 from .module import ACTIVATIONS, MLP, Layer, Module, Neuron
 
 PathLike = Union[str, "os.PathLike[str]"]

@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 
 import nn
-from nn import ModelFileError, _files, serialize
+from nn import ModelFileError, serialize
+from scalargrad import files as _files
 
 ROOT = Path(nn.__file__).resolve().parent.parent  # the checkout the tests import nn from
 

@@ -10,7 +10,9 @@ import hashlib
 import html
 import json
 import math
+import os
 import re
+import stat
 
 import pytest
 from lesson_graphs import multivariate_graph, sigmoid_graph
@@ -216,3 +218,40 @@ def test_recorder_draws_non_finite_scores(scores):
     frame = rec.data()["frames"][0]  # step 0, recorded when the recorder is made
     assert len(frame["grid"]) == 9 * (len(scores) if isinstance(scores, list) else 1)
     assert "<html" in rec.page().html
+
+
+def _page():
+    x = Value(2.0, label="x")
+    return backprop_page(x * x)
+
+
+@pytest.mark.skipif(not hasattr(os, "umask"), reason="POSIX permissions")
+def test_page_save_respects_the_umask(tmp_path):
+    """A new page gets what the umask gives (it used to be 0644 whatever the umask)."""
+    old = os.umask(0o077)
+    try:
+        path = _page().save(tmp_path / "p.html")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symlinks")
+def test_page_save_follows_a_symlink(tmp_path):
+    """Saving over a link replaces the file it points to and keeps the link, as nn.save."""
+    real = tmp_path / "real.html"
+    real.write_text("old")
+    link = tmp_path / "link.html"
+    link.symlink_to(real)
+    _page().save(link)
+    assert link.is_symlink() and "<html" in real.read_text()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs")
+def test_page_save_refuses_a_fifo(tmp_path):
+    """A FIFO at the path is refused by name (it used to be replaced by a file)."""
+    fifo = tmp_path / "pipe.html"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError, match="FIFO"):
+        _page().save(fifo)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)

@@ -46,18 +46,34 @@ def node_names(order: Sequence[Value]) -> list[str]:
         if not node.label:
             names.append(f"v{i}")
         elif counts[node.label] > 1:
-            names.append(f"{node.label}#{i}")
+            names.append(f"{_one_line(node.label)}#{i}")
         else:
-            names.append(node.label)
+            names.append(_one_line(node.label))
     return names
 
 
 # -- escaping ------------------------------------------------------------------------------------
 
+# What no page, notebook or terminal can carry: C0/C1 control characters (tab and newline
+# aside; a carriage return would overwrite a terminal's line), lone surrogates (os.fsdecode
+# can make them; UTF-8 cannot encode them) and the noncharacters U+FFFE/U+FFFF. Each is
+# shown as its Python escape (\x00, \ud800, \ufffe).
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def safe_text(text: Any) -> str:
+    """`str(text)` with every character no output can carry shown as its escape."""
+    return _UNSAFE.sub(lambda m: repr(m.group())[1:-1], str(text))
+
+
+def _one_line(text: Any) -> str:
+    """A name for tables and narration: safe, and a newline shown as \\n."""
+    return safe_text(text).replace("\n", "\\n")
+
 
 def escape_html(text: Any) -> str:
     """`text` as HTML text: & < > " ' become entities, so no label is ever read as markup."""
-    return html.escape(str(text), quote=True)
+    return html.escape(safe_text(text), quote=True)
 
 
 # Characters that mean something in Markdown (CommonMark, GitHub tables, Jupyter's $…$ math)
@@ -74,7 +90,7 @@ def escape_markdown(text: Any) -> str:
     < > & become entities (so no HTML passes through); a line break becomes a space.
     """
     out = []
-    for ch in re.sub(r"[\r\n]+", " ", str(text)):
+    for ch in re.sub(r"[\r\n]+", " ", safe_text(text)):
         if ch in _MD_ENTITY:
             out.append(_MD_ENTITY[ch])
         elif ch in _MD_BACKSLASH:
@@ -86,7 +102,7 @@ def escape_markdown(text: Any) -> str:
 
 def code_span(text: Any) -> str:
     """`text` as a Markdown code span, fenced with more backticks than any run inside it."""
-    body = re.sub(r"[\r\n]+", " ", str(text))
+    body = re.sub(r"[\r\n]+", " ", safe_text(text))
     longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if body.startswith("`") or body.endswith("`") or longest else ""

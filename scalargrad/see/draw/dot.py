@@ -56,6 +56,7 @@ from scalargrad.see.draw.spec import (
     graph_spec,
 )
 from scalargrad.see.draw.text_tree import text_tree
+from scalargrad.see.text import safe_text
 from scalargrad.value import Value
 
 GRAPHVIZ_FIX = ("install graphviz's `dot` program — apt-get install graphviz (Debian/Ubuntu), "
@@ -96,7 +97,9 @@ def _record_field(text: str) -> str:
 
 
 def _dot_text(text: str) -> str:
-    """Text inside a DOT double-quoted string (backslash and quote escaped)."""
+    """Text inside a DOT double-quoted string (backslash and quote escaped; characters dot
+    or SVG cannot carry shown as escapes)."""
+    text = safe_text(text).replace("\r", "")
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
@@ -172,7 +175,7 @@ def _bands(spec: GraphSpec, look: Look) -> dict[int, int]:
 
 
 def _html_text(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return safe_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def dot_attributes(look: Look) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:

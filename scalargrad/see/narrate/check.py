@@ -13,7 +13,7 @@ from typing import (
 
 from scalargrad import graph
 from scalargrad.graph import topological_order
-from scalargrad.see.text import format_number, node_names
+from scalargrad.see.text import format_number, node_names, safe_text
 from scalargrad.value import Value
 
 # -- the check overlay: finite differences on every leaf and every local gradient ---------------
@@ -187,7 +187,7 @@ def check_graph(root: Value, f: Callable[..., Any] | None = None, *,
             "Check a part of it: pass leaves=[...] with a few leaves, or call check_graph on an "
             "inner node (a subgraph), or raise max_work")
     forwards = [_forward_of(node) if node._prev else None for node in order]
-    unchecked = tuple(f"{names[i]} ({node._op})" for i, node in enumerate(order)
+    unchecked = tuple(f"{names[i]} ({safe_text(node._op)})" for i, node in enumerate(order)
                       if node._prev and forwards[i] is None)
     analytic = _engine_gradients(root, order)
 
@@ -196,7 +196,7 @@ def check_graph(root: Value, f: Callable[..., Any] | None = None, *,
 
         numeric = numerical_gradient(f, *[order[i].data for i in leaf_indices], eps=eps)
     else:
-        missing = [f"{names[i]} ({node._op})" for i, node in enumerate(order)
+        missing = [f"{names[i]} ({safe_text(node._op)})" for i, node in enumerate(order)
                    if node._prev and forwards[i] is None]
         if missing:
             raise ValueError(f"check_graph: cannot recompute {missing[0]} from its inputs "
@@ -217,8 +217,9 @@ def check_graph(root: Value, f: Callable[..., Any] | None = None, *,
         xs = [p.data for p in node._prev]
         for k, (parent, local) in enumerate(zip(node._prev, graph.local_gradients(node))):
             fd = _central(fn, xs, k, eps)
-            local_checks.append(LocalCheck(i, names[i], node._op, k, names[index[parent]],
-                                           local, fd, _agree(local, fd, atol, rtol)))
+            local_checks.append(LocalCheck(i, names[i], safe_text(node._op), k,
+                                           names[index[parent]], local, fd,
+                                           _agree(local, fd, atol, rtol)))
     return GraphCheck(leaf_checks, tuple(local_checks), unchecked, len(order), eps, atol, rtol)
 
 

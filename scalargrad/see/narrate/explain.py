@@ -29,7 +29,7 @@ from typing import (
 from scalargrad import graph
 from scalargrad.graph import topological_order
 from scalargrad.node import _as_float
-from scalargrad.see.text import format_number, node_names
+from scalargrad.see.text import format_number, node_names, safe_text
 from scalargrad.value import Value
 
 NodeRef = Union[Value, str]
@@ -290,7 +290,8 @@ def explain(root: Value, grad: float = 1.0, *, run_backward: bool | None = None)
             j = index[parent]
             received[j].append((i, k, down))
             contributions.append(Contribution(j, names[j], local, down))
-        steps.append(Step(i, names[i], node._op, node.data, upstream, tuple(contributions)))
+        steps.append(Step(i, names[i], safe_text(node._op), node.data, upstream,
+                          tuple(contributions)))
 
     sums = []
     root_index = len(order) - 1

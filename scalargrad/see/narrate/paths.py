@@ -15,7 +15,7 @@ from scalargrad import graph
 from scalargrad.graph import topological_order
 from scalargrad.node import _as_float
 from scalargrad.see.narrate.explain import replay_gradients
-from scalargrad.see.text import format_number, node_names
+from scalargrad.see.text import format_number, node_names, safe_text
 from scalargrad.value import Value
 
 NodeRef = Union[Value, str]
@@ -179,4 +179,4 @@ def _path_from(edges: list[tuple[int, float]], target: int, order: Sequence[Valu
     for local in locals_:
         product *= local
     return Path((names[target], *(names[i] for i in consumers)),
-                tuple(order[i]._op for i in consumers), locals_, product)
+                tuple(safe_text(order[i]._op) for i in consumers), locals_, product)

@@ -25,10 +25,10 @@ import html
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
+from scalargrad.files import write_atomic
 from scalargrad.see.narrate.explain import GradientSum, Trace, explain
 from scalargrad.see.text import format_number
 from scalargrad.value import Value
@@ -52,19 +52,11 @@ class Page:
         return f"Page({self.title!r}, {len(self.html.encode('utf-8')):,} bytes)"
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the page to `path` (UTF-8), atomically: a failed write leaves no half file."""
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-                f.write(self.html)
-            os.chmod(tmp, 0o644)  # (mkstemp makes the file private; a page is for sharing)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return target
+        """Write the page to `path` (UTF-8) as nn.save writes a model (scalargrad.files):
+        atomically, through a symlink, never over a FIFO or folder, with the umask's
+        permissions for a new file and the old file's for a rewrite."""
+        write_atomic(path, self.html, "Page.save will not replace it with a page")
+        return Path(path)
 
     def _repr_html_(self) -> str:
         # The page in an iframe: its scripts run in Jupyter and its styles stay inside it.

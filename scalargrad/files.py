@@ -1,4 +1,5 @@
-"""Reading and writing files safely: one policy for every file nn writes.
+"""Reading and writing files safely: one policy for every file the project writes (model
+files, pages, graph pictures).
 
 A write goes to a temporary file (`.sgtmp-…`) in the target's folder, is flushed to disk and
 renamed over the target (`os.replace`), so a crash mid-write leaves the old file intact;
@@ -149,7 +150,7 @@ def write_atomic(path: PathLike, text: str, refusal: str) -> None:
         os.makedirs(parent, exist_ok=True)
     except FileExistsError:  # the folder's name is taken by a file
         raise NotADirectoryError(errno.ENOTDIR, f"Not a directory ({os.path.dirname(where)!r} "
-                                 "is a file, so the model cannot be saved in it)", where) from None
+                                 "is a file, so nothing can be saved in it)", where) from None
     except OSError as e:
         raise named(e, where, f"cannot create the folder {os.path.dirname(where)!r}") from None
     target = os.path.realpath(where)  # through any symlink: replace the file, keep the link

@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench clean test-pypy
+.PHONY: demo test bench bench-docs clean test-pypy
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ test: $(VENV)/.test
 
 bench: $(VENV)/.bench
 	$(BIN)/python -m bench
+
+# Record one full run and write its figures into README.md and docs/performance.md.
+bench-docs: $(VENV)/.bench
+	$(BIN)/python -m bench --clock cpu --json bench/recorded.json
+	$(BIN)/python -m bench.docs
 
 # PyPy (the README claims it): the engine and nn tests under pypy3, with pytest and hypothesis
 # only (no torch, matplotlib or notebook tools; tests needing those skip or are not listed).

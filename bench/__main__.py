@@ -206,10 +206,20 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"machine": machine(interpreters), "quick": args.quick,
+                       "command": "python -m bench " + " ".join(argv if argv is not None
+                                                                else sys.argv[1:]),
+                       "clock": args.clock,
+                       "date": time.strftime("%Y-%m-%d", time.gmtime()),
+                       "seconds": round(time.perf_counter() - started),
                        "groups": [{"key": g.key, "title": g.title, "unit": g.unit,
-                                   "size": g.size, "ops": g.ops,
+                                   "size": g.size, "ops": g.ops, "workload": g.workload,
+                                   "repeats": g.repeats, "note": g.note,
                                    "rows": [{"label": r.label, "engine": r.engine,
                                              "python": r.python, "gc": r.gc,
+                                             "steps": r.steps, "warmup": r.warmup,
+                                             "phases": r.phases, "size": r.size,
+                                             "root": r.root, "default_recursion_limit":
+                                             r.default_recursion_limit,
                                              "value": report.value(g, r),
                                              "bytes_per_node": report.bytes_per_node(r),
                                              "check": report.check(g, r),

@@ -48,8 +48,8 @@ class Group:
 
     @property
     def ops(self) -> Optional[int]:
-        """Op nodes of the elementary graph (the same in every engine), None for the demo."""
-        if self.workload == "demo":
+        """Op nodes of the elementary graph (the same in every engine), None for a model."""
+        if self.workload not in OPS_PER_BLOCK:  # the demo and fit: models, not chains
             return None
         return OPS_PER_BLOCK[self.workload] * self.size - (self.workload == "wide")
 
@@ -80,6 +80,8 @@ def _plan(quick: bool, pypy: bool) -> list[Group]:
             groups.append(_elementary(shape, ops, quick))
     for nodes in ((1_000, 10_000) if quick else (1_000, 10_000, 100_000, 1_000_000)):
         groups.append(_scaling(nodes, quick))
+    for points in ((15, 150) if quick else (15, 150, 1_500, 15_000)):
+        groups.append(_fit_scaling(points, quick))
     groups.append(_depth(quick))
     return groups
 
@@ -148,6 +150,21 @@ def _scaling(nodes: int, quick: bool) -> Group:
                 gc="freeze"),
             Row(f"{OURS}, gc disabled while timing", "ours", steps=steps, phases=True,
                 gc="off"),
+        ])
+
+
+def _fit_scaling(points: int, quick: bool) -> Group:
+    nodes = 65 * points  # MLP(2, [16, 16, 1]): 33 dot and 32 relu nodes per point
+    steps = 1 if quick else max(2, min(20, 2_000_000 // nodes))
+    return Group(
+        f"fit-scaling-{points}", f"graph size scaling inside nn.fit: MLP(2, [16, 16, 1]) on "
+        f"{points:,} moons points per step (~{nodes:,} ops built per step; the parameters are "
+        "not counted as nodes), one step per call",
+        "fit", points, "ns/node", repeats=1 if quick else 3, rows=[
+            Row(f"{OURS}: nn.fit (pauses the collector while it trains)", "ours",
+                steps=steps),
+            Row(f"{OURS}: the same step written by hand, gc as it comes", "ours",
+                steps=steps, gc="loop"),
         ])
 
 

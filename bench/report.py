@@ -37,6 +37,9 @@ def per_unit(group: Group, secs: float) -> float:
 
 def value(group: Group, row: Row) -> Optional[float]:
     secs = seconds(row)
+    if secs is not None and group.workload == "fit":  # ns per node of the step's graph
+        nodes = next((r["nodes"] for r in row.results if "nodes" in r), None)
+        return None if not nodes else secs / nodes * 1e9
     return None if secs is None else per_unit(group, secs)
 
 
@@ -120,6 +123,14 @@ def check(group: Group, row: Row) -> str:
             text += (f"; forward / backward / free {fwd:.0f} / {bwd:.0f} / {free:.0f} ns/node, "
                      f"{in_backward} collections inside backward()")
         return text
+    if group.workload == "fit":
+        g = gc_per_step(row)
+        nodes = next((r["nodes"] for r in row.results if "nodes" in r), None)
+        if g is None or nodes is None:
+            return ""
+        gens, share = g
+        return (f"{nodes:,} nodes; collections per step {gens[0]:.0f} / {gens[1]:.1f} / "
+                f"{gens[2]:.2f} (gen 0/1/2), {100 * share:.0f}% of the time")
     if group.workload == "demo":
         gap = demo_loss_gap(group, row)
         loss = first_result(row)
@@ -171,7 +182,7 @@ def summary(groups: list[Group]) -> str:
            "PyTorch, batched | bytes/node ours vs micrograd |",
            "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for g in groups:
-        if g.key.startswith(("scaling", "depth")):
+        if g.key.startswith(("scaling", "depth", "fit-scaling")):
             continue
         ours = value(g, g.rows[0])
         if g.key == "demo-pypy":
@@ -197,6 +208,12 @@ def summary(groups: list[Group]) -> str:
     if nodes:
         out.append("| scaling, ns/node at " + " / ".join(f"{5 * g.size + 1:,.0f}" for g, _ in nodes)
                    + " nodes | " + " / ".join(_num(v) for _, v in nodes) + " | | | | |")
+    fit = [(g, value(g, r)) for g in groups if g.key.startswith("fit-scaling")
+           for r in g.rows if r.gc == "on"]
+    if fit:
+        out.append("| inside nn.fit, ns/node at " + " / ".join(
+            f"{65 * g.size:,.0f}" for g, _ in fit) + " nodes | "
+            + " / ".join(_num(v) for _, v in fit) + " | | | | |")
     return "\n".join(out) + "\n"
 
 
@@ -233,6 +250,10 @@ def _ratio(groups: list[Group], key: str, peer: str, python: str = "cpython",
     return None if a is None or b is None else a / b
 
 
+DEMO_SPEEDUP = 35.0  # the demo step, ours (default nn.MLP) against micrograd 0.1.0
+DEMO_BYTES = 0.45  # bytes per node of the default demo graph, as a share of micrograd's
+
+
 def targets(groups: list[Group], quick: bool = False) -> str:
     """Each target of the performance issue, the measured number, and met / missed."""
     out = ["### Targets", ""]
@@ -241,17 +262,17 @@ def targets(groups: list[Group], quick: bool = False) -> str:
                 "are about the full run's sizes.)", ""]
     out += ["| target | measured | met? |", "| --- | --- | --- |"]
 
-    def line(target: str, measured: str, ok: Optional[bool]) -> None:
-        out.append(f"| {target} | {measured} | "
-                   f"{'–' if ok is None else 'met' if ok else 'MISSED'} |")
+    def line(target: str, measured: str, ok: Optional[bool] | str) -> None:
+        verdict = ok if isinstance(ok, str) else "–" if ok is None else "met" if ok else "MISSED"
+        out.append(f"| {target} | {measured} | {verdict} |")
 
     r = _ratio(groups, "demo", "micrograd")
     g, _ = _row(groups, "demo", "micrograd")
     gaps = [demo_loss_gap(g, row) for row in g.rows] if g else []
     gaps = [x for x in gaps if x is not None]
-    line("demo step ≥ 30× faster than micrograd, same loss to 1e-9",
+    line(f"demo step ≥ {DEMO_SPEEDUP:.0f}× faster than micrograd, same loss to 1e-9",
          "–" if r is None else f"{r:.0f}× faster; losses differ by ≤ {max(gaps):.0e}",
-         None if r is None else r >= 30 and max(gaps) <= LOSS_TOLERANCE)
+         None if r is None else r >= DEMO_SPEEDUP and max(gaps) <= LOSS_TOLERANCE)
     r = _ratio(groups, "demo-pypy", "micrograd", "pypy")
     line("ours on CPython faster than micrograd on PyPy",
          "–" if r is None else f"{r:.1f}× faster", None if r is None else r > 1)
@@ -272,8 +293,19 @@ def targets(groups: list[Group], quick: bool = False) -> str:
         if len(per_node) > 1:
             lo, hi = min(v for _, v in per_node), max(v for _, v in per_node)
             span = f"{per_node[0][0].split('-')[1]}–{per_node[-1][0].split('-')[1]} nodes"
-            line(f"time per node flat within 1.5× over {span} (gc {gc_mode})",
-                 f"{lo:.0f}–{hi:.0f} ns/node: {hi / lo:.2f}×", hi / lo <= 1.5)
+            # (reported: the target is inside nn.fit, which manages the collector, below)
+            line(f"time per node over {span}, a bare chain (gc {gc_mode})",
+                 f"{lo:.0f}–{hi:.0f} ns/node: {hi / lo:.2f}×", "reported")
+
+    fit = [(g.key, value(g, r)) for g in groups if g.key.startswith("fit-scaling")
+           for r in g.rows if r.gc == "on"]
+    fit = [(k, v) for k, v in fit if v is not None]
+    if len(fit) > 1:
+        lo, hi = min(v for _, v in fit), max(v for _, v in fit)
+        sizes = [int(k.split("-")[-1]) for k, _ in fit]
+        line(f"time per node flat within 1.5× inside nn.fit ({65 * min(sizes):,}–"
+             f"{65 * max(sizes):,} nodes)",
+             f"{lo:.0f}–{hi:.0f} ns/node: {hi / lo:.2f}×", hi / lo <= 1.5)
 
     for key in [g.key for g in groups if g.key.startswith(("chain", "demo"))
                 and g.key != "demo-pypy"]:
@@ -282,8 +314,9 @@ def targets(groups: list[Group], quick: bool = False) -> str:
         a = bytes_per_node(ours) if ours else None
         b = bytes_per_node(theirs) if theirs else None
         if a is not None and b is not None:
-            line(f"bytes per node ≤ half of micrograd's ({key})",
-                 f"{a:.0f} vs {b:.0f} bytes: {a / b:.2f}", a <= b / 2)
+            share = DEMO_BYTES if key == "demo" else 0.5
+            line(f"bytes per node ≤ {share:g}× micrograd's ({key})",
+                 f"{a:.0f} vs {b:.0f} bytes: {a / b:.2f}", a <= b * share)
     if any(g.key == "demo" for g in groups):
         g, ours = _row(groups, "demo", "ours-elementary")
         _, theirs = _row(groups, "demo", "micrograd")
@@ -319,9 +352,9 @@ def targets(groups: list[Group], quick: bool = False) -> str:
              f"{worst[1]:.1f}× at worst ({worst[0]})", worst[1] > 1)
     r = _ratio(groups, "demo", "torch-batched")
     if r is not None:
-        line("PyTorch batched tensors, same MLP (reported)",
+        line("PyTorch batched tensors, same MLP",
              f"PyTorch {1 / r:.0f}× faster than ours" if r < 1 else f"ours {r:.1f}× faster",
-             None)
+             "reported")
     return "\n".join(out) + "\n"
 
 

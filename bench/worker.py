@@ -54,6 +54,11 @@ def build(spec: dict) -> tuple[Any, Callable[[int], Any], int]:
         variant = "elementary" if spec["engine"] == "ours-elementary" else "fused"
         demo = cls(points, labels, weights, variant)
         return demo, demo.step, len(workloads.flat_parameters(weights))
+    if spec["workload"] == "fit":
+        points, labels = workloads.moons(size, noise=0.1)
+        weights = workloads.mlp_weights()
+        fit = module.Fit(points, labels, weights, by_hand=spec.get("gc") == "loop")
+        return fit, fit.step, len(workloads.flat_parameters(weights))
     params = workloads.chain_parameters(size)
     elementary = module.Elementary(spec["workload"], params)
     return elementary, lambda k: elementary.run(), 2 * size + 1
@@ -228,8 +233,9 @@ def measure(spec: dict) -> dict:
                   gc_seconds=watch.seconds)
     if phases is not None:
         result["phases"] = phases.summary(warmup)
-    if spec.get("extras"):
+    if spec.get("extras") or spec["workload"] == "fit":
         result["nodes"] = workload.count_nodes()
+    if spec.get("extras"):
         result["setup_leaves"] = setup_leaves
         if platform.python_implementation() == "CPython" and not spec["engine"].startswith("torch"):
             # tracemalloc sees Python objects only, not torch's C++ tensors: no bytes for torch

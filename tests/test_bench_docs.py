@@ -1,0 +1,87 @@
+"""The performance figures in README.md and docs/performance.md are one recorded bench run."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+import pytest
+
+from bench import docs
+
+ROOT = docs.ROOT
+FIGURE = re.compile(r"\d[\d,.]*\s*(×|ms\b|ns\b|µs|KB\b|MB\b|bytes\b)")
+FENCE = re.compile(r"^```.*?^```", re.S | re.M)
+
+
+def _text(name: str) -> str:
+    with open(os.path.join(ROOT, name), encoding="utf-8") as f:
+        return f.read()
+
+
+def _performance_section(readme: str) -> str:
+    start = readme.index("## Performance\n")
+    end = readme.find("\n## ", start + 1)
+    return readme[start:] if end < 0 else readme[start:end]
+
+
+def test_the_docs_show_the_recorded_run() -> None:
+    """Rewriting every bench region from bench/recorded.json changes nothing."""
+    run = docs.read(os.path.join(ROOT, docs.RECORDED))
+    for name in docs.DOCS:
+        text = _text(name)
+        assert docs.fill(text, run, name) == text, f"{name}: run python -m bench.docs"
+
+
+@pytest.mark.parametrize("name, regions", [
+    ("README.md", {"readme"}),
+    (os.path.join("docs", "performance.md"), {"run", "summary", "targets", "results"}),
+])
+def test_each_document_has_its_regions(name: str, regions: set) -> None:
+    assert set(docs.regions(_text(name))) == regions
+
+
+@pytest.mark.parametrize("name", docs.DOCS)
+def test_no_measured_figure_outside_the_regions(name: str) -> None:
+    """A time, a ratio or a size typed by hand would not change with the run: only the
+    regions hold them (code blocks aside: they show commands)."""
+    text = _text(name)
+    if name == "README.md":
+        text = _performance_section(text)
+    outside = FENCE.sub("", docs.REGION.sub("", text))
+    found = [m.group(0) for m in FIGURE.finditer(outside)]
+    assert not found, f"{name}: figures outside the bench regions: {found}"
+
+
+def test_a_changed_figure_is_found() -> None:
+    """--check's comparison sees one digit changed inside a region."""
+    run = docs.read(os.path.join(ROOT, docs.RECORDED))
+    text = _text(os.path.join("docs", "performance.md"))
+    summary = docs.regions(text)["summary"]
+    digit = re.search(r"\d", summary)
+    assert digit is not None
+    i = text.index(summary) + digit.start()
+    edited = text[:i] + str((int(text[i]) + 1) % 10) + text[i + 1:]
+    assert docs.fill(edited, run, "performance.md") != edited
+
+
+def test_an_unknown_region_is_named() -> None:
+    run = docs.read(os.path.join(ROOT, docs.RECORDED))
+    with pytest.raises(ValueError, match="unknown bench region 'speed'"):
+        docs.fill("<!-- bench:speed -->\n<!-- /bench:speed -->\n", run, "x.md")
+
+
+def test_the_recorded_run_is_a_full_run_with_every_target_met() -> None:
+    """The recorded file is a full run (not --quick), and every target it prints is met."""
+    with open(os.path.join(ROOT, docs.RECORDED), encoding="utf-8") as f:
+        data = json.load(f)
+    assert data["quick"] is False
+    run = docs.Recorded(data)
+    rows = [line for line in docs.RENDER["targets"](run).splitlines()
+            if line.startswith("| ") and not line.startswith("| target")]
+    assert rows
+    verdicts = {line.rsplit("|", 2)[-2].strip(): line for line in rows}
+    verdicts.pop("---", None)
+    assert set(verdicts) <= {"met", "reported"}, [v for k, v in verdicts.items()
+                                                  if k not in ("met", "reported")]

@@ -8,7 +8,8 @@ nodes, and now and then the whole heap), so a step's time per node grows with th
 trains, and after a step that left new objects alive (cycles made by a hand-set
 `_backward` or by your own code) it collects the youngest generation itself, so memory
 stays flat; it puts the collector back as it found it when it returns or raises. Nothing
-changes if the collector was already off.
+changes if the collector was already off, nor on interpreters whose collector works another
+way (PyPy's `gc` has no generation counts to look at, and its collector is incremental).
 """
 
 from __future__ import annotations
@@ -23,10 +24,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 _lock = threading.Lock()
 _pausing = 0  # fit calls running (any thread) that paused the collector
 _was_enabled = False
+_CPYTHON_GC = hasattr(gc, "get_count") and hasattr(gc, "get_threshold")
 
 
 def pausing_collector(fn: F) -> F:
     """Run `fn` with the automatic cyclic collector paused (see the module's docstring)."""
+
+    if not _CPYTHON_GC:
+        return fn
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:

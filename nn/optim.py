@@ -15,6 +15,7 @@ k = 0, 1, 2, ... to the learning rate used at that step (see `LinearDecay`).
 from __future__ import annotations
 
 import math
+from operator import attrgetter
 from typing import Any, Callable, Iterable, Union
 
 from scalargrad import Value
@@ -22,6 +23,7 @@ from scalargrad import Value
 from ._checks import finite_real, nonneg, parameter_list_mistake
 
 Schedule = Callable[[int], float]
+_data = attrgetter("data")
 LR = Union[float, Schedule]
 
 
@@ -61,12 +63,37 @@ class Optimizer:
         for p in self.params:
             p.grad = 0.0
 
+    # Names of the per-parameter lists `_update` changes (momentum buffers, Adam's m and v):
+    # `step` puts them back with the parameters when an update is interrupted.
+    _state_lists: tuple[str, ...] = ()
+
     def step(self) -> None:
-        """Update every parameter once from its `grad`."""
-        if self.schedule is not None:
-            self.lr = nonneg(self.schedule(self.steps), f"lr at step {self.steps}")
-        self._update(self.lr)
-        self.steps += 1
+        """Update every parameter once from its `grad`: all of them, or none.
+
+        If the update is interrupted (Ctrl-C) or raises part way, every parameter, buffer,
+        `lr` and `steps` is put back as it was before the call, then the error goes on.
+        """
+        saved = self._snapshot()
+        try:
+            if self.schedule is not None:
+                self.lr = nonneg(self.schedule(self.steps), f"lr at step {self.steps}")
+            self._update(self.lr)
+            self.steps += 1
+        except BaseException:
+            self._restore(saved)
+            raise
+
+    def _snapshot(self) -> tuple[Any, ...]:
+        return (self.steps, self.lr, list(map(_data, self.params)),
+                [list(getattr(self, name)) for name in self._state_lists])
+
+    def _restore(self, saved: tuple[Any, ...]) -> None:
+        steps, lr, data, lists = saved
+        for p, d in zip(self.params, data):
+            p.data = d
+        for name, values in zip(self._state_lists, lists):
+            getattr(self, name)[:] = values
+        self.steps, self.lr = steps, lr
 
     def _update(self, lr: float) -> None:
         raise NotImplementedError
@@ -86,6 +113,8 @@ class SGD(Optimizer):
     b ← μ·b + (1 − τ)·g  (dampening τ);  g ← g + μ·b if nesterov else b;  p ← p − lr·g.
     With the defaults this is micrograd's update, p ← p − lr·grad.
     """
+
+    _state_lists = ("buffers",)
 
     def __init__(self, params: Iterable[Value], lr: LR = 0.01, momentum: float = 0.0,
                  weight_decay: float = 0.0, dampening: float = 0.0,
@@ -138,6 +167,7 @@ class Adam(Optimizer):
     """
 
     decoupled = False
+    _state_lists = ("m", "v")
 
     def __init__(self, params: Iterable[Value], lr: LR = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,

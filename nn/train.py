@@ -40,22 +40,38 @@ Output = Union[Value, float, Sequence[Union[Value, float]]]
 
 @dataclass
 class History:
-    """What `fit` recorded, one entry per step: the loss, the batch accuracy, the lr used."""
+    """What `fit` recorded, one entry per step: the loss, the batch accuracy, the lr used.
+
+    `interrupted` is True when Ctrl-C stopped `fit` before its last step.
+    """
 
     step: list[int] = field(default_factory=list)
     loss: list[float] = field(default_factory=list)
     accuracy: list[float | None] = field(default_factory=list)
     lr: list[float] = field(default_factory=list)
+    interrupted: bool = False
 
     def __len__(self) -> int:
         return len(self.step)
 
     def __repr__(self) -> str:
+        stopped = ", interrupted" if self.interrupted else ""
         if not self.step:
-            return "History(no steps)"
+            return f"History(no steps{stopped})"
         acc = self.accuracy[-1]
         acc_text = f", accuracy {acc:.1%}" if acc is not None else ""
-        return f"History({len(self)} steps; last: loss {self.loss[-1]:.6g}{acc_text})"
+        return f"History({len(self)} steps{stopped}; last: loss {self.loss[-1]:.6g}{acc_text})"
+
+    def _add(self, k: int, loss: float, acc: float | None, lr: float) -> None:
+        self.step.append(k)
+        self.loss.append(loss)
+        self.accuracy.append(acc)
+        self.lr.append(lr)
+
+    def _trim(self) -> None:  # after an interrupt: drop a half-added entry
+        n = min(len(self.step), len(self.loss), len(self.accuracy), len(self.lr))
+        for column in (self.step, self.loss, self.accuracy, self.lr):
+            del column[n:]
 
     def _repr_html_(self) -> str:  # Jupyter: the loss/accuracy curves and a few of the steps
         from scalargrad.see.display.history import history_html
@@ -141,6 +157,11 @@ def fit(model: Module, X: Sequence[Any], y: Sequence[Any], *, optimizer: Optimiz
     (the default) a line is printed every `print_every` steps (about ten lines per run) and
     at the last step; `progress=False` prints nothing. `callback(k, history)` runs after each step.
 
+    Ctrl-C (KeyboardInterrupt) stops training and `fit` returns the History of the steps that
+    were made, with `history.interrupted` True (and a line saying so with `progress`): each
+    optimizer step is all-or-nothing, so the model holds the parameters of its last recorded
+    step.
+
     `X` and `y` may be numpy arrays. The optimizer must hold the model's parameters (some of
     them, to train only those): one built for another model is refused. If a step's loss is
     NaN or ±inf, `fit` raises `NonFiniteLossError` (a FloatingPointError) naming the step,
@@ -173,49 +194,56 @@ def fit(model: Module, X: Sequence[Any], y: Sequence[Any], *, optimizer: Optimiz
     _check_optimizer(model, params, optimizer)
     forward = cast(Callable[[Any], Any], model)  # Module itself declares no __call__
     history = History()
-    for k in range(steps):
-        if batch == n:
-            xb, yb = X, list(y)
-        else:
-            if cursor + batch > n:
-                rng.shuffle(order)
-                cursor = 0
-            idx = order[cursor:cursor + batch]
-            cursor += batch
-            xb, yb = [X[i] for i in idx], [y[i] for i in idx]
-        outputs = [forward(x) for x in xb]
-        total = loss_fn(outputs, yb)
-        if l2:
-            total = total + l2_regularization(params, l2)
-        if not math.isfinite(total.data):
-            history.step.append(k)
-            history.loss.append(total.data)
-            history.accuracy.append(None)
-            history.lr.append(optimizer.lr)
-            raise NonFiniteLossError(
-                f"fit: the loss is {total.data!r} at step {k + 1} of {steps}; stopped before "
-                f"that step's update, so the model holds its parameters after step {k}. "
-                "Usual causes: a learning rate too large, a NaN or inf in X or y, or "
-                "parameters that already are NaN; run one step inside "
-                "`with scalargrad.detect_anomaly():` to see where it first appears "
-                "(the history so far is this error's .history)", k + 1, total.data, history)
-        optimizer.zero_grad()
-        total.backward()
-        optimizer.step()
-        lr = optimizer.lr  # the rate this step used
-        acc = accuracy(outputs, yb) if classifier else None
-        history.step.append(k)
-        history.loss.append(total.data)
-        history.accuracy.append(acc)
-        history.lr.append(lr)
-        if progress and ((k + 1) % every == 0 or k == steps - 1):
-            acc_text = f"  accuracy {acc:6.1%}" if acc is not None else ""
-            print(f"step {k + 1:>{len(str(steps))}}/{steps}  loss {total.data:.6f}{acc_text}"
-                  f"  lr {lr:.4g}", file=out, flush=True)
-        if callback is not None:
-            callback(k, history)
-        del outputs, total  # free this step's graph now: the next one reuses its memory
-        _collector.step_done()
+    start = optimizer.steps
+    pending: tuple[int, float, float | None] | None = None  # the step being made
+    try:
+        for k in range(steps):
+            if batch == n:
+                xb, yb = X, list(y)
+            else:
+                if cursor + batch > n:
+                    rng.shuffle(order)
+                    cursor = 0
+                idx = order[cursor:cursor + batch]
+                cursor += batch
+                xb, yb = [X[i] for i in idx], [y[i] for i in idx]
+            outputs = [forward(x) for x in xb]
+            total = loss_fn(outputs, yb)
+            if l2:
+                total = total + l2_regularization(params, l2)
+            if not math.isfinite(total.data):
+                history._add(k, total.data, None, optimizer.lr)
+                raise NonFiniteLossError(
+                    f"fit: the loss is {total.data!r} at step {k + 1} of {steps}; stopped before "
+                    f"that step's update, so the model holds its parameters after step {k}. "
+                    "Usual causes: a learning rate too large, a NaN or inf in X or y, or "
+                    "parameters that already are NaN; run one step inside "
+                    "`with scalargrad.detect_anomaly():` to see where it first appears "
+                    "(the history so far is this error's .history)", k + 1, total.data, history)
+            acc = accuracy(outputs, yb) if classifier else None
+            optimizer.zero_grad()
+            total.backward()
+            pending = (k, total.data, acc)
+            optimizer.step()
+            lr = optimizer.lr  # the rate this step used
+            history._add(k, total.data, acc, lr)
+            if progress and ((k + 1) % every == 0 or k == steps - 1):
+                acc_text = f"  accuracy {acc:6.1%}" if acc is not None else ""
+                print(f"step {k + 1:>{len(str(steps))}}/{steps}  loss {total.data:.6f}{acc_text}"
+                      f"  lr {lr:.4g}", file=out, flush=True)
+            if callback is not None:
+                callback(k, history)
+            del outputs, total  # free this step's graph now: the next one reuses its memory
+            _collector.step_done()
+    except KeyboardInterrupt:
+        history._trim()
+        if pending is not None and len(history) < optimizer.steps - start:
+            history._add(*pending, optimizer.lr)  # the update landed; record it
+        history.interrupted = True
+        if progress:
+            print(f"fit: interrupted (Ctrl-C) after {len(history)} of {steps} steps; the "
+                  "model holds the parameters of the last step made, and this is the history "
+                  "so far", file=out, flush=True)
     return history
 
 

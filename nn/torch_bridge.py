@@ -6,52 +6,42 @@
     nn.load_torch_state_dict(model, sd)   # all or nothing
     print(nn.torch_code(model))        # PyTorch source that rebuilds the model, weights included
 
-A neuron's weights are one row of a `Linear` layer's `weight` matrix (shape out × in) and its
-bias one entry of `bias`; layer i of an `MLP` is the Linear at index 2i of the Sequential,
-followed by its activation module (`Identity` for a linear hidden layer), and the last layer
-has no activation after it. torch is imported inside these functions only: `import nn` never
-imports it, and the engine and `nn` keep to the standard library.
+How the layers line up is in `_torch_layout.py`. torch is imported inside these functions
+only: `import nn` never imports it, and the engine and `nn` keep to the standard library.
+Only finite numbers cross the bridge, either way: a NaN or an infinity, or a weight too large
+for the dtype asked for, is refused with the parameter's name.
 """
 
 from __future__ import annotations
 
-import math
+import numbers
 import warnings
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping
 
 from scalargrad import Value
 
-from .module import ACTIVATIONS, MLP, Layer, Module, Neuron
+from ._torch_layout import (
+    FLOATS,
+    SUPPORTED,
+    TORCH_ACTIVATIONS,
+    PrecisionWarning,
+    TorchBridgeError,
+    _blocks,
+    _dtype,
+    _few,
+    _finite,
+    _fits_dtype,
+    _layout,
+    _literal,
+    _numbers,
+    _show,
+    _torch,
+    _wrap,
+)
+from .module import MLP, Layer, Module, Neuron
 
-# nn's activation name -> the torch.nn module class that computes the same function
-TORCH_ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Identity"}
-SUPPORTED = ("Linear (with bias), ReLU, Tanh, Sigmoid, Identity; as a torch.nn.Sequential, "
-             "a ModuleList or a list of them, Linear layers with activations between them")
-_FLOATS = ("float64", "float32", "float16", "bfloat16")
-
-
-class TorchBridgeError(ValueError):
-    """A torch module or state dict with no `nn` counterpart, or one that does not fit the model."""
-
-
-class PrecisionWarning(UserWarning):
-    """A conversion whose numbers cannot agree digit for digit with the other side (float32)."""
-
-
-class _Block:
-    """One Linear layer of the model: its weight rows and bias as Values, and what follows it."""
-
-    def __init__(self, rows: list[list[Value]], bias: list[Value], after: str | None) -> None:
-        self.rows, self.bias, self.after = rows, bias, after  # after: an activation name or None
-
-    @property
-    def nin(self) -> int:
-        return len(self.rows[0])
-
-    @property
-    def nout(self) -> int:
-        return len(self.rows)
-
+__all__ = ["SUPPORTED", "TORCH_ACTIVATIONS", "PrecisionWarning", "TorchBridgeError",
+           "from_torch", "load_torch_state_dict", "to_torch", "torch_code", "torch_state_dict"]
 
 # -- nn -> torch ----------------------------------------------------------------------------
 
@@ -64,12 +54,16 @@ def to_torch(model: Module, dtype: Any = None) -> Any:
     """
     torch = _torch("to_torch")
     dtype = _dtype(torch, dtype, "to_torch")
+    blocks = _blocks(model)
+    names = _finite(model, "to_torch")
     modules = []
-    for block in _blocks(model):
+    for block in blocks:
         linear = torch.nn.utils.skip_init(torch.nn.Linear, block.nin, block.nout, dtype=dtype)
         with torch.no_grad():  # skip_init leaves the weights uninitialised; no RNG is touched
             linear.weight.copy_(torch.tensor(_numbers(block.rows), dtype=torch.float64))
             linear.bias.copy_(torch.tensor(_numbers(block.bias), dtype=torch.float64))
+        _in_range(torch, linear.weight, block.rows, names, "to_torch")
+        _in_range(torch, linear.bias, block.bias, names, "to_torch")
         modules.append(linear)
         if block.after is not None:
             modules.append(getattr(torch.nn, TORCH_ACTIVATIONS[block.after])())
@@ -83,10 +77,14 @@ def torch_state_dict(model: Module, dtype: Any = None) -> dict[str, Any]:
     """
     torch = _torch("torch_state_dict")
     dtype = _dtype(torch, dtype, "torch_state_dict")
+    layout = _layout(model)
+    names = _finite(model, "torch_state_dict")
     state = {}
-    for index, block in _layout(model):
-        state[f"{index}.weight"] = torch.tensor(_numbers(block.rows), dtype=torch.float64).to(dtype)
-        state[f"{index}.bias"] = torch.tensor(_numbers(block.bias), dtype=torch.float64).to(dtype)
+    for index, block in layout:
+        for key, values in ((f"{index}.weight", block.rows), (f"{index}.bias", block.bias)):
+            tensor = torch.tensor(_numbers(values), dtype=torch.float64).to(dtype)
+            _in_range(torch, tensor, values, names, "torch_state_dict")
+            state[key] = tensor
     return state
 
 
@@ -94,9 +92,10 @@ def load_torch_state_dict(model: Module, state: Mapping[str, Any]) -> Module:
     """Set `model`'s parameters from a PyTorch-named state dict, all or nothing; returns `model`.
 
     Every name, shape and value is checked before any parameter changes: a missing or
-    unexpected name, a wrong shape, a non-float tensor or a NaN/infinity raises
-    `TorchBridgeError` and leaves the model as it was. Values are tensors (any float dtype) or
-    nested lists of numbers. Gradients are reset to 0.
+    unexpected name, a wrong shape, a non-float, meta or sparse tensor, a boolean, an integer
+    too large for a float, or a NaN/infinity raises `TorchBridgeError` naming the key and
+    leaves the model as it was. Values are tensors (any float dtype; the shape is checked
+    before anything is copied) or nested lists of numbers. Gradients are reset to 0.
     """
     torch = _torch("load_torch_state_dict")
     if not isinstance(state, Mapping):
@@ -117,10 +116,7 @@ def load_torch_state_dict(model: Module, state: Mapping[str, Any]) -> Module:
     names = {id(p): name for name, p in model.named_parameters()}
     flat: dict[str, float] = {}
     for key, (shape, values) in expected.items():
-        tensor = _as_tensor(torch, state[key], key)
-        if tuple(tensor.shape) != shape:
-            raise TorchBridgeError(f"{key} has shape {tuple(tensor.shape)}, but "
-                                   f"{model.describe()} needs {shape}")
+        tensor = _as_tensor(torch, state[key], key, shape, model)
         if not bool(torch.isfinite(tensor).all()):
             raise TorchBridgeError(f"{key} holds NaN or infinity; expected finite numbers")
         numbers = tensor.tolist()
@@ -141,9 +137,11 @@ def torch_code(model: Module, dtype: str = "float64", *, weights: bool = True) -
     written with Python's shortest round-trip repr, so in float64 the rebuilt model has exactly
     this model's numbers. `weights=False` writes the layers only.
     """
-    if dtype not in _FLOATS:
-        raise ValueError(f"torch_code: dtype must be one of {', '.join(_FLOATS)}; got {dtype!r}")
+    if dtype not in FLOATS:
+        raise ValueError(f"torch_code: dtype must be one of {', '.join(FLOATS)}; got {dtype!r}")
     layout = _layout(model)
+    if weights:
+        _fits_dtype(model, dtype, _finite(model, "torch_code"))
     lines = ["import torch", "",
              f"# {_show(model.describe())}: {model.num_parameters()} parameters, "
              "exported from scalargrad's nn",
@@ -264,67 +262,7 @@ def from_torch(module: Any) -> Module:
     return load_torch_state_dict(model, state)
 
 
-# -- helpers --------------------------------------------------------------------------------
-
-def _torch(caller: str) -> Any:
-    try:
-        import torch
-    except ImportError:
-        raise ImportError(f"{caller} needs PyTorch, which is not installed: "
-                          "pip install torch==2.13.0 (the [torch] extra)") from None
-    return torch
-
-
-def _dtype(torch: Any, dtype: Any, caller: str) -> Any:
-    if dtype is None:
-        return torch.float64
-    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-        raise TypeError(f"{caller}: dtype must be a torch floating-point dtype such as "
-                        f"torch.float64 or torch.float32, got {dtype!r}")
-    return dtype
-
-
-def _blocks(model: Any) -> list[_Block]:
-    """The model's Linear layers, in order, each with the activation module that follows it."""
-    if isinstance(model, Neuron):
-        after = model.activation if model.activation != "linear" else None
-        return [_Block([list(model.w)], [model.b], _checked(after))]
-    if isinstance(model, Layer):
-        after = model.activation if model.activation != "linear" else None
-        return [_Block([list(n.w) for n in model.neurons], [n.b for n in model.neurons],
-                       _checked(after))]
-    if isinstance(model, MLP):
-        last = len(model.layers) - 1
-        return [_Block([list(n.w) for n in layer.neurons], [n.b for n in layer.neurons],
-                       _checked(model.activation) if i != last else None)
-                for i, layer in enumerate(model.layers)]
-    if isinstance(model, Module):
-        raise TypeError(f"the PyTorch bridge converts Neuron, Layer and MLP; got "
-                        f"{_show(model.describe())}, a module of your own: write its "
-                        "torch twin by hand (its parameters are in named_parameters())")
-    raise TypeError(f"expected an nn Neuron, Layer or MLP, got {type(model).__name__}")
-
-
-def _layout(model: Any) -> list[tuple[int, _Block]]:
-    """(index of the Linear in the Sequential, block) for each block, as `to_torch` lays it out."""
-    out, index = [], 0
-    for block in _blocks(model):
-        out.append((index, block))
-        index += 1 if block.after is None else 2
-    return out
-
-
-def _checked(activation: str | None) -> str | None:
-    if activation is not None and activation not in TORCH_ACTIVATIONS:
-        raise TorchBridgeError(f"activation {activation!r} has no torch counterpart in the "
-                               f"bridge yet (it knows {', '.join(TORCH_ACTIVATIONS)}; "
-                               f"nn offers {', '.join(ACTIVATIONS)})")
-    return activation
-
-
-def _numbers(values: Sequence[Any]) -> list[Any]:
-    return [_numbers(v) if isinstance(v, list) else v.data for v in values]
-
+# -- reading torch's values -----------------------------------------------------------------
 
 def _items(torch: Any, module: Any) -> list[tuple[str, Any]]:
     """The layers of `module` with their names ("0", "1", ... for a plain Sequential)."""
@@ -354,47 +292,68 @@ def _activation_of(torch: Any, m: Any) -> str | None:
     return None
 
 
-def _as_tensor(torch: Any, value: Any, key: str) -> Any:
+def _as_tensor(torch: Any, value: Any, key: str, shape: tuple[int, ...], model: Module) -> Any:
+    """`value` as a float64 CPU tensor of `shape`, or a TorchBridgeError naming `key`."""
     if isinstance(value, torch.Tensor):
+        if value.is_meta:
+            raise TorchBridgeError(f"{key} is a meta tensor: it has a shape but no numbers "
+                                   "(made on device='meta'); load a state dict of real weights")
+        if value.layout != torch.strided:
+            raise TorchBridgeError(f"{key} is a {str(value.layout).replace('torch.', '')} "
+                                   "tensor; expected an ordinary dense one (call .to_dense())")
+        _same_shape(tuple(value.shape), shape, key, model)  # before any copy: it may be huge
         if not value.dtype.is_floating_point:
             raise TorchBridgeError(f"{key} is a {value.dtype} tensor; expected floats")
         return value.detach().to("cpu", torch.float64)
     if isinstance(value, (list, tuple)):
+        _plain_numbers(value, key)
         try:
-            return torch.tensor(value, dtype=torch.float64)
+            tensor = torch.tensor(value, dtype=torch.float64)
         except (TypeError, ValueError, RuntimeError) as e:
             raise TorchBridgeError(f"{key} is not a (nested) list of numbers: {e}") from None
+        _same_shape(tuple(tensor.shape), shape, key, model)
+        return tensor
     raise TorchBridgeError(f"{key} must be a tensor or a list of numbers, got "
                            f"{type(value).__name__}")
 
 
-def _literal(x: float) -> str:
-    return repr(x) if math.isfinite(x) else f"float({str(x)!r})"
+def _same_shape(got: tuple[int, ...], shape: tuple[int, ...], key: str, model: Module) -> None:
+    if got != shape:
+        raise TorchBridgeError(f"{key} has shape {got}, but {_show(model.describe())} "
+                               f"needs {shape}")
 
 
-def _wrap(items: list[str], start: str, end: str, width: int = 96) -> list[str]:
-    """`start` + comma-separated `items` + `end`, wrapped to lines of at most `width`."""
-    lines, line = [], start
-    for i, item in enumerate(items):
-        piece = item + ("," if i < len(items) - 1 else "")
-        if len(line) + len(piece) + 1 > width and line.strip() not in ("[", ""):
-            lines.append(line.rstrip())
-            line = " " * len(start) + piece
-        else:
-            line += ("" if line.endswith("[") else " ") + piece
-    lines.append(line + end)
-    return lines
+def _plain_numbers(value: Any, key: str, where: str = "") -> None:
+    """Refuse booleans, integers beyond float's range and non-numbers in a nested list."""
+    for i, x in enumerate(value):
+        at = f"{where}[{i}]"
+        if isinstance(x, (list, tuple)):
+            _plain_numbers(x, key, at)
+        elif isinstance(x, bool) or (type(x).__module__ == "numpy"
+                                     and type(x).__name__ in ("bool", "bool_")):
+            raise TorchBridgeError(f"{key}{at} is {x!r}, a boolean; expected a number "
+                                   "(nn.load_state refuses booleans too)")
+        elif isinstance(x, numbers.Integral):
+            try:
+                float(x)
+            except OverflowError:
+                raise TorchBridgeError(f"{key}{at} is an integer of {int(x).bit_length()} bits, "
+                                       "too large for a float (the largest is about "
+                                       "1.8e308)") from None
+        elif not isinstance(x, numbers.Real):
+            raise TorchBridgeError(f"{key}{at} is {_show(repr(x), 40)} ({type(x).__name__}); "
+                                   "expected a number")
 
 
-def _few(names: list, shown: int = 4) -> str:
-    """A few names, escaped, and how many more: a large model's error stays one line."""
-    more = f" and {len(names) - shown:,} more" if len(names) > shown else ""
-    return ", ".join(_show(n) for n in names[:shown]) + more
-
-
-def _show(x: Any, limit: int = 100) -> str:
-    """A printable one-line text for `x` (a module's repr), control characters escaped."""
-    text = x if isinstance(x, str) else repr(x)
-    text = " ".join(text.split())
-    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+def _in_range(torch: Any, tensor: Any, values: list, names: dict[int, str], caller: str) -> None:
+    """Refuse a weight that became infinite in a narrower dtype, naming it."""
+    bad = (~torch.isfinite(tensor)).nonzero()
+    if len(bad):
+        v: Any = values
+        for i in bad[0].tolist():
+            v = v[i]
+        dtype = str(tensor.dtype).replace("torch.", "")
+        raise TorchBridgeError(
+            f"{caller}: parameter {names[id(v)]} is {v.data!r}, beyond the largest {dtype} "
+            f"({torch.finfo(tensor.dtype).max:.6g}): it would become inf. Use float64 (the "
+            "default) or a wider dtype")

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 import re
-import tracemalloc
+import subprocess
+import sys
 
 import pytest
 
@@ -82,28 +83,28 @@ def test_a_wrong_shape_names_the_key_and_both_shapes(torch) -> None:
              r"2\.weight has shape \(3, 1\), but MLP.* needs \(1, 3\)")
 
 
+HUGE = """
+import resource, torch, nn
+model = nn.MLP(2, [3, 1], seed=0)
+state = nn.torch_state_dict(model)
+state["0.bias"] = torch.zeros(1, dtype=torch.float32).expand(2 * 10**8)  # 1.6 GB as float64
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    nn.load_torch_state_dict(model, state)
+except nn.TorchBridgeError as e:
+    print(str(e)[:40])
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+"""
+
+
 def test_a_huge_broadcast_tensor_of_the_wrong_shape_is_not_copied(torch) -> None:
-    """A stride-0 view of 10^8 floats (800 MB if copied) is refused on its shape alone."""
-    huge = torch.zeros(1, dtype=torch.float32).expand(10**8)
-    tracemalloc.start()
-    try:
-        _refused(_model(), _state(torch, **{"0.bias": huge}), r"0\.bias has shape \(100000000,\)")
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < 10**7
-    assert huge.untyped_storage().nbytes() == 4
-
-
-def test_a_huge_broadcast_tensor_does_not_allocate(torch) -> None:
-    """Measured by torch's own allocator statistics where available, by RSS growth otherwise."""
-    resource = pytest.importorskip("resource")
-    huge = torch.zeros(1, dtype=torch.float32).expand(2 * 10**8)  # 1.6 GB as float64
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    with pytest.raises(nn.TorchBridgeError):
-        nn.load_torch_state_dict(_model(), _state(torch, **{"0.bias": huge}))
-    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
-    assert grown_kib < 200_000
+    """A stride-0 view of 2·10^8 floats is refused on its shape alone: the peak memory of a
+    fresh process grows by far less than the 1.6 GB a float64 copy would take."""
+    pytest.importorskip("resource")
+    out = subprocess.run([sys.executable, "-c", HUGE], capture_output=True, text=True,
+                         timeout=120, check=True).stdout.split("\n")
+    assert out[0].startswith("0.bias has shape (200000000,), but MLP")
+    assert int(out[1]) < 200_000  # KiB
 
 
 # -- exporting ----------------------------------------------------------------------------

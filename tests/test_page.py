@@ -255,3 +255,54 @@ def test_page_save_refuses_a_fifo(tmp_path):
     with pytest.raises(OSError, match="FIFO"):
         _page().save(fifo)
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+# -- size: a page grows with the graph, not with the square of a node's fan-out ----------
+
+def _fan_out(n: int) -> Value:
+    """x used n times: z = x*0 + x*1 + ... + x*(n-1), each product labelled h{i}."""
+    x = Value(0.5, label="x")
+    z = Value(0.0, label="z0")
+    for i in range(n):
+        h = x * float(i)
+        h.label = f"h{i}"
+        z = z + h
+    return z
+
+
+def test_page_size_is_linear_in_a_nodes_fan_out():
+    """Bytes per node at fan-out 2,000 are within 1.5x of those at fan-out 200 (a quadratic
+    page, as before, had 8x)."""
+    small, big = (len(backprop_page(_fan_out(n), max_nodes=10**5).html) for n in (200, 2000))
+    assert big / 2000 <= 1.5 * small / 200
+
+
+def _x_sums(n: int) -> list[str]:
+    steps = graph_data(_fan_out(n), max_nodes=10**5)["steps"]
+    return [s["sum"] for s in steps if s["kind"] == "edge" and s["sum"].startswith("x.grad")]
+
+
+def test_a_long_sum_shows_each_contribution_added_to_the_sum_so_far():
+    sums = _x_sums(10)
+    assert sums[1] == ("x.grad = 9.0 (so far, 1 term) + 8.0 (from h8) = 17.0 "
+                       "(so far; 8 still to come, next from h7, h6, h5)")
+
+
+def test_a_long_sum_starts_with_its_first_contribution():
+    assert _x_sums(10)[0] == ("x.grad = 9.0 (from h9, the first of 10 contributions; "
+                              "9 still to come, next from h8, h7, h6)")
+
+
+def test_a_long_finished_sum_shows_its_ends_and_counts_the_rest():
+    assert _x_sums(10)[-1] == "x.grad = 0.0 + 1.0 + 2.0 + … (4 more) + 7.0 + 8.0 + 9.0 = 45.0"
+
+
+def test_a_long_finished_sum_is_explains_total():
+    z = _fan_out(50)
+    total = explain(z, run_backward=False).gradient("x").total
+    assert _x_sums(50)[-1].endswith(f"= {format_number(total)}")
+
+
+def test_a_sum_of_six_terms_is_written_out_in_full():
+    sums = _x_sums(6)
+    assert sums[-1] == "x.grad = 0.0 + 1.0 + 2.0 + 3.0 + 4.0 + 5.0 = 15.0"

@@ -38,6 +38,7 @@ __all__ = ["MAX_NODES", "Page", "backprop_page", "graph_data", "to_html"]
 ASSETS = Path(__file__).with_name("assets")
 MAX_NODES = 300  # a bigger graph is shown collapsed: only the layers nearest the output
 _INFIX = ("+", "-", "*", "/", "**")
+SUM_TERMS = 6  # a gradient with more contributions is written shortened: pages stay linear
 
 
 class Page:
@@ -125,7 +126,8 @@ def graph_data(root: Value, *, max_nodes: int = MAX_NODES, digits: int = 6) -> d
             j = c.input_index
             got = received.setdefault(j, [])
             got.append((s.index, k, c.downstream))
-            running[j] = running.get(j, 0.0) + c.downstream
+            previous = running.get(j, 0.0)
+            running[j] = previous + c.downstream
             final = trace.gradient(c.input_name)
             done = len(got) == len(final.terms)
             timeline.append({
@@ -133,7 +135,7 @@ def graph_data(root: Value, *, max_nodes: int = MAX_NODES, digits: int = 6) -> d
                 "input": ids[j], "upstream": fmt(s.upstream), "local": fmt(c.local),
                 "downstream": fmt(c.downstream),
                 "grad": fmt(final.total if done else running[j]),
-                "sum": _running_sum(final, got, running[j], done, steps, digits)})
+                "sum": _running_sum(final, got, previous, running[j], done, steps, digits)})
 
     out: dict[str, Any] = {"root": root_name, "nodes": nodes, "edges": edges,
                            "steps": timeline, "size": total, "collapsed": None}
@@ -190,10 +192,18 @@ def _forward_text(steps: Sequence[Any], i: int, fmt: Any) -> str:
     return f"{_expression(steps, i)} = {_apply(s.op, values)} = {fmt(s.data)}"
 
 
-def _running_sum(final: GradientSum, got: list[tuple[int, int, float]], running: float,
-                 done: bool, steps: Sequence[Any], digits: int) -> str:
+def _running_sum(final: GradientSum, got: list[tuple[int, int, float]], previous: float,
+                 running: float, done: bool, steps: Sequence[Any], digits: int) -> str:
     """The receiving node's gradient after this contribution: explain's formula when all its
-    contributions are in, else the ones so far and the consumers still to come."""
+    contributions are in, else the ones so far and the consumers still to come.
+
+    With more than SUM_TERMS contributions the text has a bounded length, so that a page
+    grows with the graph, not with the square of a node's fan-out: the finished sum shows its
+    first and last terms and counts the rest; a running one shows the accumulation itself,
+    the sum so far + this contribution.
+    """
+    if len(final.terms) > SUM_TERMS:
+        return _long_sum(final, got, previous, running, done, steps, digits)
     if done:
         return final.formula(digits)
     terms = tuple((steps[c].name, d) for c, _, d in sorted(got))
@@ -202,6 +212,33 @@ def _running_sum(final: GradientSum, got: list[tuple[int, int, float]], running:
     waiting = [name for name, _ in final.terms if name not in arrived]
     return (f"{partial.formula(digits)} (so far; still to come from "
             f"{', '.join(dict.fromkeys(waiting))})")
+
+
+def _long_sum(final: GradientSum, got: list[tuple[int, int, float]], previous: float,
+              running: float, done: bool, steps: Sequence[Any], digits: int) -> str:
+    fmt = lambda x: format_number(x, digits)  # noqa: E731
+    terms = final.terms
+    if done:
+        edge = SUM_TERMS // 2
+        parts = [f"{fmt(final.before)} (before)"] if final.before else []
+        parts += [fmt(d) for _, d in terms[:edge]] + [f"… ({len(terms) - 2 * edge} more)"]
+        parts += [fmt(d) for _, d in terms[-edge:]]
+        joined = " + ".join(parts).replace("+ -", "- ")
+        return f"{final.name}.grad = {joined} = {fmt(final.total)}"
+    consumer, _, downstream = got[-1]
+    so_far = len(got) - 1
+    waiting = len(terms) - len(got)
+    # backward reaches consumers from the output down: the ones still to come are the first
+    # terms in build order, the next of them last
+    upcoming = dict.fromkeys(name for name, _ in reversed(terms[max(0, waiting - 3):waiting]))
+    plural = "" if so_far == 1 else "s"
+    if not so_far:
+        return (f"{final.name}.grad = {fmt(running)} (from {steps[consumer].name}, the first "
+                f"of {len(terms)} contributions; {waiting} still to come, next from "
+                f"{', '.join(upcoming)})")
+    return (f"{final.name}.grad = {fmt(previous)} (so far, {so_far} term{plural}) + "
+            f"{fmt(downstream)} (from {steps[consumer].name}) = {fmt(running)} (so far; "
+            f"{waiting} still to come, next from {', '.join(upcoming)})")
 
 
 # -- the page ----------------------------------------------------------------------------

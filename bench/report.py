@@ -372,7 +372,7 @@ def before_after(groups: list[Group]) -> str:
             out.append(f"| {g.key} | {check(g, old)} | {check(g, mine)} | | |")
             continue
         a, b = value(g, mine), value(g, old)
-        ratio = _times(a / b) if a is not None and b else "–"
+        ratio = f"{a / b:.2f}×" if a is not None and b else "–"  # a 1.05 budget needs two digits
         bytes_a, bytes_b = bytes_per_node(mine), bytes_per_node(old)
         out.append(f"| {g.key} ({g.unit}) | {_num(b)} | {_num(a)} | {ratio} | "
                    f"{_num(bytes_b)} → {_num(bytes_a)} |")

@@ -285,3 +285,13 @@ def test_plot_figures_display_as_images() -> None:
                    sg.plot_function(lambda x: x.tanh(), points=11)):
         bundle, _ = formatters.DisplayFormatter().format(figure)
         assert bundle["image/png"].startswith(PNG)
+
+
+def test_plot_history_takes_an_interrupted_history():
+    """nn's History has a flag beside its lists (`interrupted`); the lists are plotted."""
+    import nn
+
+    history = nn.History(step=[0, 1, 2], loss=[1.0, 0.5, 0.25], accuracy=[0.5, 0.7, 0.9],
+                         lr=[0.1] * 3, interrupted=True)
+    figure = plot_history(history)
+    assert [ax.get_title() for ax in figure.axes] == ["Loss", "Accuracy"]

@@ -203,8 +203,8 @@ def _columns(history: History) -> dict[str, list[Any]]:
     """A history as columns: a dict of lists, or an object whose fields are lists (such as
     nn's History), as is; a list of records (dicts or objects) field by field."""
     if not isinstance(history, (Mapping, list, tuple)):
-        fields = _record(history)
-        if fields and all(isinstance(v, (list, tuple)) for v in fields.values()):
+        fields = {k: v for k, v in _record(history).items() if isinstance(v, (list, tuple))}
+        if fields:  # its list fields (nn's History also has a flag, `interrupted`)
             history = fields
         else:
             raise TypeError("plot_history: expected a dict of lists, an object whose fields are "

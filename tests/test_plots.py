@@ -293,5 +293,5 @@ def test_plot_history_takes_an_interrupted_history():
 
     history = nn.History(step=[0, 1, 2], loss=[1.0, 0.5, 0.25], accuracy=[0.5, 0.7, 0.9],
                          lr=[0.1] * 3, interrupted=True)
-    figure = plot_history(history)
+    figure = sg.plot_history(history)
     assert [ax.get_title() for ax in figure.axes] == ["Loss", "Accuracy"]

@@ -1,6 +1,7 @@
 """Training plots with matplotlib: decision boundary, loss/accuracy curves, f and f′.
 
-Each function returns a matplotlib `Figure` and saves a PNG when given `path=`. Figures are
+Each function returns a matplotlib `Figure` and saves a PNG when given `path=`; without
+matplotlib (as in the browser) it returns the same plot drawn as SVG (`svg_figure`). Figures are
 made without pyplot, on the Agg canvas, so they work headless (no display, no GUI backend) and
 are not kept alive by pyplot's global figure list; they show themselves inline in Jupyter
 with no magic command. Legends sit outside the plotting area, so they never hide data.
@@ -30,8 +31,13 @@ CLASS_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"
 
 
 def _figure(width: float, height: float, rows: int = 1, cols: int = 1) -> tuple[Figure, list]:
-    from scalargrad.see.figure import new_figure
+    try:
+        from scalargrad.see.figure import new_figure
+    except ImportError:  # no matplotlib (the browser): the same plot as SVG, in pure Python
+        from scalargrad.see.svg_figure import SvgFigure
 
+        svg = SvgFigure(width, height, rows, cols)
+        return svg, list(svg.axes)  # type: ignore[return-value]
     figure = new_figure((width, height), 100.0)
     figure.set_layout_engine("constrained")
     axes = figure.subplots(rows, cols, squeeze=False)
@@ -72,8 +78,6 @@ def plot_decision_boundary(predict: Callable[[list[float]], Any], X: Sequence[Se
     misclassified points are ringed in black. Each class's region is filled in its own colour
     only, with the boundary interpolated from the scores, so regions have clean edges.
     """
-    import numpy as np
-
     points = [(float(p[0]), float(p[1])) for p in X]
     labels = list(y)
     if len(points) != len(labels):
@@ -109,14 +113,14 @@ def plot_decision_boundary(predict: Callable[[list[float]], Any], X: Sequence[Se
     everything = points + test_points
     xs = [p[0] for p in everything]
     ys = [p[1] for p in everything]
-    gx = np.linspace(min(xs) - padding, max(xs) + padding, resolution)
-    gy = np.linspace(min(ys) - padding, max(ys) + padding, resolution)
+    gx = _linspace(min(xs) - padding, max(xs) + padding, resolution)
+    gy = _linspace(min(ys) - padding, max(ys) + padding, resolution)
     grid_class = []
     margins: list[list[float] | None] = []
     for yv in gy:
         row = []
         for xv in gx:
-            label, margin = classify([float(xv), float(yv)])
+            label, margin = classify([xv, yv])
             row.append(label)
             margins.append(margin)
         grid_class.append(row)
@@ -134,20 +138,20 @@ def plot_decision_boundary(predict: Callable[[list[float]], Any], X: Sequence[Se
         k = position[label]
         if binary:
             side = 1 if label == high else 0
-            field = np.array([m[side] for m in known]).reshape(resolution, resolution)
+            field = _rows([m[side] for m in known], resolution)
         elif per_class:
-            field = np.array([m[k] for m in known]).reshape(resolution, resolution)
+            field = _rows([m[k] for m in known], resolution)
         else:  # only labels: the region is where this label was predicted
-            field = np.array([[1.0 if c == label else -1.0 for c in row]
-                              for row in grid_class])
-        if (field > 0).any():
+            field = [[1.0 if c == label else -1.0 for c in row] for row in grid_class]
+        if any(v > 0 for row in field for v in row):
             # one class, one colour, one level: no band of another class's colour between two
             # regions (a contour of class numbers would pass through the classes in between)
-            ax.contourf(gx, gy, field, levels=[0.0, np.inf], colors=[colors[k]], alpha=0.25,
+            ax.contourf(gx, gy, field, levels=[0.0, math.inf], colors=[colors[k]], alpha=0.25,
                         antialiased=True)
     if binary:
-        scores = np.array([m[1] for m in known]).reshape(resolution, resolution)
-        if scores.min() < 0 < scores.max():
+        scores = _rows([m[1] for m in known], resolution)
+        flat = [v for row in scores for v in row]
+        if min(flat) < 0 < max(flat):
             ax.contour(gx, gy, scores, levels=[0.0], colors="black", linewidths=1.2)
 
     def draw(pts: list[tuple[float, float]], truth: list[Hashable], marker: str, size: float,
@@ -182,6 +186,14 @@ def plot_decision_boundary(predict: Callable[[list[float]], Any], X: Sequence[Se
                  fontsize=11)
     _save(figure, path)
     return figure
+
+
+def _linspace(lo: float, hi: float, count: int) -> list[float]:
+    return [lo + (hi - lo) * k / (count - 1) for k in range(count)]
+
+
+def _rows(values: list[float], width: int) -> list[list[float]]:
+    return [values[k:k + width] for k in range(0, len(values), width)]
 
 
 def _is_label(x: Any) -> bool:

@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench bench-docs clean test-pypy
+.PHONY: demo test bench bench-docs clean test-pypy site serve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,16 @@ test: $(VENV)/.test
 bench: $(VENV)/.bench
 	$(BIN)/python -m bench
 
+# The zero-install workshop (docs/workshop.md): a static folder to copy to a USB stick or a
+# LAN server. Needs only the standard library; fetches the pinned Pyodide core once.
+SITE ?= site
+site: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m scalargrad.workshop build $(SITE)
+
+serve: site
+	$(BIN)/python -m scalargrad.workshop serve $(SITE)
+
 # Record one full run and write its figures into README.md and docs/performance.md.
 bench-docs: $(VENV)/.bench
 	$(BIN)/python -m bench --clock cpu --json bench/recorded.json
@@ -57,5 +67,5 @@ test-pypy: $(PYPY_VENV)/bin/python
 	$(PYPY_VENV)/bin/python -m pytest -p no:cacheprovider $(PYPY_TESTS)
 
 clean:
-	rm -rf $(VENV) out build *.egg-info
+	rm -rf $(VENV) out build *.egg-info $(SITE)
 	rm -rf $(PYPY_VENV)

@@ -8,6 +8,8 @@ without outputs (tests/test_notebooks.py checks that, and runs every notebook in
 Cell tags say what a cell's output must be, and the tests hold the notebooks to it:
   rich-display   the cell shows a scalargrad object: HTML (or Markdown), never only text
   figure         the cell shows a picture: PNG, SVG or HTML, never "<Figure ...>" text
+  desktop-only   the cell needs what the browser workshop lacks (matplotlib's GIF writer):
+                 the workshop page shows it with a note and "Run all" passes over it
 """
 
 from __future__ import annotations
@@ -201,7 +203,7 @@ And as an animation: the gradients start as `?` and fill in one operation at a t
 """),
         code("""
 sg.save_gif(y, "out/sigmoid_backward.gif")
-""", "rich-display"),
+""", "rich-display", "desktop-only"),
         md("""
 The fused `sigmoid()` op computes y and its local gradient σ(z)·(1 − σ(z)) = 0.5 × 0.5 = 0.25
 in a single node: the same 0.25 from one node instead of four.

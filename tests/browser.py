@@ -30,7 +30,7 @@ def _find(names: tuple[str, ...], env: str) -> str | None:
     return None
 
 
-def open_chromium() -> Any:
+def open_chromium(*extra_flags: str) -> Any:
     """A headless Chromium with a fresh profile that logs the console and the network."""
     webdriver = pytest.importorskip(
         "selenium.webdriver", reason="the browser tests drive Chromium with selenium: "
@@ -44,7 +44,7 @@ def open_chromium() -> Any:
                     f"chromium-driver (found chromium: {browser}, chromedriver: {driver_path})")
     options = webdriver.ChromeOptions()
     options.binary_location = browser
-    for flag in FLAGS:
+    for flag in FLAGS + extra_flags:
         options.add_argument(flag)
     profile = tempfile.mkdtemp(prefix="scalargrad-chromium-")
     options.add_argument(f"--user-data-dir={profile}")

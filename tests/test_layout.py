@@ -57,7 +57,9 @@ def runtime_imports(name: str) -> set[str]:
 
 
 def is_view(name: str) -> bool:
-    return name == "scalargrad.see" or name.startswith("scalargrad.see.")
+    """The views (scalargrad.see) and the workshop site built on them (scalargrad.workshop)."""
+    return any(name == top or name.startswith(top + ".")
+               for top in ("scalargrad.see", "scalargrad.workshop"))
 
 
 ENGINE = [m for m in MODULES if not is_view(m) and m not in ("scalargrad", "scalargrad._moved")]

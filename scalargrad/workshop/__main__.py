@@ -1,0 +1,5 @@
+import sys
+
+from scalargrad.workshop.cli import main
+
+sys.exit(main())

@@ -1,0 +1,196 @@
+"""Build the zero-install workshop: a static folder of lesson pages running the real engine.
+
+    DIR/index.html            the lessons, with what the site needs and what it carries
+    DIR/NN-name.html          one page per notebook: prose and editable, runnable code cells
+    DIR/lesson.js, lesson.css, worker.js    the page's script (Python runs in worker.js)
+    DIR/pyodide/              Pyodide's core (CPython compiled to WebAssembly), from npm
+    DIR/viz/viz.js            Graphviz compiled to WebAssembly (draws draw_dot's graphs)
+    DIR/py/                   scalargrad, nn, exercises and demos as a zip; graphviz's wheel
+    DIR/LICENCES/             the licence text of every piece, and which piece has which
+    DIR/manifest.json         versions, SHA-256 and sizes of everything above
+
+Any static web server can serve the folder (`python3 -m http.server`, or `scalargrad-workshop
+serve DIR`); nothing in it is fetched from another host.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import shutil
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import scalargrad
+from scalargrad.see.pages import page as pages
+from scalargrad.workshop import fetch
+from scalargrad.workshop.lessons import Lesson, lesson_json, markdown_html, read_lessons
+
+ASSETS = Path(__file__).with_name("assets")
+PACKAGES = ("scalargrad", "nn", "exercises", "demos")
+# Which licence covers which piece (SPDX ids; the texts come from the pinned SPDX list).
+PIECES = (
+    ("scalargrad, nn, exercises, demos", "MIT", "this project"),
+    ("Pyodide " + fetch.PYODIDE_VERSION, "MPL-2.0", "pyodide/"),
+    ("CPython and its standard library (inside Pyodide)", "Python-2.0", "pyodide/"),
+    ("Viz.js 3.31.0", "MIT", "viz/viz.js"),
+    ("Graphviz (compiled into Viz.js)", "EPL-1.0", "viz/viz.js"),
+    ("graphviz (Python package) 0.20.3", "MIT", "py/graphviz.whl"),
+)
+
+
+def build(out: Path, *, cache: Path | None = None, source: Path | None = None,
+          offline: bool = False, lessons: Path | None = None) -> dict[str, Any]:
+    """Write the site into `out` (created, or emptied of a previous build); the manifest."""
+    from scalargrad.workshop.lessons import notebooks_folder
+
+    cache = cache or fetch.default_cache()
+    got = {a.filename: fetch.fetch(a, cache, source, offline) for a in fetch.ALL}
+    all_lessons = read_lessons(lessons or notebooks_folder())
+    if out.exists():
+        if not (out / "manifest.json").exists() and any(out.iterdir()):
+            raise FileExistsError(f"{out} is not empty and is not a workshop site; "
+                                  "give a new or empty folder")
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    fetch.extract(got[fetch.PYODIDE.filename], fetch.PYODIDE_FILES, out / "pyodide")
+    fetch.extract(got[fetch.VIZ.filename], fetch.VIZ_FILES, out / "viz")
+    (out / "py").mkdir()
+    shutil.copyfile(got[fetch.GRAPHVIZ_PY.filename], out / "py" / "graphviz.whl")
+    _zip_packages(out / "py" / "scalargrad.zip")
+    for name in ("lesson.js", "lesson.css", "worker.js"):
+        shutil.copyfile(ASSETS / name, out / name)
+    _licences(got[fetch.LICENCES.filename], out / "LICENCES")
+    for lesson in all_lessons:
+        (out / f"{lesson.slug}.html").write_text(lesson_page(lesson, all_lessons),
+                                                 encoding="utf-8")
+    (out / "index.html").write_text(index_page(all_lessons), encoding="utf-8")
+    manifest = _manifest(out, all_lessons)
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    return manifest
+
+
+def _zip_packages(path: Path) -> None:
+    """The project's pure-Python packages, as installed or checked out, source files only."""
+    here = Path(scalargrad.__file__).resolve().parent.parent
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for package in PACKAGES:
+            folder = here / package
+            for file in sorted(folder.rglob("*")):
+                if "__pycache__" in file.parts or not file.is_file():
+                    continue
+                if file.suffix in (".pyc", ".pyo"):
+                    continue
+                info = zipfile.ZipInfo(str(file.relative_to(here)), (1980, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                zf.writestr(info, file.read_bytes())
+
+
+def _licences(spdx_tgz: Path, folder: Path) -> None:
+    folder.mkdir()
+    ids = sorted({spdx for _, spdx, _ in PIECES})
+    for spdx in ids:
+        if spdx == "MIT":
+            own = Path(scalargrad.__file__).resolve().parents[1] / "LICENSE"
+            text = json.loads(fetch.read_member(spdx_tgz, f"licenses/{spdx}.json"))["licenseText"]
+            (folder / f"{spdx}.txt").write_text(text, encoding="utf-8")
+            if own.is_file():
+                shutil.copyfile(own, folder / "scalargrad-LICENSE.txt")
+            continue
+        entry = json.loads(fetch.read_member(spdx_tgz, f"licenses/{spdx}.json"))
+        (folder / f"{spdx}.txt").write_text(entry["licenseText"], encoding="utf-8")
+    lines = ["What this site carries, and under which licence (the text is in SPDX-ID.txt):", ""]
+    lines += [f"- {what} ({where}): {spdx}" for what, spdx, where in PIECES]
+    (folder / "README.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _script_hashes() -> list[str]:
+    """The stepper's and the replay's scripts, which run in sandboxed frames of a lesson page
+    (a frame made from srcdoc keeps the lesson page's policy, so they are allowed by hash)."""
+    out = []
+    for kind in ("backprop", "replay"):
+        script = pages._asset("timeline.js") + "\n" + pages._asset(f"{kind}.js")
+        digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest())
+        out.append(f"'sha256-{digest.decode('ascii')}'")
+    return out
+
+
+def csp() -> str:
+    """The lesson page's policy: its own files only; WebAssembly for Viz.js; no other host."""
+    return ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval' "
+            + " ".join(_script_hashes()) + "; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; "
+            "frame-src 'self' about: data:; object-src 'none'; base-uri 'none'; "
+            "form-action 'none'")
+
+
+def _head(title: str) -> str:
+    return (f'<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f'<meta http-equiv="Content-Security-Policy" content="{html.escape(csp())}">\n'
+            f"<title>{html.escape(title)}</title>\n"
+            f'<link rel="icon" href="data:,">\n'
+            f'<link rel="stylesheet" href="lesson.css">\n</head>\n')
+
+
+def lesson_page(lesson: Lesson, all_lessons: list[Lesson]) -> str:
+    """One lesson as a page: prose, and a cell (code, Run, output) per code cell."""
+    body = []
+    for cell in lesson.cells:
+        if cell.kind == "markdown":
+            body.append(f'<section class="prose">{markdown_html(cell.source)}</section>')
+        elif cell.kind == "code":
+            desktop = "desktop-only" in cell.tags
+            note = ('<p class="note">Desktop only: this cell needs matplotlib, which the '
+                    'browser workshop does not carry. "Run all" passes over it; in Jupyter it '
+                    "runs.</p>") if desktop else ""
+            mark = ' data-desktop-only=""' if desktop else ""
+            ident = html.escape(cell.id)
+            body.append(f'<section class="cell" data-cell="{ident}"{mark}><div class="bar"></div>'
+                        f'{note}<textarea spellcheck="false" aria-label="code cell {ident}">'
+                        f"{html.escape(cell.source)}</textarea>"
+                        '<div class="out" aria-live="polite"></div></section>')
+    index = [lesson.slug for lesson in all_lessons].index(lesson.slug)
+    nav = ['<a href="index.html">All lessons</a>']
+    if index > 0:
+        nav.append(f'<a href="{all_lessons[index - 1].slug}.html">← previous</a>')
+    if index + 1 < len(all_lessons):
+        nav.append(f'<a href="{all_lessons[index + 1].slug}.html">next →</a>')
+    return (_head(lesson.title) + '<body>\n<header>' + " ".join(nav)
+            + f'<span class="title">{html.escape(lesson.title)}</span>'
+            '<span id="tools"></span><span id="status" data-state="loading">Loading Python…'
+            "</span></header>\n<main>\n" + "\n".join(body) + "\n</main>\n"
+            f'<script type="application/json" id="lesson">'
+            f"{pages.json_for_script(lesson_json(lesson))}</script>\n"
+            '<script type="module" src="lesson.js"></script>\n</body>\n</html>\n')
+
+
+def index_page(all_lessons: list[Lesson]) -> str:
+    items = "\n".join(f'<li><a href="{lesson.slug}.html">{html.escape(lesson.title)}</a></li>'
+                      for lesson in all_lessons)
+    return (_head("scalargrad workshop") + "<body>\n<main class=\"prose\">\n"
+            "<h1>scalargrad workshop</h1>\n"
+            "<p>Each lesson is a page of prose and code cells that run the real scalargrad "
+            "engine in your browser (Python compiled to WebAssembly). Nothing to install: edit a "
+            "cell, press Run (or Shift+Enter). Your edits stay in this browser; download them "
+            "as a .py or .ipynb file from the lesson's toolbar.</p>\n"
+            f"<ol>\n{items}\n</ol>\n"
+            f"<p>Python {html.escape(fetch.PYODIDE_VERSION)} of Pyodide, scalargrad "
+            f"{html.escape(scalargrad.__version__)}. Licences: "
+            '<a href="LICENCES/README.txt">LICENCES/</a>.</p>\n</main>\n</body>\n</html>\n')
+
+
+def _manifest(out: Path, all_lessons: list[Lesson]) -> dict[str, Any]:
+    files = {}
+    for path in sorted(out.rglob("*")):
+        if path.is_file():
+            files[str(path.relative_to(out))] = {
+                "bytes": path.stat().st_size,
+                "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    return {"scalargrad": scalargrad.__version__, "pyodide": fetch.PYODIDE_VERSION,
+            "fetched": {a.filename: {"url": a.url, "sha256": a.sha256} for a in fetch.ALL},
+            "lessons": [lesson.slug for lesson in all_lessons],
+            "bytes": sum(f["bytes"] for f in files.values()), "files": files}

@@ -1,0 +1,87 @@
+"""`scalargrad-workshop build DIR` and `scalargrad-workshop serve DIR`."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import sys
+from pathlib import Path
+from typing import Sequence
+
+# The types a browser insists on for modules and WebAssembly (older Pythons guess others).
+TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm",
+         ".json": "application/json", ".zip": "application/zip", ".whl": "application/zip",
+         ".css": "text/css", ".html": "text/html; charset=utf-8",
+         ".txt": "text/plain; charset=utf-8"}
+
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **TYPES}
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base's name
+        if not getattr(self.server, "quiet", False):
+            super().log_message(format, *args)
+
+
+def serve(folder: Path, port: int = 8000, host: str = "127.0.0.1",
+          quiet: bool = False) -> http.server.ThreadingHTTPServer:
+    """A server for the site in `folder` (call serve_forever(), or run it in a thread)."""
+    if not (folder / "index.html").is_file():
+        raise FileNotFoundError(f"{folder} has no index.html: build the site first "
+                                f"(scalargrad-workshop build {folder})")
+    server = http.server.ThreadingHTTPServer(
+        (host, port), functools.partial(Handler, directory=str(folder)))
+    server.quiet = quiet  # type: ignore[attr-defined]
+    return server
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="scalargrad-workshop",
+        description="Build or serve the zero-install workshop site (the lessons running in "
+                    "the browser on Pyodide).")
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="write the site into DIR")
+    b.add_argument("dir", type=Path)
+    b.add_argument("--cache", type=Path, default=None,
+                   help="where downloads are kept (default ~/.cache/scalargrad-workshop)")
+    b.add_argument("--from", dest="source", type=Path, default=None,
+                   help="a folder holding the pinned downloads (no network needed)")
+    b.add_argument("--offline", action="store_true", help="never use the network")
+    b.add_argument("--lessons", type=Path, default=None,
+                   help="the notebooks folder (default: the one that came with scalargrad)")
+    s = sub.add_parser("serve", help="serve the site in DIR on this machine")
+    s.add_argument("dir", type=Path)
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--host", default="127.0.0.1",
+                   help="0.0.0.0 to let the room's laptops reach it over the LAN")
+    args = parser.parse_args(argv)
+    if args.command == "build":
+        from scalargrad.workshop.build import build
+        from scalargrad.workshop.fetch import FetchError
+
+        try:
+            manifest = build(args.dir, cache=args.cache, source=args.source,
+                             offline=args.offline, lessons=args.lessons)
+        except (FetchError, FileNotFoundError, FileExistsError) as e:
+            print(f"scalargrad-workshop: {e}", file=sys.stderr)
+            return 1
+        print(f"wrote {args.dir}: {len(manifest['lessons'])} lessons, "
+              f"{manifest['bytes'] / 1e6:.1f} MB in {len(manifest['files'])} files")
+        print(f"serve it with: scalargrad-workshop serve {args.dir}   "
+              f"(or: cd {args.dir} && python3 -m http.server)")
+        return 0
+    try:
+        server = serve(args.dir, args.port, args.host)
+    except (FileNotFoundError, OSError) as e:
+        print(f"scalargrad-workshop: {e}", file=sys.stderr)
+        return 1
+    print(f"serving {args.dir} at http://{args.host}:{server.server_address[1]}/ (Ctrl-C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0

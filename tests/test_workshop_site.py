@@ -1,0 +1,142 @@
+"""The zero-install workshop: `scalargrad-workshop build`, then every lesson run to the end in
+headless Chromium, served from localhost with every other host unresolvable.
+
+The build fetches the pinned Pyodide core, Viz.js, graphviz's wheel and the licence texts
+from npm and PyPI once (kept in ~/.cache/scalargrad-workshop) and checks their SHA-256.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from browser import close, open_chromium, requests_made
+
+from scalargrad.workshop import fetch
+from scalargrad.workshop.build import build
+from scalargrad.workshop.cli import serve
+from scalargrad.workshop.lessons import notebooks_folder, read_lessons
+
+LESSONS = [lesson.slug for lesson in read_lessons(notebooks_folder())]
+OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("workshop") / "site"
+    build(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def url(site):
+    server = serve(site, 0, quiet=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def runs(url):
+    """Each lesson opened with ?run=all: its final state, texts, console and requests."""
+    driver = open_chromium(OFFLINE)
+    results = {}
+    try:
+        for slug in LESSONS:
+            requests_made(driver)
+            driver.get(f"{url}/{slug}.html?run=all")
+            state = None
+            for _ in range(480):
+                state = driver.execute_script("return document.documentElement.dataset.state")
+                if state in ("done", "error"):
+                    break
+                time.sleep(0.25)
+            results[slug] = {
+                "state": state,
+                "failed": driver.execute_script("return document.documentElement.dataset.failed"),
+                "text": driver.find_element("tag name", "main").text,
+                "console": [e for e in driver.get_log("browser") if e["level"] == "SEVERE"],
+                "requests": requests_made(driver),
+                "graphs": len(driver.find_elements("css selector", ".graph svg")),
+                "images": len(driver.find_elements("css selector", ".out img")),
+            }
+    finally:
+        close(driver)
+    return results
+
+
+def test_the_site_holds_every_lesson_and_its_pieces(site):
+    names = {p.name for p in site.iterdir()}
+    assert {f"{slug}.html" for slug in LESSONS} | {"index.html", "worker.js", "lesson.js"} <= names
+
+
+def test_the_pyodide_core_is_the_pinned_one(site):
+    manifest = json.loads((site / "manifest.json").read_text())
+    assert manifest["fetched"][fetch.PYODIDE.filename]["sha256"] == fetch.PYODIDE.sha256
+    assert {f"pyodide/{n}" for n in fetch.PYODIDE_FILES} <= set(manifest["files"])
+
+
+def test_the_licence_texts_are_carried(site):
+    texts = {p.name for p in (site / "LICENCES").iterdir()}
+    assert {"MPL-2.0.txt", "MIT.txt", "Python-2.0.txt", "EPL-1.0.txt", "README.txt"} <= texts
+
+
+def test_the_site_is_small_enough_for_a_usb_stick(site):
+    manifest = json.loads((site / "manifest.json").read_text())
+    assert manifest["bytes"] < 20e6
+
+
+def test_no_page_names_another_host(site):
+    for page in site.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "https://" not in text and "http://" not in text.replace(
+            "http://www.w3.org", ""), page.name
+
+
+@pytest.mark.parametrize("slug", LESSONS)
+def test_every_lesson_runs_to_the_end_offline(runs, slug):
+    result = runs[slug]
+    assert result["state"] == "done", f"{slug}: {result['state']} at cell {result['failed']}"
+
+
+@pytest.mark.parametrize("slug", LESSONS)
+def test_no_lesson_asks_another_host(runs, slug):
+    outside = [u for u in runs[slug]["requests"]
+               if not u.startswith(("http://127.0.0.1", "data:", "blob:", "about:",
+                                    "chrome:", "chrome-untrusted:"))]  # the browser's own
+    assert outside == []
+
+
+@pytest.mark.parametrize("slug", LESSONS)
+def test_no_lesson_logs_an_error(runs, slug):
+    assert runs[slug]["console"] == []
+
+
+def test_the_sigmoid_lesson_gives_a_quarter(runs):
+    assert "0.25" in runs["02-upstream-local-downstream"]["text"]
+
+
+def test_the_multivariate_rule_gives_five(runs):
+    assert "x.grad = 2.0 + 3.0 = 5.0" in runs["04-multivariate-chain-rule"]["text"]
+
+
+def test_the_accumulation_lesson_shows_four_against_one(runs):
+    text = runs["05-accumulate-dont-assign"]["text"]
+    assert "4.0" in text and "1.0" in text
+
+
+def test_the_moons_lesson_trains_to_a_high_accuracy(runs):
+    text = runs["08-training-moons"]["text"]
+    assert "accuracy 100.0%" in text or "accuracy  99" in text or "accuracy 100" in text
+
+
+def test_graphs_are_drawn_without_dot(runs):
+    assert runs["01-a-program-is-a-graph"]["graphs"] >= 1
+
+
+def test_plots_are_drawn_without_matplotlib(runs):
+    assert runs["08-training-moons"]["images"] >= 2

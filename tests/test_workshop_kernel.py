@@ -40,7 +40,8 @@ def test_cells_share_one_namespace():
 
 def test_an_error_is_reported_with_the_cells_line():
     out = run("a = 1\n1 / 0")
-    assert out[-1]["ename"] == "ZeroDivisionError" and 'File "<cell>", line 2' in out[-1]["traceback"]
+    error = out[-1]
+    assert error["ename"] == "ZeroDivisionError" and 'File "<cell>", line 2' in error["traceback"]
 
 
 def test_a_failed_cell_returns_false():

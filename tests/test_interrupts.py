@@ -26,14 +26,19 @@ def _params() -> list[Value]:
     return [Value(0.1 * (i + 1)) for i in range(6)]
 
 
-def _two_steps_then_bomb(opt: nn.Optimizer, params: list[Value]) -> tuple[list, list]:
-    """Two real steps; then a third whose fourth gradient blows up. Returns (before, after)."""
+def _two_steps_and_third_grads(opt: nn.Optimizer, params: list[Value]) -> None:
+    """Two real steps, then the gradients of a third (not taken)."""
     for k in range(2):
         for i, p in enumerate(params):
             p.grad = 0.5 + i - k
         opt.step()
     for i, p in enumerate(params):
         p.grad = 0.25 * i
+
+
+def _two_steps_then_bomb(opt: nn.Optimizer, params: list[Value]) -> tuple[list, list]:
+    """Two real steps; then a third whose fourth gradient blows up. Returns (before, after)."""
+    _two_steps_and_third_grads(opt, params)
     params[3].grad = Bomb()  # type: ignore[assignment]
     before = [p.data for p in params], _buffers(opt)
     with pytest.raises(KeyboardInterrupt):
@@ -90,12 +95,7 @@ def test_the_step_after_an_interrupt_is_the_step_that_was_interrupted() -> None:
     ours[3].grad = 0.75
     opt.step()
     ref = nn.Adam(clean, lr=0.1)
-    for k in range(2):
-        for i, p in enumerate(clean):
-            p.grad = 0.5 + i - k
-        ref.step()
-    for i, p in enumerate(clean):
-        p.grad = 0.25 * i
+    _two_steps_and_third_grads(ref, clean)
     clean[3].grad = 0.75
     ref.step()
     assert [p.data for p in ours] == [p.data for p in clean]

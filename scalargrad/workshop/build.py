@@ -27,7 +27,13 @@ from typing import Any
 import scalargrad
 from scalargrad.see.pages import page as pages
 from scalargrad.workshop import fetch
-from scalargrad.workshop.lessons import Lesson, lesson_json, markdown_html, read_lessons
+from scalargrad.workshop.lessons import (
+    Lesson,
+    lesson_json,
+    markdown_html,
+    notebooks_folder,
+    read_lessons,
+)
 
 ASSETS = Path(__file__).with_name("assets")
 PACKAGES = ("scalargrad", "nn", "exercises", "demos")
@@ -45,8 +51,6 @@ PIECES = (
 def build(out: Path, *, cache: Path | None = None, source: Path | None = None,
           offline: bool = False, lessons: Path | None = None) -> dict[str, Any]:
     """Write the site into `out` (created, or emptied of a previous build); the manifest."""
-    from scalargrad.workshop.lessons import notebooks_folder
-
     cache = cache or fetch.default_cache()
     got = {a.filename: fetch.fetch(a, cache, source, offline) for a in fetch.ALL}
     all_lessons = read_lessons(lessons or notebooks_folder())
@@ -91,17 +95,12 @@ def _zip_packages(path: Path) -> None:
 
 def _licences(spdx_tgz: Path, folder: Path) -> None:
     folder.mkdir()
-    ids = sorted({spdx for _, spdx, _ in PIECES})
-    for spdx in ids:
-        if spdx == "MIT":
-            own = Path(scalargrad.__file__).resolve().parents[1] / "LICENSE"
-            text = json.loads(fetch.read_member(spdx_tgz, f"licenses/{spdx}.json"))["licenseText"]
-            (folder / f"{spdx}.txt").write_text(text, encoding="utf-8")
-            if own.is_file():
-                shutil.copyfile(own, folder / "scalargrad-LICENSE.txt")
-            continue
+    for spdx in sorted({spdx for _, spdx, _ in PIECES}):
         entry = json.loads(fetch.read_member(spdx_tgz, f"licenses/{spdx}.json"))
         (folder / f"{spdx}.txt").write_text(entry["licenseText"], encoding="utf-8")
+    own = Path(scalargrad.__file__).resolve().parents[1] / "LICENSE"  # in a checkout
+    if own.is_file():
+        shutil.copyfile(own, folder / "scalargrad-LICENSE.txt")
     lines = ["What this site carries, and under which licence (the text is in SPDX-ID.txt):", ""]
     lines += [f"- {what} ({where}): {spdx}" for what, spdx, where in PIECES]
     (folder / "README.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -97,7 +97,7 @@ class Kernel:
     def run(self, code: str) -> bool:
         """Run one cell; True if it finished without an error."""
         self.count += 1
-        stdout, stderr, hook = sys.stdout, sys.stderr, sys.displayhook
+        stdout, stderr = sys.stdout, sys.stderr
         sys.stdout, sys.stderr = _Stream("stdout", self.emit), _Stream("stderr", self.emit)
         try:
             tree = ast.parse(code, CELL, "exec")
@@ -119,7 +119,7 @@ class Kernel:
             self._error(e)
             return False
         finally:
-            sys.stdout, sys.stderr, sys.displayhook = stdout, stderr, hook
+            sys.stdout, sys.stderr = stdout, stderr
 
     def _error(self, e: BaseException, note: str | None = None) -> None:
         frames = traceback.extract_tb(e.__traceback__)

@@ -73,10 +73,6 @@ function buildCells() {
   }
 }
 
-function append(out, node) {
-  out.append(node);
-}
-
 function pre(text, kind) {
   const p = document.createElement("pre");
   p.className = kind;
@@ -87,7 +83,7 @@ function pre(text, kind) {
 async function drawDot(out, source) {
   const holder = document.createElement("div");
   holder.className = "graph";
-  append(out, holder);
+  out.append(holder);
   try {
     if (!viz) viz = await (await import("./viz/viz.js")).instance();
     holder.append(viz.renderSVGElement(source));
@@ -101,9 +97,9 @@ function show(cell, output) {
   if (output.type === "stream") {
     const last = out.lastElementChild;
     if (last && last.tagName === "PRE" && last.className === output.name) last.textContent += output.text;
-    else append(out, pre(output.text, output.name));
+    else out.append(pre(output.text, output.name));
   } else if (output.type === "error") {
-    append(out, pre(output.traceback, "error"));
+    out.append(pre(output.traceback, "error"));
   } else if (output.type === "display") {
     const data = output.data;
     if (data["text/vnd.graphviz"]) return drawDot(out, data["text/vnd.graphviz"]);
@@ -118,21 +114,21 @@ function show(cell, output) {
       } else {
         div.innerHTML = html;  // the page's policy runs no script from it
       }
-      return append(out, div);
+      return out.append(div);
     }
     if (data["image/svg+xml"]) {
       const img = document.createElement("img");
       img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(data["image/svg+xml"])}`;
       img.alt = data["text/plain"] || "figure";
-      return append(out, img);
+      return out.append(img);
     }
     if (data["image/png"]) {
       const img = document.createElement("img");
       img.src = `data:image/png;base64,${data["image/png"]}`;
       img.alt = data["text/plain"] || "figure";
-      return append(out, img);
+      return out.append(img);
     }
-    append(out, pre(data["text/plain"] || "", "stdout"));
+    out.append(pre(data["text/plain"] || "", "stdout"));
   }
 }
 

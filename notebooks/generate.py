@@ -328,6 +328,14 @@ is its input times the upstream, which is why training keeps the inputs from the
         code("""
 w1.grad, w2.grad
 """),
+        md("""
+**Step through it**: the stepper plays the whole lesson on this graph, the forward pass and
+then the backward pass one edge at a time, writing upstream × local gradient = downstream at
+each step and the running sum at `x`. Press → (or Step) to go on, ← to go back.
+"""),
+        code("""
+sg.backprop_page(f)
+""", "rich-display"),
         EXERCISE_INTRO,
         *exercise("P2"),
         *exercise("P4"),
@@ -492,13 +500,23 @@ accuracy of that step's forward pass and the learning rate.
 """),
         code("""
 model2 = nn.MLP(2, [16, 16, 1], seed=0)
+recorder = sg.TrainingRecorder(model2, X, y, every=5)
 history = nn.fit(model2, X, y, loss="hinge", l2=1e-4, steps=100, progress=False,
-                 optimizer=nn.SGD(model2.parameters(), lr=nn.LinearDecay(1.0, 0.1, steps=100)))
+                 optimizer=nn.SGD(model2.parameters(), lr=nn.LinearDecay(1.0, 0.1, steps=100)),
+                 callback=recorder)
 history
 """, "rich-display"),
         code("""
 sg.plot_history(history)
 """, "figure"),
+        md("""
+The recorder passed as `callback` kept a picture of the decision boundary every 5 steps.
+Replay the training: press Play, or drag the slider, and watch the boundary form while the
+loss falls.
+"""),
+        code("""
+recorder.page("Two moons: the training replayed")
+""", "rich-display"),
         md("Save the trained model (JSON: numbers, not code) and load it back:"),
         code("""
 nn.save(model, "moons_model.json")

@@ -63,10 +63,29 @@ def runs(url):
                 "requests": requests_made(driver),
                 "graphs": len(driver.find_elements("css selector", ".graph svg")),
                 "images": len(driver.find_elements("css selector", ".out img")),
+                "frames": [_played_to_the_end(driver, frame) for frame in
+                           driver.find_elements("css selector", ".out iframe")],
             }
     finally:
         close(driver)
     return results
+
+
+def _played_to_the_end(driver, frame) -> dict[str, str]:
+    """A stepper or replay frame after its End key: its title and its text (its script ran
+    only if the page's policy let the frame's inline script run)."""
+    driver.switch_to.frame(frame)
+    try:
+        from selenium.webdriver.common.keys import Keys  # selenium is there: the driver is
+
+        # a click gives the frame the keyboard (on the legend of keys: never under the
+        # lesson's sticky header), then End, as a learner would press it
+        driver.find_element("css selector", "p.keys").click()
+        driver.switch_to.active_element.send_keys(Keys.END)
+        return {"title": driver.execute_script("return document.title"),
+                "text": driver.find_element("tag name", "body").text}
+    finally:
+        driver.switch_to.default_content()
 
 
 def test_the_site_holds_every_lesson_and_its_pieces(site):
@@ -140,3 +159,15 @@ def test_graphs_are_drawn_without_dot(runs):
 
 def test_plots_are_drawn_without_matplotlib(runs):
     assert runs["08-training-moons"]["images"] >= 2
+
+
+def test_the_stepper_plays_inside_a_lesson(runs):
+    (stepper,) = runs["04-multivariate-chain-rule"]["frames"]
+    assert stepper["title"] == "Backpropagation through f"
+    assert "13 / 13" in stepper["text"] and "x.grad = 2.0 + 3.0 = 5.0" in stepper["text"]
+
+
+def test_the_training_replay_plays_inside_a_lesson(runs):
+    (replay,) = runs["08-training-moons"]["frames"]
+    assert replay["title"] == "Two moons: the training replayed"
+    assert "Step 100 of 100" in replay["text"]

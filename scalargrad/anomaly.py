@@ -199,7 +199,8 @@ def _checked_backward(root: Value, grad: float = 1.0) -> None:
             node.grad = 0.0
     # Hooked leaves start this pass at 0 so their hooks see this pass's gradient alone (as in
     # the plain hooked pass); what they held before is added back at the end.
-    hooked = {node: node.grad for node in order if node.__dict__ and node.__dict__.get("_hooks")}
+    hooked = ({node: node.grad for node in order if node.__dict__ and node.__dict__.get("_hooks")}
+              if graph._hooks_live else {})  # no hook anywhere: skip the look at every node
     for node in hooked:
         if not node._prev:
             node.grad = 0.0

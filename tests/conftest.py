@@ -1,9 +1,12 @@
-"""Shared fixtures: PyTorch as an optional oracle; hypothesis settings for CI."""
+"""Shared fixtures: PyTorch as an optional oracle; the workshop site served for the browser
+tests; hypothesis settings for CI."""
 
 from __future__ import annotations
 
 import os
-from typing import Any
+import threading
+from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
 from hypothesis import settings
@@ -24,3 +27,26 @@ def torch() -> Any:
     """
     return pytest.importorskip("torch", reason="PyTorch is the gradient oracle: "
                                "pip install torch==2.13.0 (the [torch] extra) to run this test")
+
+
+@pytest.fixture(scope="session")
+def workshop_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The workshop site (`scalargrad-workshop build`), built once for every browser's tests;
+    the pinned downloads are cached in ~/.cache/scalargrad-workshop."""
+    from scalargrad.workshop.build import build
+
+    out = tmp_path_factory.mktemp("workshop") / "site"
+    build(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def workshop_url(workshop_site: Path) -> Iterator[str]:
+    """The workshop site served on 127.0.0.1 (any static server would do)."""
+    from scalargrad.workshop.cli import serve
+
+    server = serve(workshop_site, 0, quiet=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()

@@ -1,5 +1,6 @@
 """The zero-install workshop: `scalargrad-workshop build`, then every lesson run to the end in
-headless Chromium, served from localhost with every other host unresolvable.
+headless Chromium, served from localhost with every other host unresolvable (the site is built
+and served by the `workshop_site` and `workshop_url` fixtures of conftest.py).
 
 The build fetches the pinned Pyodide core, Viz.js, graphviz's wheel and the licence texts
 from npm and PyPI once (kept in ~/.cache/scalargrad-workshop) and checks their SHA-256.
@@ -8,16 +9,12 @@ from npm and PyPI once (kept in ~/.cache/scalargrad-workshop) and checks their S
 from __future__ import annotations
 
 import json
-import threading
 import time
-from pathlib import Path
 
 import pytest
 from browser import close, open_chromium, requests_made
 
 from scalargrad.workshop import fetch
-from scalargrad.workshop.build import build
-from scalargrad.workshop.cli import serve
 from scalargrad.workshop.lessons import notebooks_folder, read_lessons
 
 LESSONS = [lesson.slug for lesson in read_lessons(notebooks_folder())]
@@ -25,30 +22,14 @@ OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("workshop") / "site"
-    build(out)
-    return out
-
-
-@pytest.fixture(scope="module")
-def url(site):
-    server = serve(site, 0, quiet=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def runs(url):
+def runs(workshop_url):
     """Each lesson opened with ?run=all: its final state, texts, console and requests."""
     driver = open_chromium(OFFLINE)
     results = {}
     try:
         for slug in LESSONS:
             requests_made(driver)
-            driver.get(f"{url}/{slug}.html?run=all")
+            driver.get(f"{workshop_url}/{slug}.html?run=all")
             state = None
             for _ in range(480):
                 state = driver.execute_script("return document.documentElement.dataset.state")
@@ -88,29 +69,29 @@ def _played_to_the_end(driver, frame) -> dict[str, str]:
         driver.switch_to.default_content()
 
 
-def test_the_site_holds_every_lesson_and_its_pieces(site):
-    names = {p.name for p in site.iterdir()}
+def test_the_site_holds_every_lesson_and_its_pieces(workshop_site):
+    names = {p.name for p in workshop_site.iterdir()}
     assert {f"{slug}.html" for slug in LESSONS} | {"index.html", "worker.js", "lesson.js"} <= names
 
 
-def test_the_pyodide_core_is_the_pinned_one(site):
-    manifest = json.loads((site / "manifest.json").read_text())
+def test_the_pyodide_core_is_the_pinned_one(workshop_site):
+    manifest = json.loads((workshop_site / "manifest.json").read_text())
     assert manifest["fetched"][fetch.PYODIDE.filename]["sha256"] == fetch.PYODIDE.sha256
     assert {f"pyodide/{n}" for n in fetch.PYODIDE_FILES} <= set(manifest["files"])
 
 
-def test_the_licence_texts_are_carried(site):
-    texts = {p.name for p in (site / "LICENCES").iterdir()}
+def test_the_licence_texts_are_carried(workshop_site):
+    texts = {p.name for p in (workshop_site / "LICENCES").iterdir()}
     assert {"MPL-2.0.txt", "MIT.txt", "Python-2.0.txt", "EPL-1.0.txt", "README.txt"} <= texts
 
 
-def test_the_site_is_small_enough_for_a_usb_stick(site):
-    manifest = json.loads((site / "manifest.json").read_text())
+def test_the_site_is_small_enough_for_a_usb_stick(workshop_site):
+    manifest = json.loads((workshop_site / "manifest.json").read_text())
     assert manifest["bytes"] < 20e6
 
 
-def test_no_page_names_another_host(site):
-    for page in site.glob("*.html"):
+def test_no_page_names_another_host(workshop_site):
+    for page in workshop_site.glob("*.html"):
         text = page.read_text(encoding="utf-8")
         assert "https://" not in text and "http://" not in text.replace(
             "http://www.w3.org", ""), page.name
@@ -171,3 +152,55 @@ def test_the_training_replay_plays_inside_a_lesson(runs):
     (replay,) = runs["08-training-moons"]["frames"]
     assert replay["title"] == "Two moons: the training replayed"
     assert "Step 100 of 100" in replay["text"]
+
+
+GRAPH_CELL = """import scalargrad as sg
+a = sg.Value(3.0, label="a")
+sg.draw_dot(a * a)"""
+# Counts, the moment the page says done, the graphs not yet drawn (MutationObserver callbacks
+# run before anything else the page has waiting).
+WATCH_DONE = """
+const root = document.documentElement;
+new MutationObserver(() => {
+  if (root.dataset.state === "done" && root.dataset.undrawnAtDone === undefined) {
+    root.dataset.undrawnAtDone = [...document.querySelectorAll("div.graph")]
+      .filter((holder) => !holder.querySelector("svg")).length;
+  }
+}).observe(root, {attributes: true, attributeFilter: ["data-state"]});
+"""
+
+
+@pytest.fixture
+def edited_lesson(workshop_url):
+    """Lesson 3 (no graph in it) with its last cell edited to draw one, then reloaded with
+    ?run=all: the page's state, its last cell's code and the graphs left undrawn at done."""
+    driver = open_chromium(OFFLINE)
+    page = f"{workshop_url}/03-checking-a-gradient.html"
+    try:
+        driver.get(page)
+        last = driver.find_elements("css selector", "section.cell textarea")[-1]
+        driver.execute_script("arguments[0].value = arguments[1];"
+                              "arguments[0].dispatchEvent(new Event('input'));", last,
+                              GRAPH_CELL)
+        driver.get(page + "?run=all")
+        driver.execute_script(WATCH_DONE)  # Python takes seconds to start: nothing ran yet
+        for _ in range(480):
+            state = driver.execute_script("return document.documentElement.dataset.state")
+            if state in ("done", "error"):
+                break
+            time.sleep(0.25)
+        yield {"state": state,
+               "code": driver.find_elements("css selector", "section.cell textarea")[-1]
+               .get_attribute("value"),
+               "undrawn": driver.execute_script(
+                   "return document.documentElement.dataset.undrawnAtDone")}
+    finally:
+        close(driver)
+
+
+def test_a_reload_keeps_the_learners_edit(edited_lesson):
+    assert (edited_lesson["state"], edited_lesson["code"]) == ("done", GRAPH_CELL)
+
+
+def test_done_waits_for_the_last_cells_graph(edited_lesson):
+    assert edited_lesson["undrawn"] == "0"

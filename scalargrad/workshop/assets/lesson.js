@@ -10,6 +10,7 @@ let worker = null;
 let ready = false;
 let viz = null;
 const waiting = new Map();  // cell id -> resolve(ok)
+const drawing = new Map();  // cell id -> graphs still being drawn (a cell is done after them)
 
 function setStatus(text, state) {
   statusLine.textContent = text;
@@ -191,7 +192,6 @@ function asNotebook() {
 function startWorker() {
   ready = false;
   root.dataset.state = "loading";
-  const t0 = performance.now();
   worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
   worker.onmessage = (event) => {
     const m = event.data;
@@ -199,23 +199,28 @@ function startWorker() {
     else if (m.type === "failed") { setStatus(`Python could not start: ${m.text}`, "failed"); root.dataset.state = "error"; }
     else if (m.type === "ready") {
       ready = true;
-      root.dataset.ready = ((performance.now() - t0) / 1000).toFixed(2);
+      root.dataset.ready = (performance.now() / 1000).toFixed(2);  // seconds since the page opened
       setStatus(`Python ${m.python} ready (${root.dataset.ready} s)`, "ready");
       document.querySelectorAll("button[data-needs-python]").forEach((b) => { b.disabled = false; });
       root.dataset.state = "ready";
       if (new URLSearchParams(location.search).get("run") === "all") runAll();
     } else if (m.type === "output") {
       const cell = cells.get(m.cell);
-      if (cell) show(cell, m.output);
+      const shown = cell && show(cell, m.output);
+      if (shown instanceof Promise) drawing.set(m.cell, [...(drawing.get(m.cell) || []), shown]);
     } else if (m.type === "done") {
-      const cell = cells.get(m.cell);
-      if (cell) {
-        cell.element.dataset.state = m.ok ? "ok" : "error";
-        cell.element.dataset.seconds = m.seconds.toFixed(3);
-      }
-      const resolve = waiting.get(m.cell);
-      waiting.delete(m.cell);
-      if (resolve) resolve(m.ok);
+      const pending = drawing.get(m.cell) || [];
+      drawing.delete(m.cell);
+      Promise.all(pending).then(() => {  // drawDot never rejects: it shows its error instead
+        const cell = cells.get(m.cell);
+        if (cell) {
+          cell.element.dataset.state = m.ok ? "ok" : "error";
+          cell.element.dataset.seconds = m.seconds.toFixed(3);
+        }
+        const resolve = waiting.get(m.cell);
+        waiting.delete(m.cell);
+        if (resolve) resolve(m.ok);
+      });
     }
   };
   worker.onerror = (event) => { setStatus(`Python could not start: ${event.message}`, "failed"); };

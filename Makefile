@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench bench-docs clean test-pypy site serve
+.PHONY: demo test bench bench-docs bench-site clean test-pypy site serve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,12 @@ serve: site
 bench-docs: $(VENV)/.bench
 	$(BIN)/python -m bench --clock cpu --json bench/recorded.json
 	$(BIN)/python -m bench.docs
+
+# Record the workshop's speed in headless Chromium (page ready, a moons step against CPython)
+# and write it into docs/workshop.md. Needs chromium and chromium-driver, as the tests do.
+bench-site: $(VENV)/.test
+	$(BIN)/python -m bench.site --json bench/site.json
+	$(BIN)/python -m bench.site --docs
 
 # PyPy (the README claims it): the engine and nn tests under pypy3, with pytest and hypothesis
 # only (no torch, matplotlib or notebook tools; tests needing those skip or are not listed).

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from bench import docs
+from bench import docs, site
 
 ROOT = docs.ROOT
 FIGURE = re.compile(r"\d[\d,.]*\s*(×|ms\b|ns\b|µs|KB\b|MB\b|bytes\b)")
@@ -42,7 +42,7 @@ def test_each_document_has_its_regions(name: str, regions: set) -> None:
     assert set(docs.regions(_text(name))) == regions
 
 
-@pytest.mark.parametrize("name", docs.DOCS)
+@pytest.mark.parametrize("name", (*docs.DOCS, str(site.DOC)))
 def test_no_measured_figure_outside_the_regions(name: str) -> None:
     """A time, a ratio or a size typed by hand would not change with the run: only the
     regions hold them (code blocks aside: they show commands)."""
@@ -85,3 +85,20 @@ def test_the_recorded_run_is_a_full_run_with_every_target_met() -> None:
     verdicts.pop("---", None)
     assert set(verdicts) <= {"met", "reported"}, [v for k, v in verdicts.items()
                                                   if k not in ("met", "reported")]
+
+
+def _site_run() -> dict:
+    with open(os.path.join(ROOT, site.RECORDED), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def test_the_workshop_page_shows_the_recorded_site_run() -> None:
+    """docs/workshop.md's speed figures are bench/site.json's (python -m bench.site --docs)."""
+    text = _text(str(site.DOC))
+    assert set(docs.regions(text)) == {"site"}
+    assert site.fill(text, _site_run()) == text, "run python -m bench.site --docs"
+
+
+def test_the_site_run_compared_the_browser_with_cpython_in_one_run() -> None:
+    run = _site_run()
+    assert len(run["browser_ms"]) == len(run["cpython_ms"]) == len(run["cold"]) >= 3

@@ -9,6 +9,7 @@ from npm and PyPI once (kept in ~/.cache/scalargrad-workshop) and checks their S
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -204,3 +205,50 @@ def test_a_reload_keeps_the_learners_edit(edited_lesson):
 
 def test_done_waits_for_the_last_cells_graph(edited_lesson):
     assert edited_lesson["undrawn"] == "0"
+
+
+WRONG_DIV = "return (upstream / b.data, 0.0)"
+RIGHT_DIV = "return (upstream / b.data, upstream * -out / b.data)"
+
+
+@pytest.fixture(scope="module")
+def answered(workshop_url):
+    """Lesson 7's `div` exercise answered in the page as a learner would (the stub's raise
+    replaced, then Run): the checker's output for a wrong and then a right answer."""
+    driver = open_chromium(OFFLINE)
+    try:
+        driver.get(f"{workshop_url}/07-your-turn.html")
+        for _ in range(240):
+            if driver.execute_script("return document.documentElement.dataset.state") == "ready":
+                break
+            time.sleep(0.25)
+        imports, exercise = driver.find_elements("css selector", "section.cell")[:2]
+        outputs = {}
+        for name, answer in (("setup", None), ("wrong", WRONG_DIV), ("right", RIGHT_DIV)):
+            cell = imports if answer is None else exercise
+            if answer is not None:
+                textarea = cell.find_element("tag name", "textarea")
+                code = re.sub(r"raise NotImplementedError.*|return \(upstream .*", answer,
+                              textarea.get_attribute("value"))
+                driver.execute_script(
+                    "arguments[0].value = arguments[1];"
+                    "arguments[0].dispatchEvent(new Event('input'));", textarea, code)
+            cell.find_element("css selector", ".bar button").click()  # ▶ Run
+            for _ in range(240):
+                if cell.get_attribute("data-state") in ("ok", "error"):
+                    break
+                time.sleep(0.1)
+            outputs[name] = cell.find_element("css selector", ".out").text
+        return outputs
+    finally:
+        close(driver)
+
+
+def test_a_wrong_exercise_answer_gets_the_checkers_hint(answered):
+    text = answered["wrong"]
+    assert "FAIL  div" in text and "finite differences give (0.5, -0.25)" in text
+    assert "hint: a/b = a · (1/b)" in text
+
+
+def test_a_right_exercise_answer_passes(answered):
+    assert "PASS  div" in answered["right"] and "1 of 1 passed" in answered["right"]

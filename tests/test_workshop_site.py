@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from pathlib import Path
 
 import pytest
 from browser import close, open_chromium, requests_made
@@ -171,13 +172,17 @@ new MutationObserver(() => {
 """
 
 
-@pytest.fixture
-def edited_lesson(workshop_url):
+@pytest.fixture(scope="module")
+def edited_lesson(workshop_url, tmp_path_factory):
     """Lesson 3 (no graph in it) with its last cell edited to draw one, then reloaded with
-    ?run=all: the page's state, its last cell's code and the graphs left undrawn at done."""
+    ?run=all: the page's state, its last cell's code, the graphs left undrawn at done, and
+    the files its two download buttons saved."""
     driver = open_chromium(OFFLINE)
     page = f"{workshop_url}/03-checking-a-gradient.html"
+    downloads = tmp_path_factory.mktemp("downloads")
     try:
+        driver.execute_cdp_cmd("Browser.setDownloadBehavior",
+                               {"behavior": "allow", "downloadPath": str(downloads)})
         driver.get(page)
         last = driver.find_elements("css selector", "section.cell textarea")[-1]
         driver.execute_script("arguments[0].value = arguments[1];"
@@ -190,11 +195,20 @@ def edited_lesson(workshop_url):
             if state in ("done", "error"):
                 break
             time.sleep(0.25)
-        yield {"state": state,
-               "code": driver.find_elements("css selector", "section.cell textarea")[-1]
-               .get_attribute("value"),
-               "undrawn": driver.execute_script(
-                   "return document.documentElement.dataset.undrawnAtDone")}
+        result = {"state": state,
+                  "code": driver.find_elements("css selector", "section.cell textarea")[-1]
+                  .get_attribute("value"),
+                  "undrawn": driver.execute_script(
+                      "return document.documentElement.dataset.undrawnAtDone")}
+        for label in ("⤓ .py", "⤓ .ipynb"):
+            driver.find_element("xpath", f'//button[text()="{label}"]').click()
+        names = ("03-checking-a-gradient.py", "03-checking-a-gradient.ipynb")
+        for _ in range(100):
+            if all((downloads / name).exists() for name in names):
+                break
+            time.sleep(0.1)
+        yield {**result, **{Path(name).suffix: (downloads / name).read_text(encoding="utf-8")
+                            for name in names if (downloads / name).exists()}}
     finally:
         close(driver)
 
@@ -252,3 +266,16 @@ def test_a_wrong_exercise_answer_gets_the_checkers_hint(answered):
 
 def test_a_right_exercise_answer_passes(answered):
     assert "PASS  div" in answered["right"] and "1 of 1 passed" in answered["right"]
+
+
+def test_the_downloaded_notebook_holds_the_edit_and_opens_in_jupyter(edited_lesson):
+    nbformat = pytest.importorskip("nbformat", reason="reading the notebook needs nbformat")
+    notebook = nbformat.reads(edited_lesson[".ipynb"], as_version=4)
+    nbformat.validate(notebook)
+    assert notebook.cells[-1].cell_type == "code" and notebook.cells[-1].source == GRAPH_CELL
+
+
+def test_the_downloaded_python_file_holds_the_edit_and_compiles(edited_lesson):
+    source = edited_lesson[".py"]
+    compile(source, "03-checking-a-gradient.py", "exec")
+    assert source.rstrip().endswith(GRAPH_CELL)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,23 @@ from scalargrad.workshop.lessons import notebooks_folder, read_lessons
 
 LESSONS = [lesson.slug for lesson in read_lessons(notebooks_folder())]
 OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
+PAGE_STATE = "return document.documentElement.dataset.state"
+
+
+def _wait(read, wanted: tuple, seconds: float = 120):
+    """Poll `read()` until it gives one of `wanted` or time is up; its last answer."""
+    deadline = time.monotonic() + seconds
+    got = read()
+    while got not in wanted and time.monotonic() < deadline:
+        time.sleep(0.1)
+        got = read()
+    return got
+
+
+def _type(driver, textarea, code: str) -> None:
+    """Put `code` in a cell as typing would (the page keeps it: an input event)."""
+    driver.execute_script("arguments[0].value = arguments[1];"
+                          "arguments[0].dispatchEvent(new Event('input'));", textarea, code)
 
 
 @pytest.fixture(scope="module")
@@ -32,12 +50,7 @@ def runs(workshop_url):
         for slug in LESSONS:
             requests_made(driver)
             driver.get(f"{workshop_url}/{slug}.html?run=all")
-            state = None
-            for _ in range(480):
-                state = driver.execute_script("return document.documentElement.dataset.state")
-                if state in ("done", "error"):
-                    break
-                time.sleep(0.25)
+            state = _wait(lambda: driver.execute_script(PAGE_STATE), ("done", "error"))
             results[slug] = {
                 "state": state,
                 "failed": driver.execute_script("return document.documentElement.dataset.failed"),
@@ -185,16 +198,10 @@ def edited_lesson(workshop_url, tmp_path_factory):
                                {"behavior": "allow", "downloadPath": str(downloads)})
         driver.get(page)
         last = driver.find_elements("css selector", "section.cell textarea")[-1]
-        driver.execute_script("arguments[0].value = arguments[1];"
-                              "arguments[0].dispatchEvent(new Event('input'));", last,
-                              GRAPH_CELL)
+        _type(driver, last, GRAPH_CELL)
         driver.get(page + "?run=all")
         driver.execute_script(WATCH_DONE)  # Python takes seconds to start: nothing ran yet
-        for _ in range(480):
-            state = driver.execute_script("return document.documentElement.dataset.state")
-            if state in ("done", "error"):
-                break
-            time.sleep(0.25)
+        state = _wait(lambda: driver.execute_script(PAGE_STATE), ("done", "error"))
         result = {"state": state,
                   "code": driver.find_elements("css selector", "section.cell textarea")[-1]
                   .get_attribute("value"),
@@ -203,10 +210,7 @@ def edited_lesson(workshop_url, tmp_path_factory):
         for label in ("⤓ .py", "⤓ .ipynb"):
             driver.find_element("xpath", f'//button[text()="{label}"]').click()
         names = ("03-checking-a-gradient.py", "03-checking-a-gradient.ipynb")
-        for _ in range(100):
-            if all((downloads / name).exists() for name in names):
-                break
-            time.sleep(0.1)
+        _wait(lambda: all((downloads / name).exists() for name in names), (True,), 10)
         yield {**result, **{Path(name).suffix: (downloads / name).read_text(encoding="utf-8")
                             for name in names if (downloads / name).exists()}}
     finally:
@@ -232,10 +236,7 @@ def answered(workshop_url):
     driver = open_chromium(OFFLINE)
     try:
         driver.get(f"{workshop_url}/07-your-turn.html")
-        for _ in range(240):
-            if driver.execute_script("return document.documentElement.dataset.state") == "ready":
-                break
-            time.sleep(0.25)
+        _wait(lambda: driver.execute_script(PAGE_STATE), ("ready",))
         imports, exercise = driver.find_elements("css selector", "section.cell")[:2]
         outputs = {}
         for name, answer in (("setup", None), ("wrong", WRONG_DIV), ("right", RIGHT_DIV)):
@@ -244,14 +245,9 @@ def answered(workshop_url):
                 textarea = cell.find_element("tag name", "textarea")
                 code = re.sub(r"raise NotImplementedError.*|return \(upstream .*", answer,
                               textarea.get_attribute("value"))
-                driver.execute_script(
-                    "arguments[0].value = arguments[1];"
-                    "arguments[0].dispatchEvent(new Event('input'));", textarea, code)
+                _type(driver, textarea, code)
             cell.find_element("css selector", ".bar button").click()  # ▶ Run
-            for _ in range(240):
-                if cell.get_attribute("data-state") in ("ok", "error"):
-                    break
-                time.sleep(0.1)
+            _wait(partial(cell.get_attribute, "data-state"), ("ok", "error"))
             outputs[name] = cell.find_element("css selector", ".out").text
         return outputs
     finally:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -30,13 +29,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from scalargrad.files import write_atomic
+
 from .docs import REGION
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDED = Path("bench") / "site.json"
 DOC = Path("docs") / "workshop.md"
 LESSON = "08-training-moons"
-OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
 WARMUP, STEPS = 3, 20
 
 # Lesson 8's loop, timed step by step; the same text runs in the page and under CPython.
@@ -95,8 +95,9 @@ def _ready(driver: Any) -> float:
 
 def browser_run(url: str) -> dict[str, Any]:
     """One fresh Chromium: lesson 8 opened cold, reloaded, then the timed step in a cell."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    from browser import close, open_chromium  # the tests' Chromium, same flags
+    if str(ROOT / "tests") not in sys.path:
+        sys.path.insert(0, str(ROOT / "tests"))
+    from browser import OFFLINE, close, open_chromium  # the tests' Chromium, same flags
 
     driver = open_chromium(OFFLINE)
     try:
@@ -213,19 +214,15 @@ def main(argv: list[str] | None = None) -> int:
                       file=sys.stderr)
             return int(new != old)
         if new != old:
-            tmp = doc.with_suffix(".md.tmp")
-            tmp.write_text(new, encoding="utf-8")
-            os.replace(tmp, doc)
+            write_atomic(doc, new, "bench.site writes only a regular file")
             print(f"wrote {DOC}")
         return 0
     run = measure(args.repeats)
     print(render(run))
     if args.json:
-        path = Path(args.json)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(run, indent=1) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
-        print(f"recorded {path}", file=sys.stderr)
+        write_atomic(args.json, json.dumps(run, indent=1) + "\n",
+                     "bench.site writes only a regular file")
+        print(f"recorded {args.json}", file=sys.stderr)
     return 0
 
 

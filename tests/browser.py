@@ -18,6 +18,8 @@ CHROMIUM = ("chromium", "chromium-browser", "google-chrome")
 FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--no-first-run", "--window-size=1400,950")
+# open_chromium(OFFLINE): every host but 127.0.0.1 unresolvable, as in a room with no network
+OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
 
 
 def _find(names: tuple[str, ...], env: str) -> str | None:

@@ -15,13 +15,12 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from browser import close, open_chromium, requests_made
+from browser import OFFLINE, close, open_chromium, requests_made
 
 from scalargrad.workshop import fetch
 from scalargrad.workshop.lessons import notebooks_folder, read_lessons
 
 LESSONS = [lesson.slug for lesson in read_lessons(notebooks_folder())]
-OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
 PAGE_STATE = "return document.documentElement.dataset.state"
 
 

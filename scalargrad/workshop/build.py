@@ -15,7 +15,6 @@ serve DIR`); nothing in it is fetched from another host.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import html
 import json
@@ -106,21 +105,14 @@ def _licences(spdx_tgz: Path, folder: Path) -> None:
     (folder / "README.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def _script_hashes() -> list[str]:
-    """The stepper's and the replay's scripts, which run in sandboxed frames of a lesson page
-    (a frame made from srcdoc keeps the lesson page's policy, so they are allowed by hash)."""
-    out = []
-    for kind in ("backprop", "replay"):
-        script = pages._asset("timeline.js") + "\n" + pages._asset(f"{kind}.js")
-        digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest())
-        out.append(f"'sha256-{digest.decode('ascii')}'")
-    return out
-
-
 def csp() -> str:
-    """The lesson page's policy: its own files only; WebAssembly for Viz.js; no other host."""
+    """The lesson page's policy: its own files only; WebAssembly for Viz.js; no other host.
+    The stepper's and the replay's scripts run in sandboxed frames of the page, and a frame
+    made from srcdoc keeps the page's policy: they are allowed by their hashes."""
+    players = " ".join(pages.script_hash(pages.player_script(kind))
+                       for kind in ("backprop", "replay"))
     return ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval' "
-            + " ".join(_script_hashes()) + "; style-src 'self' 'unsafe-inline'; "
+            + players + "; style-src 'self' 'unsafe-inline'; "
             "img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; "
             "frame-src 'self' about: data:; object-src 'none'; base-uri 'none'; "
             "form-action 'none'")

@@ -67,11 +67,14 @@ def fetch(artifact: Artifact, cache: Path, source: Path | None = None,
     cache.mkdir(parents=True, exist_ok=True)
     for folder in ([source] if source else []) + [cache]:
         path = folder / artifact.filename
-        if path.is_file() and _sha256(path) == artifact.sha256:
+        if not path.is_file():
+            continue
+        got = _sha256(path)
+        if got == artifact.sha256:
             return path
-        if path.is_file() and folder == source:
+        if folder == source:
             raise FetchError(f"{path} is not the pinned {artifact.name}: its SHA-256 is "
-                             f"{_sha256(path)}, expected {artifact.sha256}")
+                             f"{got}, expected {artifact.sha256}")
     if offline:
         raise FetchError(f"{artifact.name} ({artifact.filename}) is not in "
                          f"{source or cache}; build once with the network, or copy the file "
@@ -101,21 +104,23 @@ def extract(tgz: Path, members: tuple[str, ...], into: Path) -> list[Path]:
     written = []
     with tarfile.open(tgz, "r:gz") as tar:
         for member in members:
-            source = tar.extractfile(f"package/{member}")
-            if source is None:
-                raise FetchError(f"{tgz.name} has no file package/{member}")
             path = into / Path(member).name
-            path.write_bytes(source.read())
+            path.write_bytes(_member(tar, tgz, member))
             written.append(path)
     return written
 
 
 def read_member(tgz: Path, member: str) -> bytes:
+    """One file of the npm tarball (a path under its `package/`)."""
     with tarfile.open(tgz, "r:gz") as tar:
-        source = tar.extractfile(f"package/{member}")
-        if source is None:
-            raise FetchError(f"{tgz.name} has no file package/{member}")
-        return source.read()
+        return _member(tar, tgz, member)
+
+
+def _member(tar: tarfile.TarFile, tgz: Path, member: str) -> bytes:
+    source = tar.extractfile(f"package/{member}")
+    if source is None:
+        raise FetchError(f"{tgz.name} has no file package/{member}")
+    return source.read()
 
 
 def _sha256(path: Path) -> str:

@@ -276,7 +276,7 @@ def render(kind: str, title: str, data: Any) -> str:
     (Used for the backprop stepper and the training replay; the two share their controls.)
     """
     shell = _asset("page.html")
-    script = _asset("timeline.js") + "\n" + _asset(f"{kind}.js")
+    script = player_script(kind)
     style = _asset("page.css")
     parts = {
         "TITLE": html.escape(title),
@@ -300,11 +300,22 @@ def json_for_script(data: Any) -> str:
     return text
 
 
+def player_script(kind: str) -> str:
+    """The inline script of a `kind` page ("backprop" or "replay"): the shared player, then
+    the page's own part."""
+    return _asset("timeline.js") + "\n" + _asset(f"{kind}.js")
+
+
+def script_hash(script: str) -> str:
+    """The Content-Security-Policy source that lets exactly this inline script run."""
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    return f"'sha256-{digest}'"
+
+
 def _csp(script: str) -> str:
     """Nothing may be fetched; the only script that may run is the player (by its hash)."""
-    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     return ("default-src 'none'; "
-            f"script-src 'sha256-{digest}'; style-src 'unsafe-inline'; img-src data:; "
+            f"script-src {script_hash(script)}; style-src 'unsafe-inline'; img-src data:; "
             "base-uri 'none'; form-action 'none'")
 
 

@@ -234,7 +234,8 @@ function toolbar() {
     for (const cell of cells.values()) { cell.textarea.value = cell.source; keep(cell); fit(cell.textarea); cell.out.replaceChildren(); delete cell.element.dataset.state; }
     if (ready) worker.postMessage({ type: "reset" });
   });
-  for (const b of [runAllButton]) { b.disabled = true; b.dataset.needsPython = ""; }
+  runAllButton.disabled = true;
+  runAllButton.dataset.needsPython = "";
   tools.append(runAllButton, resetButton,
     button("⤓ .py", "Download this lesson with your edits as a Python file", () => download(`${lesson.slug}.py`, asPython(), "text/x-python")),
     button("⤓ .ipynb", "Download this lesson with your edits as a Jupyter notebook", () => download(`${lesson.slug}.ipynb`, asNotebook(), "application/x-ipynb+json")));

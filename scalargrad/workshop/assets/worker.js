@@ -20,6 +20,10 @@ async function unpack(name, into) {
   py.unpackArchive(await response.arrayBuffer(), "zip", { extractDir: into });
 }
 
+function newKernel() {  // a fresh namespace for the lesson
+  return py.runPython("from scalargrad.workshop.kernel import Kernel\nKernel(_emit)");
+}
+
 async function start() {
   try {
     postMessage({ type: "progress", text: "Loading Python (Pyodide, about 13 MB)…" });
@@ -29,7 +33,7 @@ async function start() {
     await unpack("./py/scalargrad.zip", site);
     await unpack("./py/graphviz.whl", site);
     py.globals.set("_emit", emit);
-    kernel = py.runPython("from scalargrad.workshop.kernel import Kernel\nKernel(_emit)");
+    kernel = newKernel();
     postMessage({ type: "ready", python: py.runPython("import sys; sys.version.split()[0]") });
   } catch (error) {
     postMessage({ type: "failed", text: String(error && error.message || error) });
@@ -44,7 +48,7 @@ onmessage = async (event) => {
   if (!kernel) return;
   if (message.type === "reset") {
     kernel.destroy();
-    kernel = py.runPython("from scalargrad.workshop.kernel import Kernel\nKernel(_emit)");
+    kernel = newKernel();
     postMessage({ type: "reset" });
   } else if (message.type === "run") {
     current = message.cell;

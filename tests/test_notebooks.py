@@ -43,9 +43,21 @@ def _tagged(nb: Any, tag: str) -> list[tuple[int, Any]]:
             if c.cell_type == "code" and tag in c.get("metadata", {}).get("tags", [])]
 
 
-def test_there_is_a_notebook_per_guide_step() -> None:
-    """notebooks/ holds nine notebooks, 01 to 09, one per step of docs/guide.md."""
-    assert [n[:2] for n in NAMES] == [f"{k:02d}" for k in range(1, 10)]
+CORE = ["01-a-program-is-a-graph", "02-upstream-local-downstream", "03-checking-a-gradient",
+        "04-multivariate-chain-rule", "05-accumulate-dont-assign", "06-neuron-to-network",
+        "07-your-turn", "08-training-moons"]
+
+
+def test_the_lessons_are_numbered_in_order() -> None:
+    """notebooks/ holds the lessons 01, 02, ... with no gap, the eight core lessons first."""
+    assert [n[:2] for n in NAMES] == [f"{k:02d}" for k in range(1, len(NAMES) + 1)]
+    assert [Path(n).stem for n in NAMES][:8] == CORE
+
+
+def test_every_lesson_text_has_its_notebook_and_back() -> None:
+    """Each lesson text NN-name.md has its NN-name.ipynb beside it, and each notebook its text."""
+    texts = {p.stem for p in (ROOT / "notebooks").glob("[0-9]*.md")}
+    assert texts == {p.stem for p in NOTEBOOKS}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -57,18 +69,54 @@ def test_committed_without_outputs(name: str) -> None:
     assert dirty == [], f"{name}: cells {dirty} have outputs; regenerate or clear them"
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_notebooks_are_what_the_generator_writes(name: str) -> None:
-    """Each notebook is what notebooks/generate.py writes (its exercise stubs: the workbook's)."""
+def _generator() -> Any:
     pytest.importorskip("nbformat")
+    pytest.importorskip("jupytext")
     sys.path.insert(0, str(ROOT / "notebooks"))
     try:
         import generate
     finally:
         sys.path.remove(str(ROOT / "notebooks"))
+    return generate
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebooks_are_what_the_generator_writes(name: str) -> None:
+    """Each notebook is, byte for byte, what notebooks/generate.py makes of its lesson text."""
+    generate = _generator()
     committed = (ROOT / "notebooks" / name).read_text(encoding="utf-8")
-    assert committed == generate.render(name), (
+    lesson = (ROOT / "notebooks" / name).with_suffix(".md")
+    assert committed == generate.render(lesson), (
         f"notebooks/{name} is out of date: run `python notebooks/generate.py` and commit")
+
+
+def test_an_exercise_placeholder_becomes_the_workbooks_stub_and_its_check() -> None:
+    """`# exercise: reciprocal` in a lesson becomes the workbook's reciprocal stub + its check."""
+    generate = _generator()
+    source = generate.exercise_source("reciprocal")
+    assert source.startswith("def reciprocal(x: Value) -> Value:")
+    assert "raise NotImplementedError" in source
+    assert source.endswith("\n\ncheck('reciprocal', reciprocal)")
+
+
+def test_a_placeholder_naming_no_exercise_is_refused(tmp_path: Path) -> None:
+    """A lesson whose `# exercise:` names nothing in the workbook fails with the name."""
+    generate = _generator()
+    lesson = tmp_path / "01-x.md"
+    lesson.write_text("# T\n\n```{code-cell} ipython3\n:tags: [exercise]\n\n"
+                      "# exercise: nope\n```\n", encoding="utf-8")
+    with pytest.raises(KeyError, match="'nope' is not in"):
+        generate.build(lesson)
+
+
+def test_a_misspelt_tag_is_refused(tmp_path: Path) -> None:
+    """A code cell with a tag the tests do not know (e.g. `figures`) fails, naming the tag."""
+    generate = _generator()
+    lesson = tmp_path / "01-x.md"
+    lesson.write_text("# T\n\n```{code-cell} ipython3\n:tags: [figures]\n\n1 + 1\n```\n",
+                      encoding="utf-8")
+    with pytest.raises(ValueError, match="figures"):
+        generate.build(lesson)
 
 
 def _kernel_env() -> dict[str, str]:

@@ -1,7 +1,7 @@
 """The ways of seeing the engine: narration, graph pictures, plots, pages and rich display.
 
-* `narrate/` — the backward pass told node by node (`explain`), path sums (`explain_paths`)
-  and the finite-difference overlay (`check_graph`);
+* `narrate/` — the backward pass told node by node (`explain`), path sums (`explain_paths`),
+  the forward tangent pass (`explain_tangents`) and the finite-difference overlay (`check_graph`);
 * `draw/` — graph pictures: one description (`spec`), rendered by graphviz (`dot`),
   matplotlib (`mpl`, `layout`) or as text (`text_tree`), and backward animations (`frames`);
 * `display/` — how every object shows itself in Jupyter;
@@ -25,6 +25,7 @@ from .draw.text_tree import text_tree
 from .narrate.check import GraphCheck, check_graph
 from .narrate.explain import Trace, explain
 from .narrate.paths import PathView, explain_paths
+from .narrate.tangents import TangentTrace, explain_tangents
 from .pages.page import Page, backprop_page, to_html
 from .pages.replay import TrainingRecorder
 from .plots import plot_decision_boundary, plot_function, plot_history
@@ -35,6 +36,7 @@ __all__ = [
     "GraphvizMissingWarning",
     "Page",
     "PathView",
+    "TangentTrace",
     "Trace",
     "TrainingRecorder",
     "backprop_page",
@@ -45,6 +47,7 @@ __all__ = [
     "draw_matplotlib",
     "explain",
     "explain_paths",
+    "explain_tangents",
     "plot_curvature",
     "plot_decision_boundary",
     "plot_function",

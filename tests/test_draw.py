@@ -82,10 +82,10 @@ def test_roles_are_visually_distinct() -> None:
             for name in re.findall(r"\{ (\S+) \|", line)}
     assert fill["x"] == layout.FILL["input"]
     assert fill["w"] == layout.FILL["param"]
-    assert fill["v3"] == layout.FILL["const"]
+    assert fill["1"] == layout.FILL["const"]  # the constant 1, named by its number
     assert fill["v4"] == layout.FILL["output"]
     assert len(set(fill.values()) - {layout.FILL["interior"]}) == 4
-    assert "filled,dashed" in statements(source, r"\{ v3 ")[0]
+    assert "filled,dashed" in statements(source, r"\{ 1 ")[0]
     assert "penwidth=2" in statements(source, r"\{ v4 ")[0]
 
 
@@ -151,7 +151,7 @@ def test_max_depth() -> None:
     """max_depth=2 keeps the values at most two edges from the output: y, c, and b and 1."""
     _, y = sigmoid_graph()
     source = sg.to_dot(y, max_depth=2)
-    assert sorted(re.findall(r"\{ (\S+) \|", source)) == ["b", "c", "v0", "y"]
+    assert sorted(re.findall(r"\{ (\S+) \|", source)) == ["1", "b", "c", "y"]
     assert len(statements(source, r"… \d+ more")) == 1  # b's input a is summarised
 
 
@@ -385,7 +385,7 @@ def test_text_tree_of_the_sigmoid() -> None:
     assert sg.text_tree(y).splitlines() == [
         "y = 0.5  grad 1.0  ← reciprocal",
         "└─ c = 2.0  grad -0.25  ← +",
-        "   ├─ v0 = 1.0  grad -0.25  (constant)",
+        "   ├─ 1 = 1.0  grad -0.25  (constant)",
         "   └─ b = 1.0  grad -0.25  ← exp",
         "      └─ a = 0.0  grad -0.25  ← neg",
         "         └─ z = 0.0  grad 0.25  (leaf)",

@@ -20,7 +20,7 @@ def test_frames_are_forward_seed_one_per_op_and_done() -> None:
     assert len(frames) == 2 + 4 + 1
     assert [f.step for f in frames] == list(range(7))
     assert frames[2].title.startswith("y = reciprocal(c)")
-    assert frames[3].title.startswith("c = v0 + b")
+    assert frames[3].title.startswith("c = 1 + b")
     assert frames[4].title.startswith("b = exp(a)")
     assert frames[5].title.startswith("a = -z")
 

@@ -120,3 +120,15 @@ def test_linear_at_a_hundredth_is_0_05() -> None:
 def test_linear_forward_difference_is_5() -> None:
     """(f(0.01) − f(0)) / 0.01 = 0.05 / 0.01 = 5."""
     assert math.isclose(forward_difference(linear, 0.0, eps=0.01), 5.0, rel_tol=1e-9)
+
+
+# -- values are named by what they are -------------------------------------------------------------
+
+def test_the_sigmoids_constant_one_is_named_by_its_number() -> None:
+    """In 1 + e^−z the constant 1 is called `1` in the narrated trace, never an automatic v0."""
+    from scalargrad import explain
+
+    z = Value(0.0, label="z")
+    y = (1 + (-z).exp()).reciprocal()
+    names = [step.name for step in explain(y).steps if not step.op]
+    assert names == ["z", "1"]

@@ -36,7 +36,7 @@ def test_sigmoid_trace_walks_neg_exp_add_reciprocal_in_reverse() -> None:
     _, y = sigmoid_graph()
     trace = sg.explain(y)
     assert [s.op for s in trace.steps if s.op] == ["reciprocal", "+", "exp", "neg"]
-    assert [s.name for s in trace.steps if not s.op] == ["z", "v0"]  # v0: the constant 1
+    assert [s.name for s in trace.steps if not s.op] == ["z", "1"]  # the constant 1, by its number
     expected = {"c": (-0.25, 1.0), "b": (-0.25, 1.0), "a": (-0.25, -1.0)}  # (upstream, local)
     for name, (upstream, local) in expected.items():
         step = trace.step(name)
@@ -175,12 +175,13 @@ def test_latex_sets_the_words_of_a_sum_as_text() -> None:
 
 
 def test_names_are_labels_or_topological_indices() -> None:
-    """Unlabeled nodes are v<i>; a label used twice gets #<i>; names never depend on id()."""
+    """Unlabeled ops are v<i>, unlabeled leaves (constants) their number; a name used twice gets
+    #<i>; names never depend on id()."""
     w1 = Value(1.0, label="w")
     w2 = Value(2.0, label="w")
     out = w1 * w2 + 1
     order = sg.topological_order(out)
-    assert node_names(order) == ["w#0", "w#1", "v2", "v3", "v4"]
+    assert node_names(order) == ["w#0", "w#1", "v2", "1", "v4"]
 
 
 def test_format_number() -> None:
@@ -196,7 +197,7 @@ def test_format_number() -> None:
 def test_lookup_of_unknown_name_says_what_exists() -> None:
     """trace.step("nope") raises KeyError listing the names."""
     _, y = sigmoid_graph()
-    with pytest.raises(KeyError, match="names: v0, z"):
+    with pytest.raises(KeyError, match="names: 1, z"):
         sg.explain(y).step("nope")
 
 

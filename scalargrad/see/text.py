@@ -34,21 +34,30 @@ def format_number(x: float, digits: int = 6) -> str:
     return text
 
 
-def node_names(order: Sequence[Value]) -> list[str]:
-    """A name for every node of `order`: its label, or v<i> (its topological index) if unlabeled.
+def constant_name(x: float) -> str:
+    """How an unlabeled leaf, a constant such as the 1 of 1 + e^−z, is named: by its number
+    ("1", "-0.25", "1e-08"), never by a made-up v<i>."""
+    return "nan" if math.isnan(x) else f"{x + 0.0:g}"
 
-    A label used by more than one node gets its index appended (w#3, w#7), so names are unique
+
+def node_names(order: Sequence[Value]) -> list[str]:
+    """A name for every node of `order`: its label; unlabeled, a leaf (a constant) is named by
+    its number and an op's result by v<i> (its topological index).
+
+    A name held by more than one node gets its index appended (w#3, 1#7), so names are unique
     and the same on every run (they never depend on `id()`).
     """
-    counts = Counter(node.label for node in order if node.label)
+    bases = [_one_line(node.label) if node.label
+             else constant_name(node.data) if not node._prev else "" for node in order]
+    counts = Counter(base for base in bases if base)
     names = []
-    for i, node in enumerate(order):
-        if not node.label:
+    for i, base in enumerate(bases):
+        if not base:
             names.append(f"v{i}")
-        elif counts[node.label] > 1:
-            names.append(f"{_one_line(node.label)}#{i}")
+        elif counts[base] > 1:
+            names.append(f"{base}#{i}")
         else:
-            names.append(_one_line(node.label))
+            names.append(base)
     return names
 
 

@@ -6,6 +6,7 @@ Try the workbook first: the point is to work each gradient out yourself.
 import math
 
 from scalargrad import Value
+from scalargrad.graph import local_gradients
 
 # ── Part A: write the backward ───────────────────────────────────────────────────────────
 
@@ -100,3 +101,41 @@ P5 = 0.0  # w·x + b = −5 < 0: the ReLU is off, its local gradient is 0
 P6 = -2.0  # 2·(a·b + c) · b = 2 · 1 · (−1)
 P7 = 2.0  # u is used twice: u·eˣ + u·eˣ = 1 + 1 at x = 0
 P8 = 0.5  # the pre-activation is 0, σ′(0) = 0.25, times x1 = 2
+
+
+# ── Part C: write backward() yourself ────────────────────────────────────────────────────
+
+
+def backward(root: Value) -> None:
+    """Fill every node's .grad with ∂root/∂node."""
+    order: list[Value] = []
+    visited: set[Value] = set()
+    stack = [(root, False)]
+    while stack:  # depth-first with an explicit stack: no recursion limit
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)  # all its parents are listed already
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        stack.append((node, True))
+        for parent in node._prev:
+            if parent not in visited:
+                stack.append((parent, False))
+    root.grad = 1.0  # the seed: ∂root/∂root
+    for node in reversed(order):  # from the root back to the leaves
+        for parent, local in zip(node._prev, local_gradients(node)):
+            parent.grad += node.grad * local  # +=: a value used twice gets both
+
+
+# ── Part D: forward mode ─────────────────────────────────────────────────────────────────
+
+
+def tangent_div(a: float, b: float, da: float, db: float) -> float:
+    """The tangent out of a / b: (1/b)·da + (−a/b²)·db."""
+    return da / b - a * db / b**2
+
+
+D1 = 5.0  # ∇f = (y + 1, x) = (−1, 3); ∇f · (1, 2) = −1 + 6
+D2 = 6.0  # u̇ = e⁰ · 3 = 3; ḟ = u·u̇ + u·u̇ = 3 + 3

@@ -11,12 +11,21 @@ Part B — predict the gradient. Work each one out on paper (draw the graph, wal
 upstream × local gradient = downstream, and add the contributions where a value is used
 twice), then write your number. The checker runs the engine and tells you if you are right.
 
+Part C — write backward() yourself: order the nodes, seed the root, walk back adding
+upstream × local gradient into each parent. The checker runs your walk on graphs that expose
+each classic bug (a value used twice, a diamond, the sigmoid chain, a chain 5,000 ops deep).
+
+Part D — forward mode: a tangent travels forward with each value, tangent out = Σ local
+gradient × tangent in. Write div's tangent rule, then predict two directional derivatives.
+
 Replace each `raise NotImplementedError` with a return, and each `None` with a number.
+Stuck? `python -m exercises --only mul --hint 2` gives the next hint; `--reveal` the answer.
 """
 
 import math  # noqa: F401  (you will want math.exp, math.tanh, ...)
 
 from scalargrad import Value
+from scalargrad.graph import local_gradients  # noqa: F401  (for Part C)
 
 # ── Part A: write the backward ───────────────────────────────────────────────────────────
 
@@ -127,3 +136,46 @@ P7 = None
 # P8. A sigmoid neuron: o = σ(w1·x1 + w2·x2 + b) with x1 = 2, x2 = −1, w1 = −3, w2 = 1,
 #     b = 7.  What is ∂o/∂w1?
 P8 = None
+
+
+# ── Part C: write backward() yourself ────────────────────────────────────────────────────
+
+
+def backward(root: Value) -> None:
+    """Fill every node's .grad with ∂root/∂node. The checker has set every grad to 0.
+
+    node._prev               the node's parents: a tuple, in order (a + a has (a, a))
+    local_gradients(node)    ∂node/∂parent for each parent, in the same order (() for a leaf)
+    """
+    # 1. Order the nodes: a list `order` with every node after all of its parents (a
+    #    topological order), each node once (keep a set of the nodes visited).
+    #    TODO: walk from root through ._prev and fill `order`. (A recursive helper is the
+    #    short way, but a chain 5,000 ops deep breaks it, and the checker tries one: an
+    #    explicit stack never breaks.)
+    #
+    # 2. Seed the root: ∂root/∂root = 1.
+    #    TODO
+    #
+    # 3. Walk the order from the root back to the leaves: each node sends each parent
+    #    upstream × local gradient (upstream = the node's grad), ADDED into the parent's grad.
+    #    TODO: for node in reversed(order): for parent, local in zip(...): ...
+    raise NotImplementedError
+
+
+# ── Part D: forward mode ─────────────────────────────────────────────────────────────────
+
+
+def tangent_div(a: float, b: float, da: float, db: float) -> float:
+    """The tangent out of a / b, given the tangents in: da (of a) and db (of b).
+
+    Tangent out = Σ local gradient × tangent in, over the op's inputs.
+    """
+    raise NotImplementedError  # return the tangent out (one number)
+
+
+# D1. f = x·y + x at (x, y) = (3, −2). Nudge the inputs along the direction (1, 2):
+#     what is the directional derivative (the tangent out for tangents in ẋ = 1, ẏ = 2)?
+D1 = None
+
+# D2. u = eˣ, then f = u·u, at x = 0, with tangent in ẋ = 3. What is the tangent out ḟ?
+D2 = None

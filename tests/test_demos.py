@@ -290,7 +290,7 @@ def test_exercise_solutions_pass(capsys):
     """The reference answers pass every check (so the checker accepts right answers)."""
     assert check.main(["--solutions"]) == 0
     out = capsys.readouterr().out
-    assert "Score: 16 of 16 passed.  All done!" in out
+    assert "Score: 20 of 20 passed.  All done!" in out
     assert "dy/dz at z = 0 is 0.25" in out
 
 
@@ -307,12 +307,12 @@ def test_exercises_todo(tmp_path, capsys):
     blank.write_text(check.WORKBOOK.read_text(encoding="utf-8"), encoding="utf-8")
     assert check.main(["--file", str(blank)]) == 1
     out = capsys.readouterr().out
-    assert "Score: 0 of 16 passed, 16 still to do." in out
+    assert "Score: 0 of 20 passed, 20 still to do." in out
     assert "still raises NotImplementedError" in out
 
 
 def test_exercises_wrong_answers(tmp_path, capsys):
-    """Wrong answers fail with both numbers (yours and finite differences) and a hint."""
+    """Wrong answers fail with the mistake named, the numbers, and a first hint."""
     mine = tmp_path / "mine.py"
     mine.write_text("from scalargrad import Value\n"
                     "def reciprocal(x):\n    out = 1 / x.data\n"
@@ -324,11 +324,12 @@ def test_exercises_wrong_answers(tmp_path, capsys):
                        "P3", "P2"]) == 1
     out = capsys.readouterr().out
     assert "FAIL  reciprocal" in out
-    assert "at x = 2.0: your _backward sends 0.25 for upstream 1, finite differences give " \
-           "-0.25" in out
-    assert "at (a, b) = (2.0, -3.0): your _backward sends (2.0, -3.0) for upstream 1, finite " \
-           "differences give (-3.0, 2.0)" in out
-    assert "you said 2.0; that is not it" in out and "(the answer" not in out
+    assert "the sign is lost" in out
+    assert "at x = 2.0, upstream 1.0: your _backward sends 0.25; upstream × local gradient " \
+           "is 1.0 × -0.25 = -0.25" in out
+    assert "the factors are not swapped" in out
+    assert "you said 2.0: one level accumulated" in out and "the answer is" not in out
+    assert "hint 1 of 3:" in out
     assert "P2 should be a number, got str '5'" in out
     assert "Score: 0 of 4 passed, 3 failed, 1 with errors." in out
 

@@ -85,14 +85,13 @@ def test_a_patched_operator_does_not_change_the_checkers_verdicts(tmp_path, caps
     assert Value.__mul__ is real
 
 
-def test_a_huge_integer_answer_is_a_wrong_answer_with_a_hint(capsys) -> None:
+def test_a_huge_integer_answer_is_a_wrong_answer_with_a_hint() -> None:
     """check("P1", 10**400) used to end in an OverflowError traceback."""
-    check.check("P1", 10**400)
-    out = capsys.readouterr().out
-    assert "FAIL" in out and "401 digits" in out and "hint:" in out
+    out = str(check.check("P1", 10**400))
+    assert "FAIL" in out and "401 digits" in out and "hint 1 of 3:" in out
 
 
-def test_check_in_a_notebook_gets_a_time_limit_too(capsys, monkeypatch) -> None:
+def test_check_in_a_notebook_gets_a_time_limit_too(monkeypatch) -> None:
     monkeypatch.setattr(guard, "TIME_LIMIT", 0.5)
 
     def neg(x: Value) -> Value:
@@ -101,5 +100,4 @@ def test_check_in_a_notebook_gets_a_time_limit_too(capsys, monkeypatch) -> None:
                 pass
         return Value.from_op(-x.data, (x,), backward=_backward)
 
-    check.check("neg", neg)
-    assert "took longer than 0.5 s" in capsys.readouterr().out
+    assert "took longer than 0.5 s" in str(check.check("neg", neg))

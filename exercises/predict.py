@@ -1,0 +1,115 @@
+"""Checking a predicted number (Part B's gradients, Part D's directional derivatives).
+
+The right number is the engine's gradient confirmed by central finite differences of f
+(for a direction, of f along the direction), so a number the engine alone would give never
+passes. A wrong number the checker knows gets its mistake named; any other gets a nudge.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Real
+from typing import Any
+
+from scalargrad import Value, engine_gradient, numerical_gradient
+
+from .derive import backward_lines, dot_line, fmt, forward_lines
+from .predict_tasks import DIRECTION_TASKS, PREDICT_TASKS, PredictTask
+from .verdict import Outcome
+
+TASKS = {t.name: t for t in PREDICT_TASKS + DIRECTION_TASKS}
+
+
+def _along(task: PredictTask, h: float) -> float:
+    assert task.direction is not None
+    xs = [Value(x + h * d) for x, d in zip(task.at, task.direction)]
+    return task.f(*xs).data
+
+
+def true_gradient(task: PredictTask) -> float:
+    """The right answer: the engine's, confirmed by central differences (of f along the
+    direction for a directional derivative)."""
+    grad = engine_gradient(task.f, *task.at)
+    if task.direction is None:
+        engine = grad[task.wrt]
+        numeric = numerical_gradient(task.f, *task.at)[task.wrt]
+    else:
+        engine = sum(g * d for g, d in zip(grad, task.direction))
+        h = 1e-6
+        numeric = (_along(task, h) - _along(task, -h)) / (2 * h)
+    if not math.isclose(engine, numeric, rel_tol=1e-4, abs_tol=1e-6):
+        raise AssertionError(f"checker problem in {task.name}: the engine says {engine!r} but "
+                             f"finite differences say {numeric!r}")
+    return engine
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, Real) and not isinstance(x, bool)
+
+
+def _close(x: float, y: float) -> bool:
+    return math.isclose(x, y, rel_tol=1e-3, abs_tol=1e-3)
+
+
+def check_predict(module: Any, task: PredictTask, reveal: bool = False) -> Outcome:
+    """Compare `module.<task.name>` with the right number (within 0.001)."""
+    title = f"{task.name:<17} {task.question}"
+    part = task.part
+    answer = getattr(module, task.name, None)
+    if answer is None:
+        return Outcome(task.name, "todo", title, (f"set {task.name} to your number",), part)
+    truth = true_gradient(task)
+    if task.direction is not None and isinstance(answer, (tuple, list)) and \
+            len(answer) == len(task.at) and all(_is_number(a) for a in answer):
+        grad = engine_gradient(task.f, *task.at)
+        said = ("that is the gradient ∇f: the directional derivative is one number, ∇f · "
+                f"{_vec(task.direction)}" if all(_close(a, g) for a, g in zip(answer, grad))
+                else "the directional derivative is one number, not a list")
+        return Outcome(task.name, "fail", title, (said,), part, said)
+    if not _is_number(answer):
+        return Outcome(task.name, "error", title,
+                       (f"{task.name} should be a number, got {type(answer).__name__} "
+                        f"{answer!r}",), part)
+    try:
+        number = float(answer)
+    except OverflowError:
+        return Outcome(task.name, "fail", title, (
+            f"{task.name} is an integer with {len(str(abs(int(answer))))} digits, too large "
+            "for any gradient here",), part)
+    if _close(number, truth):
+        return Outcome(task.name, "pass", title, (f"{fmt(number)} is right",), part)
+    for wrong, says in task.wrongs:
+        if _close(number, wrong) and not _close(wrong, truth):
+            details = (f"you said {fmt(number)}: {says}",)
+            break
+    else:
+        says = ""
+        details = (f"you said {fmt(number)}; that is not it"
+                   + ("" if reveal else " (and not a mistake the checker knows: work it "
+                                        "again from the hints)"),)
+    if reveal:
+        details += (f"the answer is {fmt(truth)}",)
+    return Outcome(task.name, "fail", title, details, part, says)
+
+
+def _vec(xs: tuple[float, ...]) -> str:
+    return "(" + ", ".join(fmt(x) for x in xs) + ")"
+
+
+def reveal(task: PredictTask) -> list[str]:
+    """The derivation, step by step, from a run of the engine on the labelled graph."""
+    leaves = task.leaves()
+    root = task.f(*leaves)
+    if task.direction is None:
+        lines = backward_lines(root)
+        lines.append(f"answer: ∂{root.label}/∂{leaves[task.wrt].label} = "
+                     f"{fmt(true_gradient(task))}")
+        return lines
+    tangents = dict(zip(leaves, task.direction))
+    lines = forward_lines(root, tangents)
+    if len(leaves) > 1:
+        grad = engine_gradient(task.f, *task.at)
+        lines.append("or backward: ∇f = " + _vec(tuple(grad)) + "; " + dot_line(grad,
+                                                                              task.direction))
+    lines.append(f"answer: {fmt(true_gradient(task))}")
+    return lines

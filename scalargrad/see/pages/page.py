@@ -5,6 +5,9 @@ Forward mode gives the nodes their values one at a time, in topological order; b
 sends the gradient down one edge per step, with a panel saying which node is being
 processed, its *upstream*, the *local gradient* of this edge and the *downstream* it sends,
 and, at a value with several consumers, the sum building up (x.grad = 2.0 + 3.0 = 5.0).
+Given `tangents` (as `explain_tangents` takes them), the page also plays the tangent pass
+(forward mode) edge by edge on the same graph: tangent in × local gradient = contribution,
+summed at a node with several inputs (f.tangent = 2.0 + 3.0 = 5.0); see `tangent_steps.py`.
 `to_html(root, path)` writes the page to a file; in Jupyter a `Page` shows itself inline
 (`_repr_html_`: the same page in a sandboxed iframe).
 
@@ -26,10 +29,12 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from scalargrad.files import write_atomic
 from scalargrad.see.narrate.explain import GradientSum, Trace, explain
+from scalargrad.see.narrate.tangents import NodeRef
+from scalargrad.see.pages.tangent_steps import tangent_timeline
 from scalargrad.see.text import format_number
 from scalargrad.value import Value
 
@@ -70,14 +75,16 @@ class Page:
 # -- the data: everything the page shows, from explain() -----------------------------------
 
 
-def graph_data(root: Value, *, max_nodes: int = MAX_NODES, digits: int = 6) -> dict[str, Any]:
+def graph_data(root: Value, *, max_nodes: int = MAX_NODES, digits: int = 6,
+               tangents: Mapping[NodeRef, float] | None = None) -> dict[str, Any]:
     """The page's data for the graph of `root` as plain JSON-ready values (strings for numbers).
 
     `nodes` (topological order), `edges` (one per use of an input) and `steps`: one per node
     for the forward pass, then the seed, then one per edge of the backward pass in the order
     `explain` walks them. A graph over `max_nodes` nodes keeps only the layers nearest the
     output (every consumer of a kept node is kept, so each kept gradient's sum is complete);
-    `collapsed` then says how many nodes were left out.
+    `collapsed` then says how many nodes were left out. With `tangents`, `tangent` holds the
+    tangent pass's steps (`tangent_steps.tangent_timeline`); else it is None.
     """
     if not isinstance(root, Value):
         raise TypeError(f"graph_data expected a Value (the output of a graph), got "
@@ -138,7 +145,9 @@ def graph_data(root: Value, *, max_nodes: int = MAX_NODES, digits: int = 6) -> d
                 "sum": _running_sum(final, got, previous, running[j], done, steps, digits)})
 
     out: dict[str, Any] = {"root": root_name, "nodes": nodes, "edges": edges,
-                           "steps": timeline, "size": total, "collapsed": None}
+                           "steps": timeline, "size": total, "collapsed": None, "tangent": None}
+    if tangents is not None:
+        out["tangent"] = tangent_timeline(root, tangents, ids, edge_of, digits)
     if len(kept) < total:
         out["collapsed"] = {"shown": len(kept), "total": total, "limit": max_nodes}
     return out
@@ -245,20 +254,24 @@ def _long_sum(final: GradientSum, got: list[tuple[int, int, float]], previous: f
 
 
 def backprop_page(root: Value, *, elementary: Value | None = None, title: str | None = None,
-                  start: str = "first", max_nodes: int = MAX_NODES) -> Page:
+                  start: str = "first", max_nodes: int = MAX_NODES,
+                  tangents: Mapping[NodeRef, float] | None = None) -> Page:
     """The stepper page for the graph of `root` (see the module docstring).
 
     `elementary`: the same computation built from elementary ops (e.g. a neuron with
     `fused=False`, or the sigmoid from neg, exp, add and reciprocal); the page then has a
     toggle between the fused view (`root`) and the elementary view. `start` picks the view
-    shown first: "first" (root's), "fused" or "elementary".
+    shown first: "first" (root's), "fused" or "elementary". `tangents` (leaf Values or their
+    names to numbers, as `explain_tangents` takes them, e.g. `{x: 1.0}`) adds the tangent
+    pass: a mode that plays forward mode on the same graph, edge by edge.
     """
     if start not in ("first", "fused", "elementary"):
         raise ValueError(f"start must be 'first', 'fused' or 'elementary', got {start!r}")
     views = [{"name": "fused" if elementary is not None else "graph",
-              **graph_data(root, max_nodes=max_nodes)}]
+              **graph_data(root, max_nodes=max_nodes, tangents=tangents)}]
     if elementary is not None:
-        views.append({"name": "elementary", **graph_data(elementary, max_nodes=max_nodes)})
+        views.append({"name": "elementary",
+                      **graph_data(elementary, max_nodes=max_nodes, tangents=tangents)})
     first = 1 if (start == "elementary" and elementary is not None) else 0
     title = title if title is not None else f"Backpropagation through {views[0]['root']}"
     data = {"title": title, "views": views, "start": first}

@@ -102,14 +102,14 @@
       el("tspan", {}, dl, "data ");
       const dv = el("tspan", { class: "num val-data", "font-weight": "700" }, dl);
       const gl = el("text", { x: "14", y: "92", "font-size": "20" }, g);
-      el("tspan", {}, gl, "grad ");
+      const gk = el("tspan", { class: "val-grad-label" }, gl, "grad ");
       const gv = el("tspan", { class: "num val-grad", "font-weight": "700" }, gl);
       const pend = el("tspan", { class: "pending" }, gl);
       if (node.hidden) {
         const at = L.down ? { x: String(W / 2), y: "-10", "text-anchor": "middle" } : { x: "-8", y: String(H / 2 + 6), "text-anchor": "end" };
         el("text", { ...at, class: "hidden-note" }, g, "+" + node.hidden + (L.down ? " \u2193" : " \u2192"));
       }
-      return { g, dv, gv, pend };
+      return { g, dv, gv, pend, gk };
     });
     fit();
     const notice = $("notice");
@@ -169,50 +169,94 @@
     return p;
   }
 
-  function render(pos) {
+  // The state after `pos` steps of the backward pass (values forward, then gradients back):
+  // for each node whether its value is known, its gradient and whether more is to come; for
+  // each edge whether its downstream has been sent, and the label it then carries.
+  function backwardState(pos) {
     const n = V.nodes.length, steps = V.steps;
-    const known = new Array(n).fill(false), grad = new Array(n).fill(null), got = new Array(n).fill(0);
+    const known = new Array(n).fill(false), num = new Array(n).fill(null), got = new Array(n).fill(0);
     const uses = new Array(n).fill(0), edgeDone = new Array(V.edges.length).fill(false);
     for (const e of V.edges) uses[e.src]++;
     for (let k = 0; k < pos; k++) {
       const s = steps[k];
       if (s.kind === "forward") known[s.node] = true;
-      else if (s.kind === "seed") grad[s.node] = s.grad;
-      else { grad[s.input] = s.grad; got[s.input]++; edgeDone[s.edge] = true; }
+      else if (s.kind === "seed") num[s.node] = s.grad;
+      else { num[s.input] = s.grad; got[s.input]++; edgeDone[s.edge] = true; }
     }
     const cur = pos > 0 ? steps[pos - 1] : null;
+    return { cur, known, num, what: "grad", edgeDone,
+             pend: num.map((g, i) => g !== null && got[i] < uses[i]),
+             receiving: cur && cur.kind === "edge" ? cur.input : -1,
+             reading: cur && cur.kind === "forward" ? cur.node : -1,
+             currentEdge: cur && cur.kind === "edge" ? cur.edge : -1,
+             label: (k) => (edgeDone[k] ? stepOfEdge[k].downstream : null) };
+  }
+
+  // The same after `pos` steps of the tangent pass (forward mode): a node's value and tangent
+  // are known from its first step; its tangent waits for more until every input has sent its
+  // contribution (tangent in \u00D7 local gradient), which the edge then carries.
+  function tangentState(pos) {
+    const n = V.nodes.length, steps = V.tangent.steps;
+    const known = new Array(n).fill(false), num = new Array(n).fill(null), got = new Array(n).fill(0);
+    const ins = new Array(n).fill(0), edgeDone = new Array(V.edges.length).fill(false);
+    for (const e of V.edges) ins[e.dst]++;
+    for (let k = 0; k < pos; k++) {
+      const s = steps[k];
+      known[s.node] = true;
+      num[s.node] = s.tangent;
+      if (s.kind === "tedge") { got[s.node]++; edgeDone[s.edge] = true; }
+    }
+    const cur = pos > 0 ? steps[pos - 1] : null;
+    return { cur, known, num, what: "tangent", edgeDone,
+             pend: num.map((t, i) => t !== null && got[i] < ins[i]),
+             receiving: -1, reading: -1,
+             currentEdge: cur && cur.kind === "tedge" ? cur.edge : -1,
+             label: (k) => (edgeDone[k] ? tangentOfEdge[k].contribution : null) };
+  }
+
+  function render(pos) {
+    const st = mode === "tangent" ? tangentState(pos) : backwardState(pos);
+    paint(st);
+    const cur = st.cur;
+    if (cur) follow(cur.input !== undefined ? [cur.node, cur.input] : [cur.node]);
+    if (mode === "tangent") tangentPanel(pos, cur); else panel(pos, cur);
+  }
+
+  function paint(st) {
+    const cur = st.cur;
     nodeEls.forEach((ne, i) => {
-      let cls = "node" + (known[i] ? " known" : "");
+      let cls = "node" + (st.known[i] ? " known" : "");
       if (cur && cur.node === i) cls += " current";
-      if (cur && cur.kind === "edge" && cur.input === i) cls += " receiving";
-      const dv = known[i] ? V.nodes[i].data : "?", gv = grad[i] === null ? "?" : grad[i];
-      const pend = grad[i] !== null && got[i] < uses[i] ? " \u2026" : "";
-      const key = [cls, dv, gv, pend].join("\n");
+      if (st.receiving === i) cls += " receiving";
+      const dv = st.known[i] ? V.nodes[i].data : "?", gv = st.num[i] === null ? "?" : st.num[i];
+      const pend = st.pend[i] ? " \u2026" : "";
+      const key = [cls, dv, gv, pend, st.what].join("\n");
       if (key === ne.key) return; // unchanged nodes are not touched: big graphs stay quick
       ne.key = key;
       ne.g.setAttribute("class", cls);
       ne.dv.textContent = dv;
+      ne.gk.textContent = st.what + " ";
       ne.gv.textContent = gv;
       ne.pend.textContent = pend;
     });
     edgeEls.forEach((ee, k) => {
       const e = V.edges[k];
       let cls = "edge", marker = "arrow";
-      if (edgeDone[k]) { cls += " done"; marker = "arrow-done"; }
-      if (cur && cur.kind === "forward" && e.dst === cur.node) { cls += " reading"; marker = "arrow-read"; }
-      if (cur && cur.kind === "edge" && cur.edge === k) { cls += " current"; marker = "arrow-now"; }
+      if (st.edgeDone[k]) { cls += " done"; marker = "arrow-done"; }
+      if (st.reading === e.dst) { cls += " reading"; marker = "arrow-read"; }
+      if (st.currentEdge === k) { cls += " current"; marker = "arrow-now"; }
       if (cls !== ee.cls) {
         ee.cls = cls;
         ee.g.setAttribute("class", cls);
         ee.path.setAttribute("marker-end", `url(#${marker})`);
       }
-      const step = edgeDone[k] ? stepOfEdge[k] : null;
-      const now = step !== null && cur && cur.kind === "edge" && cur.edge === k;
-      const key = step ? (now ? "now " : "") + step.downstream : "";
+      const text = st.label(k);
+      const now = text !== null && st.currentEdge === k;
+      const key = text !== null ? (now ? "now " : "") + text : "";
       if (key === ee.key) return; // unchanged: measuring a label forces a layout, so skip it
       ee.key = key;
-      if (step) {
-        ee.text.textContent = step.downstream; // (the whole product is in the panel)
+      if (text !== null) {
+        ee.text.textContent = text; // (the whole product is in the panel)
         ee.label.setAttribute("class", "edge-label" + (now ? " current" : ""));
         ee.label.setAttribute("visibility", "visible");
         try { // (getBBox fails while the page is not displayed, e.g. in a hidden iframe)
@@ -224,8 +268,6 @@
         ee.label.setAttribute("visibility", "hidden");
       }
     });
-    if (cur) follow(cur.kind === "edge" ? [cur.node, cur.input] : [cur.node]);
-    panel(pos, cur);
   }
 
   let stepOfEdge = [];
@@ -265,12 +307,71 @@
     }
   }
 
+  function tangentPanel(pos, cur) {
+    panelLines.textContent = "";
+    const T = V.tangent, count = T.steps.length, ne = V.edges.length;
+    const doneNote = pos === count ? "  (done)" : "";
+    if (!cur) {
+      panelTitle.textContent = "Tangent pass (forward mode) \u00B7 ready";
+      line(panelLines, "tangents in", T.direction, "", "panel-direction");
+      line(panelLines, "", "Forward mode carries a tangent with every value, in the order the forward pass " +
+        "computes them. Each input sends tangent in \u00D7 local gradient, its contribution, and a node's " +
+        "tangent out is the sum of its contributions: the same local gradients the backward pass uses. " +
+        "Press Step (\u2192) to begin.");
+      return;
+    }
+    const node = V.nodes[cur.node];
+    if (cur.kind === "tedge") {
+      const input = V.nodes[cur.input].name;
+      panelTitle.textContent = `Tangent pass (forward mode) \u00B7 edge ${tangentOrdinal[pos - 1]} of ${ne}` + doneNote;
+      line(panelLines, "node being computed", node.expr, "", "panel-node");
+      line(panelLines, "tangent in", `${input}.tangent = ${cur.tin}`, "", "panel-tangent-in");
+      line(panelLines, "local gradient", `\u2202${d(node.name)}/\u2202${d(input)} = ${cur.local}`, "", "panel-local");
+      line(panelLines, "contribution", `tangent in \u00D7 local gradient = ${cur.tin} \u00D7 ${cur.local} = ` +
+        `${cur.contribution}, added to ${node.name}'s tangent`, "", "panel-contribution");
+    } else {
+      panelTitle.textContent = "Tangent pass (forward mode) \u00B7 " +
+        (cur.kind === "tleaf" ? `input ${node.name}` : `${node.name}'s inputs not shown`) + doneNote;
+      line(panelLines, "", cur.text, "formula", "panel-leaf");
+    }
+    if (cur.sum) line(panelLines, "", cur.sum, "sum formula", "panel-sum");
+    if (pos === count) line(panelLines, "", T.conclusion, "", "panel-conclusion");
+  }
+
+  // The mode: "backward" (values forward, then the backward pass) or "tangent" (forward mode).
+  let mode = "backward", tangentOfEdge = [], tangentOrdinal = [];
+  const active = () => (mode === "tangent" ? V.tangent.steps : V.steps);
+  function showMode() {
+    if (!V.tangent) mode = "backward";
+    document.body.dataset.mode = mode;
+    const button = $("go-tangent"), on = mode === "tangent";
+    button.hidden = !V.tangent;
+    button.setAttribute("aria-pressed", on ? "true" : "false");
+    button.setAttribute("aria-label", "Tangent pass (forward mode): " + (on ? "on" : "off") + " (key T)");
+  }
+  function enter(m, p) { // switch to mode m (if the page has it) at position p
+    player.pause();
+    const before = mode;
+    mode = m;
+    showMode();
+    if (mode !== before) player.setCount(active().length, p); else player.set(p);
+  }
+
   let player = null;
   function show(index, keepPhase) {
-    const wasBackward = player && V && player.pos > forwardCount();
+    const wasBackward = player && V && mode === "backward" && player.pos > forwardCount();
     draw(data.views[index]);
     stepOfEdge = [];
     for (const s of V.steps) if (s.kind === "edge") stepOfEdge[s.edge] = s;
+    tangentOfEdge = []; tangentOrdinal = [];
+    if (V.tangent) {
+      let k = 0;
+      for (const s of V.tangent.steps) {
+        if (s.kind === "tedge") { tangentOfEdge[s.edge] = s; k++; }
+        tangentOrdinal.push(k);
+      }
+    }
+    showMode();
     const viewButton = $("view");
     if (data.views.length > 1) {
       viewButton.hidden = false;
@@ -280,7 +381,7 @@
       viewButton.setAttribute("aria-label", "Elementary view: " + (elementary ? "on" : "off") + " (key V)");
     }
     document.body.dataset.view = V.name;
-    if (player) player.setCount(V.steps.length, keepPhase && wasBackward ? forwardCount() : 0);
+    if (player) player.setCount(active().length, keepPhase && wasBackward ? forwardCount() : 0);
   }
   let current = data.start || 0;
   function toggle() {
@@ -290,14 +391,17 @@
     show(current, true);
   }
   show(current);
+  const tangentToggle = () => enter(mode === "tangent" ? "backward" : "tangent", 0);
   player = makePlayer(render, {
-    f: () => { player.pause(); player.set(0); },
-    b: () => { player.pause(); player.set(forwardCount()); },
+    f: () => enter("backward", 0),
+    b: () => enter("backward", forwardCount()),
+    t: tangentToggle,
     v: toggle,
   });
-  player.setCount(V.steps.length, 0);
-  $("go-forward").addEventListener("click", () => { player.pause(); player.set(0); });
-  $("go-backward").addEventListener("click", () => { player.pause(); player.set(forwardCount()); });
+  player.setCount(active().length, 0);
+  $("go-forward").addEventListener("click", () => enter("backward", 0));
+  $("go-backward").addEventListener("click", () => enter("backward", forwardCount()));
+  $("go-tangent").addEventListener("click", tangentToggle);
   $("view").addEventListener("click", toggle);
   window.addEventListener("resize", fit);
 })();

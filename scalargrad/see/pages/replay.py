@@ -154,9 +154,13 @@ class TrainingRecorder:
             "final": self.frames[-1]["accuracy"],
         }
 
-    def page(self, title: str = "Training replay") -> Page:
-        """The replay page (a `Page`: `.save(path)`, shown inline in Jupyter)."""
-        return Page(render("replay", title, self.data(title)), title, height=900)
+    def page(self, title: str = "Training replay", *, autoplay: bool = False) -> Page:
+        """The replay page (a `Page`: `.save(path)`, shown inline in Jupyter).
+
+        `autoplay`: the page starts playing once open (Pause or Space stops it), unless the
+        reader's system asks for reduced motion (prefers-reduced-motion: reduce)."""
+        data = {**self.data(title), "autoplay": bool(autoplay)}
+        return Page(render("replay", title, data), title, height=900)
 
 
 def _number(x: Any) -> float:

@@ -16,9 +16,9 @@
   const legend = $("classes");
   legend.textContent = "classes: ";
   D.classes.forEach((name, k) => {
-    const swatch = document.createElement("span");
-    swatch.textContent = "\u25CF ";
-    swatch.style.color = D.colors[k];
+    const swatch = document.createElement("span"); // a dot of the class's colour (no text)
+    swatch.className = "swatch";
+    swatch.style.backgroundColor = D.colors[k];
     const label = document.createElement("span");
     label.textContent = name + "   ";
     legend.appendChild(swatch); legend.appendChild(label);
@@ -111,8 +111,32 @@
     }
   }
 
+  // The pictures in words (their text alternatives): what the boundary and the curves show now.
+  const fmt3 = (v) => Number(v).toPrecision(3);
+  const finite = losses.map((v, i) => [v, i + 1]).filter(([v]) => isFinite(v));
+  const lowest = finite.length ? finite.reduce((a, b) => (b[0] < a[0] ? b : a)) : null;
+  function describe(f) {
+    const wrong = [...f.wrong].filter((c) => c === "1").length;
+    bc.setAttribute("aria-label", `Decision boundary at step ${f.step} of ${steps}: the region ` +
+      `each class (${D.classes.join(", ")}) gets, with the ${D.points.length} data points; ` +
+      `${wrong} misclassified, ringed in black; accuracy ${f.accuracy}.`);
+    let words = "Loss per step";
+    if (finite.length) {
+      words += `: ${fmt3(finite[0][0])} at step ${finite[0][1]}, ${fmt3(finite[finite.length - 1][0])} at ` +
+        `step ${finite[finite.length - 1][1]}, lowest ${fmt3(lowest[0])} at step ${lowest[1]}`;
+    }
+    words += f.step > 0 ? `; now step ${f.step}, loss ${D.loss[f.step - 1]}.` : "; now before training.";
+    const acc = D.accuracy.filter((a) => a !== null);
+    if (acc.length) {
+      words += ` Accuracy of each step's batch: ${Math.round(acc[0] * 100)}% at the first step, ` +
+        `${Math.round(acc[acc.length - 1] * 100)}% at the last.`;
+    }
+    cc.setAttribute("aria-label", words);
+  }
+
   function render(pos) {
     const f = D.frames[pos];
+    describe(f);
     $("now-step").textContent = String(f.step);
     $("now-accuracy").textContent = f.accuracy;
     $("now-correct").textContent = `(${f.correct} of ${D.points.length} points)`;

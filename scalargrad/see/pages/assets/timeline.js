@@ -2,6 +2,11 @@
 // The player shared by every scalargrad page: a position 0..count on a timeline, the buttons
 // and keys that move it, play/pause at a chosen speed. `render(pos)` draws the state after
 // `pos` steps from scratch, so stepping back shows exactly what stepping forward showed.
+//
+// A page whose data says `autoplay` starts playing by itself, unless the reader asked for
+// less motion (prefers-reduced-motion: reduce) or the address names a step (page.html#12);
+// Pause (or Space) stops it. While it plays, the live regions (elements with data-live) are
+// quiet, so a screen reader is not flooded; they speak again once it stops.
 function makePlayer(render, extraKeys, speedIndex, label) {
   const $ = (id) => document.getElementById(id);
   const SPEEDS = [0.5, 1, 2, 4, 8, 16]; // steps per second
@@ -11,6 +16,9 @@ function makePlayer(render, extraKeys, speedIndex, label) {
   if (speedIndex !== undefined) speed.value = String(speedIndex);
   const hash = /^#(\d+)$/.exec(window.location.hash);
   let linked = hash ? Number(hash[1]) : null;
+  const pageData = JSON.parse($("page-data").textContent);
+  const reducedMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)");
+  let autoplay = Boolean(pageData.autoplay) && linked === null;
 
   function speedText() {
     const s = SPEEDS[Number(speed.value)];
@@ -25,12 +33,16 @@ function makePlayer(render, extraKeys, speedIndex, label) {
     buttons.play.textContent = playing ? "\u23F8 Pause" : "\u25B6 Play";
     buttons.play.setAttribute("aria-label", (playing ? "Pause" : "Play") + " (key Space)");
     document.body.dataset.playing = playing ? "yes" : "no";
+    for (const region of document.querySelectorAll("[data-live]")) {
+      region.setAttribute("aria-live", playing ? "off" : region.dataset.live);
+    }
   }
   function set(p) {
     pos = Math.max(0, Math.min(count, p));
     if (pos >= count && timer !== null) pause();
     scrub.value = String(pos);
     position.textContent = label ? label(pos, count) : pos + " / " + count;
+    scrub.setAttribute("aria-valuetext", position.textContent);
     buttons.back.disabled = buttons.reset.disabled = pos === 0;
     buttons.step.disabled = pos === count;
     document.body.dataset.position = String(pos);
@@ -98,6 +110,11 @@ function makePlayer(render, extraKeys, speedIndex, label) {
       scrub.max = String(n);
       if (linked !== null) { p = linked; linked = null; } // page.html#12 opens at step 12
       set(p === undefined ? pos : p);
+      if (autoplay) { // once, on the first timeline; never when motion is to be reduced
+        autoplay = false;
+        document.body.dataset.autoplay = reducedMotion && reducedMotion.matches ? "reduced" : "yes";
+        if (document.body.dataset.autoplay === "yes") play();
+      }
     },
   };
 }

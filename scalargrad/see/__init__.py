@@ -7,7 +7,8 @@
 * `display/` — how every object shows itself in Jupyter;
 * `pages/` — self-contained browser pages (backward stepper, training replay);
 * `plots.py` — training curves, decision boundaries and σ-style function plots;
-* `curvature.py` — f, f′ and f″ on one plot (`grad` and `grad(grad(...))`).
+* `curvature.py` — f, f′ and f″ on one plot (`grad` and `grad(grad(...))`);
+* `costs.py` — the cost of each method as a size grows, and where they cross (`plot_costs`).
 
 The engine never imports this package; importing it registers the rich displays of the
 engine's objects (`scalargrad.rich`).
@@ -16,6 +17,7 @@ engine's objects (`scalargrad.rich`).
 from __future__ import annotations
 
 from . import display as _display  # noqa: F401 (registers Value's and GradcheckResult's displays)
+from .costs import plot_costs
 from .curvature import plot_curvature
 from .draw.dot import GraphvizMissingError, GraphvizMissingWarning, dot_available, draw_dot, to_dot
 from .draw.frames import backward_frames, save_frames, save_gif
@@ -48,6 +50,7 @@ __all__ = [
     "explain",
     "explain_paths",
     "explain_tangents",
+    "plot_costs",
     "plot_curvature",
     "plot_decision_boundary",
     "plot_function",

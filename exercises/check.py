@@ -254,7 +254,7 @@ def main(argv: list[str] | None = None, file: TextIO | None = None) -> int:
     except Exception as exc:  # a syntax error or similar in the learner's file
         print(f"could not load {path}: {type(exc).__name__}: {exc}", file=out)
         return 2
-    print(f"Checking {path}", file=out)
+    print(f"Checking {path}\n", file=out)
     notes = _restored_notes()
     outcomes = check_module(module, args.only, args.reveal, args.hint)
     print(build_report(outcomes, module, notes), file=out)

@@ -26,6 +26,10 @@ def const(x: float) -> Value:
     return Value(x, label=fmt(x))
 
 
+def _sum(xs: Sequence[float]) -> str:
+    return " + ".join(fmt(x) if i == 0 or x >= 0 else f"({fmt(x)})" for i, x in enumerate(xs))
+
+
 def _name(node: Value, names: dict[Value, str]) -> str:
     if node not in names:
         names[node] = node.label or f"v{len(names)}"
@@ -56,7 +60,7 @@ def backward_lines(root: Value) -> list[str]:
         up = grads[node]
         if node is not root and len(got[node]) > 1:
             lines.append(f"  {_name(node, names)} is used {len(got[node])} times: its grad is "
-                         f"the sum {' + '.join(fmt(g) for g in got[node])} = {fmt(up)}")
+                         f"the sum {_sum(got[node])} = {fmt(up)}")
         sends = []
         for parent, local in zip(node._prev, local_gradients(node)):
             down = up * local
@@ -68,7 +72,7 @@ def backward_lines(root: Value) -> list[str]:
     for node in order:
         if not node._prev and len(got[node]) > 1:
             lines.append(f"  {_name(node, names)} is used {len(got[node])} times: its grad is "
-                         f"the sum {' + '.join(fmt(g) for g in got[node])} = "
+                         f"the sum {_sum(got[node])} = "
                          f"{fmt(grads[node])}")
     return lines
 

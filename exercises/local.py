@@ -132,15 +132,16 @@ def _explain(task: LocalTask, rows: list[Row]) -> Optional[str]:
     per_input: list[tuple[str, str, str]] = []  # (mode, variant key, variant words)
     for i in range(n):
         variants: list[tuple[str, str, Callable[[Point, tuple[float, ...]], float]]] = [
-            ("true", "", lambda p, g, i=i: g[i]),
+            ("true", "", lambda p, g, i=i: g[i])]
+        variants += [(v.key, v.says, lambda p, g, v=v: v.local(*p))
+                     for v in task.variants if v.which == i]
+        variants += [
             ("sign", f"the sign is lost (the local gradient is {task.local_text[i]})",
              lambda p, g, i=i: -g[i]),
             ("one", "the local gradient is left out: you send the upstream unchanged, as if "
                     f"it were 1 (it is {task.local_text[i]})", lambda p, g: 1.0)]
         if n == 2:
             variants.append(("other", "", lambda p, g, i=i: g[1 - i]))
-        variants += [(v.key, v.says, lambda p, g, v=v: v.local(*p))
-                     for v in task.variants if v.which == i]
         found = None
         for mode, _, send in MODES:
             for key, says, local in variants:

@@ -42,8 +42,13 @@ class PredictTask:
         return tuple(Value(x, label=n) for x, n in zip(self.at, self.names))
 
 
+def _label(v: Value, label: str) -> Value:
+    v.label = label
+    return v
+
+
 def _p1(z: Value) -> Value:
-    e = (-z).exp()
+    e = _label(-z, "m").exp()
     e.label = "e"
     s = c(1.0) + e
     s.label = "s"
@@ -53,7 +58,7 @@ def _p1(z: Value) -> Value:
 
 
 def _p2(x: Value) -> Value:
-    f = c(2.0) * x + c(3.0) * x
+    f = _label(c(2.0) * x, "p") + _label(c(3.0) * x, "q")
     f.label = "f"
     return f
 
@@ -75,7 +80,7 @@ def _p4(x: Value, y: Value) -> Value:
 
 
 def _p5(w: Value) -> Value:
-    z = w * c(3.0) + c(1.0)
+    z = _label(w * c(3.0), "p") + c(1.0)
     z.label = "z"
     o = z.relu()
     o.label = "o"
@@ -83,7 +88,7 @@ def _p5(w: Value) -> Value:
 
 
 def _p6(a: Value) -> Value:
-    u = a * c(-1.0) + c(3.0)
+    u = _label(a * c(-1.0), "p") + c(3.0)
     u.label = "u"
     loss = u ** 2
     loss.label = "L"
@@ -99,7 +104,8 @@ def _p7(x: Value) -> Value:
 
 
 def _p8(w1: Value) -> Value:
-    z = w1 * c(2.0) + c(1.0) * c(-1.0) + c(7.0)
+    s = _label(w1 * c(2.0), "p") + _label(c(1.0) * c(-1.0), "q")
+    z = _label(s, "s") + c(7.0)
     z.label = "z"
     o = z.sigmoid()
     o.label = "o"

@@ -103,6 +103,8 @@ class Report:
                 out += [f"          {line}" for line in o.details]
             out += [f"  {line}" for line in self.after.get(part, [])]
         out += ["", self.score()]
+        while out and not out[0]:
+            del out[0]
         return out
 
     def __str__(self) -> str:

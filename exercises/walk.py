@@ -74,7 +74,13 @@ def _diamond(x: Value) -> Value:
 
 
 def _sigmoid(z: Value) -> Value:
-    y = (const(1.0) + (-z).exp()).reciprocal()
+    m = -z
+    m.label = "m"
+    e = m.exp()
+    e.label = "e"
+    s = const(1.0) + e
+    s.label = "s"
+    y = s.reciprocal()
     y.label = "y"
     return y
 

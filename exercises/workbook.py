@@ -25,7 +25,6 @@ Stuck? `python -m exercises --only mul --hint 2` gives the next hint; `--reveal`
 import math  # noqa: F401  (you will want math.exp, math.tanh, ...)
 
 from scalargrad import Value
-from scalargrad.graph import local_gradients  # noqa: F401  (for Part C)
 
 # ── Part A: write the backward ───────────────────────────────────────────────────────────
 
@@ -147,6 +146,8 @@ def backward(root: Value) -> None:
     node._prev               the node's parents: a tuple, in order (a + a has (a, a))
     local_gradients(node)    ∂node/∂parent for each parent, in the same order (() for a leaf)
     """
+    from scalargrad.graph import local_gradients  # noqa: F401  (you will need it in step 3)
+
     # 1. Order the nodes: a list `order` with every node after all of its parents (a
     #    topological order), each node once (keep a set of the nodes visited).
     #    TODO: walk from root through ._prev and fill `order`. (A recursive helper is the

@@ -192,16 +192,21 @@ def test_figure_cells_show_images(name: str, tmp_path_factory: pytest.TempPathFa
 
 
 def test_exercise_cells_run_the_checker(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Every exercise in the workbook has a cell in some notebook, and each prints a verdict."""
+    """Every exercise in the workbook has a cell in some notebook, and each shows a verdict
+    (the checker's report, as text and as HTML)."""
     from exercises.check import TASK_NAMES
 
     seen = set()
     for name in NAMES:
         nb = executed(name, tmp_path_factory)
         for i, cell in _tagged(nb, "exercise"):
-            text = "".join(o.get("text", "") for o in cell.get("outputs", [])
-                           if o.get("output_type") == "stream")
+            outputs = cell.get("outputs", [])
+            text = "".join(o.get("data", {}).get("text/plain", "") for o in outputs
+                           if o.get("output_type") == "execute_result")
+            shown = "".join(o.get("data", {}).get("text/html", "") for o in outputs
+                            if o.get("output_type") == "execute_result")
             assert "TODO" in text and "Score:" in text, f"{name} cell {i}: {text!r}"
+            assert 'class="sg-verdict" data-verdict="todo"' in shown, f"{name} cell {i}"
             seen.update(t for t in TASK_NAMES if f"check({t!r}" in cell.source)
     assert seen == set(TASK_NAMES)
 
@@ -222,7 +227,7 @@ def test_notebook_check_gives_the_command_lines_verdicts() -> None:
     assert "PASS  reciprocal " in out.getvalue() and "All done!" in out.getvalue()
     out = io.StringIO()
     check("p1", 0.3, file=out)
-    assert "FAIL  P1" in out.getvalue() and "hint:" in out.getvalue()
+    assert "FAIL  P1" in out.getvalue() and "hint 1 of 3:" in out.getvalue()
 
     def todo(x: Value) -> Value:
         def _backward(upstream: float) -> tuple[float]:

@@ -11,7 +11,8 @@ pictures, pages, plots, rich display). Every public name of both is re-exported 
 
 from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled
 from .backward_graph import NotDifferentiableError
-from .functional import grad, gradients, hessian, value_and_grad
+from .dual import Dual, UnpackedDual, dual_level, make_dual, unpack_dual
+from .functional import grad, gradients, hessian, hvp, jacfwd, jacrev, jvp, value_and_grad
 from .fused import dot, sum  # noqa: A004 (scalargrad.sum is deliberate)
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .gradcheck import (
@@ -24,6 +25,7 @@ from .gradcheck import (
     numerical_gradient,
 )
 from .graph import GraphCycleError, topological_order
+from .tangents import tangent_pass
 from .value import Value
 
 from .see import (  # isort: skip (the views come after the engine they show)
@@ -62,6 +64,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AnomalyError",
+    "Dual",
     "GradcheckError",
     "GradcheckResult",
     "GraphCheck",
@@ -75,6 +78,7 @@ __all__ = [
     "TangentTrace",
     "Trace",
     "TrainingRecorder",
+    "UnpackedDual",
     "Value",
     "backprop_page",
     "backward_frames",
@@ -84,6 +88,7 @@ __all__ = [
     "dot_available",
     "draw_dot",
     "draw_matplotlib",
+    "dual_level",
     "enable_grad",
     "engine_gradient",
     "explain",
@@ -95,8 +100,13 @@ __all__ = [
     "gradcheck",
     "gradients",
     "hessian",
+    "hvp",
     "is_anomaly_enabled",
     "is_grad_enabled",
+    "jacfwd",
+    "jacrev",
+    "jvp",
+    "make_dual",
     "no_grad",
     "numerical_gradient",
     "plot_curvature",
@@ -107,10 +117,12 @@ __all__ = [
     "save_frames",
     "save_gif",
     "sum",
+    "tangent_pass",
     "text_tree",
     "to_dot",
     "to_html",
     "topological_order",
+    "unpack_dual",
     "value_and_grad",
 ]
 

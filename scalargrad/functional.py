@@ -6,6 +6,10 @@ inside, `f` runs on Values, and the gradient comes back as a float. Called with 
 inside another `grad`), the functions keep the backward pass as a graph
 (`create_graph=True`) and return Values, which is what lets an outer `grad` differentiate
 an inner one.
+
+Forward mode beside them, as in JAX and `torch.func`: `jvp` pushes one tangent through f
+(duals, see `dual.py`), `jacfwd` builds the Jacobian from n such passes and `jacrev` from m
+backward passes, and `hvp` is forward mode over the backward pass: H·v without H.
 """
 
 from __future__ import annotations
@@ -14,12 +18,14 @@ import functools
 from numbers import Real
 from typing import Any, Callable, Sequence, Union
 
+from . import dual as _dual
 from .backward_graph import gradients as _gradients
+from .grad_mode import enable_grad
 from .modes import _modes
 from .node import _as_float, _leaf
 from .value import Value
 
-__all__ = ["gradients", "grad", "value_and_grad", "hessian"]
+__all__ = ["gradients", "grad", "value_and_grad", "hessian", "jvp", "jacfwd", "jacrev", "hvp"]
 
 ArgNums = Union[int, Sequence[int]]
 
@@ -143,3 +149,128 @@ def hessian(f: Callable[..., Any]) -> Callable[..., list[list[float]]]:
         return rows
 
     return hess
+
+
+# -- forward mode ------------------------------------------------------------------------------
+
+
+def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
+        ) -> tuple[Any, Any]:
+    """(f(primals), the directional derivative of f at `primals` along `tangents`) by one
+    forward pass: each input carries its tangent, and every op's tangent out is Σ local
+    gradient × tangent in. No graph is kept (memory does not grow with f's depth).
+
+    `primals` and `tangents` are lists (or tuples) of numbers, one per argument of f. f takes
+    Values and returns a Value (two floats back) or a list of Values (two lists of floats
+    back). As `torch.func.jvp` and `jax.jvp`."""
+    _check_function(f, "jvp")
+    xs = _numbers(primals, "jvp", "primals", values_allowed=True)
+    ts = _numbers(tangents, "jvp", "tangents")
+    if len(ts) != len(xs):
+        raise ValueError(f"jvp: {len(xs)} primals but {len(ts)} tangents; expected one tangent "
+                         "per primal")
+    with _dual.dual_level():
+        out = f(*[_dual.make_dual(x, t) for x, t in zip(xs, ts)])
+        outs, single = _outputs(out, "jvp")
+        found = _dual.result_tangents(outs)
+    values = [o.data for o in outs]
+    return (values[0], found[0]) if single else (values, found)
+
+
+def jacfwd(f: Callable[..., Any]) -> Callable[..., list]:
+    """The function computing f's Jacobian by forward mode, one jvp per input (n passes): a
+    list of n floats (∂f/∂xⱼ) when f returns one Value, m lists of n floats (row i: ∂fᵢ/∂xⱼ)
+    when it returns m. Cheap when f has few inputs and many outputs."""
+    _check_function(f, "jacfwd")
+
+    @functools.wraps(f)
+    def jacobian(*args: Any) -> list:
+        xs = _numbers(args, "jacfwd", "arguments", values_allowed=True)
+        if not xs:
+            raise TypeError("jacfwd: f needs at least one argument to differentiate")
+        columns = []
+        single = True
+        for j in range(len(xs)):
+            _, column = jvp(f, xs, [1.0 if k == j else 0.0 for k in range(len(xs))])
+            single = not isinstance(column, list)
+            columns.append([column] if single else column)
+        rows = [list(row) for row in zip(*columns)] if columns[0] else []
+        return rows[0] if single else rows
+
+    return jacobian
+
+
+def jacrev(f: Callable[..., Any]) -> Callable[..., list]:
+    """The function computing f's Jacobian by reverse mode: one forward pass, then one
+    backward pass per output (m passes): a list of n floats when f returns one Value, m lists
+    of n floats when it returns m. Cheap when f has many inputs and few outputs. No `.grad`
+    is read or changed."""
+    _check_function(f, "jacrev")
+
+    @functools.wraps(f)
+    def jacobian(*args: Any) -> list:
+        xs = _numbers(args, "jacrev", "arguments", values_allowed=True)
+        if not xs:
+            raise TypeError("jacrev: f needs at least one argument to differentiate")
+        leaves = [_leaf(x) for x in xs]
+        with enable_grad():
+            outs, single = _outputs(f(*leaves), "jacrev")
+            rows = [_gradients(o, leaves) for o in outs]
+        return rows[0] if single else rows
+
+    return jacobian
+
+
+def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> list[float]:
+    """The Hessian of f at `primals` times the vector `tangents`, H·v, as a list of floats,
+    without forming H: forward mode over the backward pass (the jvp of grad f along v), so
+    it costs a few passes over f's graph whatever the number of inputs.
+
+    f takes Values (one per primal) and returns one Value. As
+    `torch.autograd.functional.hvp(f, primals, v)[1]`."""
+    _check_function(f, "hvp")
+    xs = _numbers(primals, "hvp", "primals", values_allowed=True)
+    if not xs:
+        raise TypeError("hvp: f needs at least one argument to differentiate")
+    gradient = grad(f, tuple(range(len(xs))))
+    _, product = jvp(lambda *duals: list(gradient(*duals)), xs, tangents)
+    return product
+
+
+def _check_function(f: Any, who: str) -> None:
+    if not callable(f):
+        raise TypeError(f"{who}: f must be a function, got {type(f).__name__}")
+
+
+def _numbers(xs: Any, who: str, what: str, values_allowed: bool = False) -> list[float]:
+    """`xs` as a list of floats: a list or tuple of real numbers (or of Values, whose numbers
+    are taken, where `values_allowed`)."""
+    if not isinstance(xs, (list, tuple)):
+        raise TypeError(f"{who}: {what} must be a list or tuple of numbers, one per argument "
+                        f"of f (for one argument: [x]), got {type(xs).__name__} {_short(xs)}")
+    out = []
+    for i, x in enumerate(xs):
+        if values_allowed and isinstance(x, Value):
+            out.append(x.data)
+        elif isinstance(x, Real) and not isinstance(x, bool):
+            out.append(_as_float(x, f"{who} {what}"))
+        else:
+            raise TypeError(f"{who}: {what}[{i}] must be a real number (int or float), got "
+                            f"{type(x).__name__} {_short(x)}")
+    return out
+
+
+def _outputs(out: Any, who: str) -> tuple[list, bool]:
+    """f's result as a list of Values, and whether it was a single Value."""
+    if isinstance(out, Value):
+        return [out], True
+    if isinstance(out, (list, tuple)) and out and all(isinstance(o, Value) for o in out):
+        return list(out), False
+    if isinstance(out, (list, tuple)):
+        bad = next((o for o in out if not isinstance(o, Value)), None)
+        detail = ("an empty " + type(out).__name__) if not out else (
+            f"a {type(out).__name__} holding {type(bad).__name__} {_short(bad)}")
+    else:
+        detail = f"{type(out).__name__} {_short(out)}"
+    raise TypeError(f"{who}: f must return a Value or a list of Values (computed from its "
+                    f"arguments; for a constant, Value(c)), got {detail}")

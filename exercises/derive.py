@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from scalargrad.trace import format_number
-
 from scalargrad import Value
 from scalargrad.graph import local_gradients, topological_order
+from scalargrad.see.text import format_number
 
 
 def fmt(x: float) -> str:

@@ -15,13 +15,12 @@ import math
 from numbers import Real
 from typing import Any, Callable, Optional
 
-from scalargrad.trace import format_number
-
 from scalargrad import Value, graph
 from scalargrad.backward_graph import CustomBackward, WithGraphForm
+from scalargrad.see.text import format_number
 
 from .guard import EngineSnapshot, TimeLimitError, exit_text, time_limit
-from .local_tasks import LOCAL_TASKS, LocalTask, Point
+from .local_tasks import LOCAL_TASKS, LocalTask, Point, Variant
 from .verdict import Outcome
 
 UPSTREAMS = (1.0, -1.5, 0.3, 2.0)
@@ -41,7 +40,7 @@ MODES: tuple[tuple[str, str, Callable[[float, float], float]], ...] = (
 
 
 def fmt(x: Any) -> str:
-    return format_number(x, 6) if isinstance(x, Real) else repr(x)
+    return format_number(float(x), 6) if isinstance(x, Real) else repr(x)
 
 
 def _close(x: float, y: float) -> bool:
@@ -126,22 +125,35 @@ def _closure(task: LocalTask, fn: Callable[..., Any], point: Point) -> Callable[
 Row = tuple[Point, float, tuple[float, ...], tuple[float, ...]]  # point, u, sent, local
 
 
+Model = Callable[[Point, tuple[float, ...]], float]  # (point, true locals) -> a local used
+
+
+def _gradient(i: int, sign: float = 1.0) -> Model:
+    return lambda p, g: sign * g[i]
+
+
+def _wrong(v: Variant) -> Model:
+    return lambda p, g: v.local(*p)
+
+
+def _one(p: Point, g: tuple[float, ...]) -> float:
+    return 1.0
+
+
 def _explain(task: LocalTask, rows: list[Row]) -> Optional[str]:
     """Name the mistake that explains every row, or None."""
     n = task.arity
     per_input: list[tuple[str, str, str]] = []  # (mode, variant key, variant words)
     for i in range(n):
-        variants: list[tuple[str, str, Callable[[Point, tuple[float, ...]], float]]] = [
-            ("true", "", lambda p, g, i=i: g[i])]
-        variants += [(v.key, v.says, lambda p, g, v=v: v.local(*p))
-                     for v in task.variants if v.which == i]
+        variants: list[tuple[str, str, Model]] = [("true", "", _gradient(i))]
+        variants += [(v.key, v.says, _wrong(v)) for v in task.variants if v.which == i]
         variants += [
             ("sign", f"the sign is lost (the local gradient is {task.local_text[i]})",
-             lambda p, g, i=i: -g[i]),
+             _gradient(i, -1.0)),
             ("one", "the local gradient is left out: you send the upstream unchanged, as if "
-                    f"it were 1 (it is {task.local_text[i]})", lambda p, g: 1.0)]
+                    f"it were 1 (it is {task.local_text[i]})", _one)]
         if n == 2:
-            variants.append(("other", "", lambda p, g, i=i: g[1 - i]))
+            variants.append(("other", "", _gradient(1 - i)))
         found = None
         for mode, _, send in MODES:
             for key, says, local in variants:

@@ -78,6 +78,7 @@ def check_predict(module: Any, task: PredictTask, reveal: bool = False) -> Outco
             "for any gradient here",), part)
     if _close(number, truth):
         return Outcome(task.name, "pass", title, (f"{fmt(number)} is right",), part)
+    details: tuple[str, ...]
     for wrong, says in task.wrongs:
         if _close(number, wrong) and not _close(wrong, truth):
             details = (f"you said {fmt(number)}: {says}",)

@@ -1,7 +1,7 @@
 """Part A's exercises: each op's forward, its true local gradient, and the wrong local
 gradients a learner writes, each with the words that name the mistake.
 
-The true local gradient is the known formula; `tests/test_exercise_local.py` holds each formula
+The true local gradient is the known formula; `tests/test_exercise_catalogue.py` holds each formula
 to central finite differences of the forward value (and the checker confirms it at every
 point it uses), so the truth never comes from the learner's code.
 """

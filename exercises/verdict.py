@@ -21,11 +21,11 @@ SYMBOL = {"pass": "✓", "fail": "✗", "todo": "…", "error": "!"}
 MARK = WORD  # (the old name)
 
 PARTS = (
-    ("A", "Part A — write the backward (each closure called with several upstreams and "
-          "compared with upstream × the true local gradient)"),
-    ("B", "Part B — predict the gradient (checked against finite differences)"),
-    ("C", "Part C — write backward() yourself (run on graphs that expose each classic bug)"),
-    ("D", "Part D — forward mode: tangents (checked against finite differences)"),
+    ("A", "Part A — write the backward (your closure, for upstreams 1, −1.5, 0.3 and 2, against "
+          "upstream × the true local gradient)"),
+    ("B", "Part B — predict the gradient (against the engine, confirmed by finite differences)"),
+    ("C", "Part C — write backward() yourself (on graphs that expose each classic bug)"),
+    ("D", "Part D — forward mode: tangents (against finite differences)"),
 )
 
 

@@ -70,3 +70,30 @@ def test_python_m_exercises_solutions_exits_0() -> None:
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"Score: {len(TASK_NAMES)} of {len(TASK_NAMES)} passed.  All done!" in done.stdout
+
+
+RECIPROCAL_WRONG = '''
+from scalargrad import Value
+
+
+def reciprocal(x: Value) -> Value:
+    out = 1.0 / x.data
+
+    def _backward(upstream: float) -> tuple[float]:
+        return (-1.0 / x.data,)
+
+    return Value.from_op(out, (x,), op="reciprocal", backward=_backward)
+'''
+
+
+def test_the_example_in_docs_exercises_is_the_checkers_output(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]
+                                                              ) -> None:
+    """The FAIL quoted in docs/exercises.md is what the checker prints for that closure."""
+    text = (ROOT / "docs" / "exercises.md").read_text(encoding="utf-8")
+    quoted = text.split("For example:\n\n```\n", 1)[1].split("```", 1)[0]
+    mine = tmp_path / "mine.py"
+    mine.write_text(RECIPROCAL_WRONG, encoding="utf-8")
+    assert main(["--file", str(mine), "--only", "reciprocal"]) == 1
+    out = capsys.readouterr().out
+    assert quoted.strip("\n") in out

@@ -21,7 +21,7 @@ from scalargrad.see.text import format_number
 
 from .guard import EngineSnapshot, TimeLimitError, exit_text, time_limit
 from .local_tasks import LOCAL_TASKS, LocalTask, Point, Variant
-from .verdict import Outcome
+from .verdict import Outcome, error_text, shown
 
 UPSTREAMS = (1.0, -1.5, 0.3, 2.0)
 _ENGINE = EngineSnapshot(Value)
@@ -40,7 +40,7 @@ MODES: tuple[tuple[str, str, Callable[[float, float], float]], ...] = (
 
 
 def fmt(x: Any) -> str:
-    return format_number(float(x), 6) if isinstance(x, Real) else repr(x)
+    return format_number(float(x), 6) if isinstance(x, Real) else shown(x)
 
 
 def _close(x: float, y: float) -> bool:
@@ -84,7 +84,7 @@ def _numbers(task: LocalTask, got: Any) -> tuple[float, ...]:
         raise Shape(f"your _backward returns a number, {fmt(got)}, not a tuple; backward() "
                     f"reads one downstream per input from a tuple: {per}", float(got))
     if not isinstance(got, (tuple, list)):
-        raise Shape(f"your _backward returns {type(got).__name__} {got!r}; it should return "
+        raise Shape(f"your _backward returns {type(got).__name__} {shown(got)}; it should return "
                     f"a tuple of {n} number{'s' if n > 1 else ''}: {per}")
     if len(got) != n:
         raise Shape(f"your _backward returns {len(got)} downstream"
@@ -96,7 +96,8 @@ def _numbers(task: LocalTask, got: Any) -> tuple[float, ...]:
         if isinstance(d, Value):
             d = d.data
         if not isinstance(d, Real) or isinstance(d, bool):
-            raise Shape(f"your _backward returns {got!r}: each downstream should be a number")
+            raise Shape(f"your _backward returns {shown(got)}: each downstream should be a "
+                        "number")
         out.append(float(d))
     return tuple(out)
 
@@ -107,7 +108,7 @@ def _closure(task: LocalTask, fn: Callable[..., Any], point: Point) -> Callable[
     out = fn(*inputs)
     if not isinstance(out, Value):
         raise TypeError(f"expected {task.name}() to return a Value (from Value.from_op), got "
-                        f"{type(out).__name__} {out!r}")
+                        f"{type(out).__name__} {shown(out)}")
     expected = task.forward(*point)
     if not math.isclose(out.data, expected, rel_tol=1e-12, abs_tol=1e-12):
         raise ValueError(f"the forward value is {out.data!r}, expected {expected!r}: only "
@@ -221,7 +222,7 @@ def check_local(module: Any, task: LocalTask) -> Outcome:
     except AssertionError:
         raise
     except Exception as exc:  # the learner's code: report any error, do not crash
-        return Outcome(task.name, "error", title, (f"{at}{type(exc).__name__}: {exc}",))
+        return Outcome(task.name, "error", title, (f"{at}{error_text(exc)}",))
     finally:
         _ENGINE.restore()  # (what the learner's code changed must not judge the next)
     upstreams = ", ".join(fmt(u) for u in UPSTREAMS)

@@ -15,7 +15,7 @@ from scalargrad import Value, engine_gradient, numerical_gradient
 
 from .derive import backward_lines, dot_line, fmt, forward_lines
 from .predict_tasks import DIRECTION_TASKS, PREDICT_TASKS, PredictTask
-from .verdict import Outcome
+from .verdict import Outcome, shown
 
 TASKS = {t.name: t for t in PREDICT_TASKS + DIRECTION_TASKS}
 
@@ -69,7 +69,7 @@ def check_predict(module: Any, task: PredictTask, reveal: bool = False) -> Outco
     if not _is_number(answer):
         return Outcome(task.name, "error", title,
                        (f"{task.name} should be a number, got {type(answer).__name__} "
-                        f"{answer!r}",), part)
+                        f"{shown(answer)}",), part)
     try:
         number = float(answer)
     except OverflowError:

@@ -14,7 +14,7 @@ from typing import Any, Callable
 from .derive import fmt
 from .guard import TimeLimitError, exit_text, time_limit
 from .local import _ENGINE
-from .verdict import Outcome
+from .verdict import Outcome, error_text, shown
 
 NAME = "tangent_div"
 TITLE = f"{NAME:<17} tangent out of a/b from the tangents in ȧ, ḃ"
@@ -78,17 +78,17 @@ def check_tangent(module: Any) -> Outcome:
         return Outcome(NAME, "error", TITLE, (str(exc),), "D")
     except Exception as exc:  # the learner's code
         return Outcome(NAME, "error", TITLE, (f"at {_where(POINTS[len(got)])}: "
-                                              f"{type(exc).__name__}: {exc}",), "D")
+                                              f"{error_text(exc)}",), "D")
     finally:
         _ENGINE.restore()
     for g in got:
         if isinstance(g, (tuple, list)):
-            said = (f"{NAME} returns {type(g).__name__} {g!r}: forward mode sends ONE tangent "
+            said = (f"{NAME} returns {type(g).__name__} {shown(g)}: forward mode sends ONE tangent "
                     "out of a/b, the sum of the two terms")
             return Outcome(NAME, "fail", TITLE, (said,), "D", said)
         if not isinstance(g, Real) or isinstance(g, bool):
             return Outcome(NAME, "error", TITLE, (f"{NAME} should return a number, got "
-                                                  f"{type(g).__name__} {g!r}",), "D")
+                                                  f"{type(g).__name__} {shown(g)}",), "D")
     right = [truth(*p) for p in POINTS]
 
     def close(x: float, y: float) -> bool:

@@ -12,6 +12,7 @@ string a learner typed.
 from __future__ import annotations
 
 import html
+import reprlib
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -27,6 +28,29 @@ PARTS = (
     ("C", "Part C — write backward() yourself (on graphs that expose each classic bug)"),
     ("D", "Part D — forward mode: tangents (against finite differences)"),
 )
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = 80
+_REPR.maxother = 80
+
+
+def shown(x: object) -> str:
+    """A learner's value as text: its repr, cut short, and never an exception."""
+    try:
+        return _REPR.repr(x)
+    except Exception:  # a learner's object whose __repr__ fails
+        return f"<{type(x).__name__} object>"
+
+
+def error_text(exc: BaseException) -> str:
+    """An exception from the learner's code as "Name: message", cut short, never raising."""
+    try:
+        said = str(exc)
+    except Exception:
+        said = ""
+    said = said if len(said) <= 300 else said[:300] + " …"
+    return f"{type(exc).__name__}: {said}" if said else type(exc).__name__
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from scalargrad.graph import local_gradients, replay, topological_order
 from .derive import const, fmt
 from .guard import TimeLimitError, exit_text, time_limit
 from .local import _ENGINE
-from .verdict import Outcome
+from .verdict import Outcome, error_text, shown
 
 NAME = "backward"
 TITLE = f"{NAME:<17} def backward(root): the backward pass, by hand"
@@ -183,7 +183,7 @@ BUGS: tuple[tuple[str, dict[str, Any]], ...] = (
 
 
 def _num(g: Any) -> str:
-    return fmt(g) if isinstance(g, (int, float)) else repr(g)
+    return fmt(g) if isinstance(g, (int, float)) else shown(g)
 
 
 def _same(a: float, b: float) -> bool:
@@ -255,8 +255,8 @@ def check_backward(module: Any) -> Outcome:
         except AssertionError:
             raise
         except Exception as exc:  # the learner's code
-            return Outcome(NAME, "error", TITLE, (f"on {graph.title}: {type(exc).__name__}: "
-                                                  f"{exc}",), "C")
+            return Outcome(NAME, "error", TITLE, (f"on {graph.title}: "
+                                                  f"{error_text(exc)}",), "C")
         finally:
             _ENGINE.restore()
         if says is not None:

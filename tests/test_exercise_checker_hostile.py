@@ -101,3 +101,52 @@ def test_check_in_a_notebook_gets_a_time_limit_too(monkeypatch) -> None:
         return Value.from_op(-x.data, (x,), backward=_backward)
 
     assert "took longer than 0.5 s" in str(check.check("neg", neg))
+
+
+def test_an_endless_backward_walk_gets_a_verdict(monkeypatch) -> None:
+    """Part C: a walk that never ends is an ERROR with the time limit, not a hang."""
+    monkeypatch.setattr(guard, "TIME_LIMIT", 0.5)
+
+    def backward(root: Value) -> None:
+        while True:
+            pass
+
+    report = check.check("backward", backward)
+    assert report["backward"].status == "error" and "took longer than 0.5 s" in str(report)
+
+
+def test_an_exit_inside_backward_or_tangent_div_is_an_error() -> None:
+    """sys.exit() inside Parts C and D is reported, never obeyed."""
+    def leave(*args: object) -> None:
+        raise SystemExit(3)
+
+    for name in ("backward", "tangent_div"):
+        report = check.check(name, leave)
+        assert report[name].status == "error" and "sys.exit(3)" in str(report)
+
+
+class Nasty:
+    """An answer whose repr and str raise, and whose text would be markup."""
+
+    def __repr__(self) -> str:
+        raise RuntimeError("<b>no</b>")
+
+    __str__ = __repr__
+
+
+def test_an_answer_that_cannot_be_shown_still_gets_a_verdict() -> None:
+    """A number answer whose repr raises, and a closure returning one: ERROR/FAIL, shown by
+    type only; an exception message of a megabyte is cut short."""
+    report = check.check("P1", Nasty())
+    assert report["P1"].status == "error" and "got Nasty <Nasty" in str(report)
+
+    def neg(x: Value) -> Value:
+        return Value.from_op(-x.data, (x,), backward=lambda u: Nasty())
+
+    assert "your _backward returns Nasty <Nasty" in str(check.check("neg", neg))
+
+    def loud(x: Value) -> Value:
+        raise ValueError("x" * 1_000_000)
+
+    text = str(check.check("neg", loud))
+    assert "ValueError: xxx" in text and len(text) < 2000

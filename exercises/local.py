@@ -141,6 +141,10 @@ def _one(p: Point, g: tuple[float, ...]) -> float:
     return 1.0
 
 
+def _zero(p: Point, g: tuple[float, ...]) -> float:
+    return 0.0
+
+
 def _explain(task: LocalTask, rows: list[Row]) -> Optional[str]:
     """Name the mistake that explains every row, or None."""
     n = task.arity
@@ -152,7 +156,9 @@ def _explain(task: LocalTask, rows: list[Row]) -> Optional[str]:
             ("sign", f"the sign is lost (the local gradient is {task.local_text[i]})",
              _gradient(i, -1.0)),
             ("one", "the local gradient is left out: you send the upstream unchanged, as if "
-                    f"it were 1 (it is {task.local_text[i]})", _one)]
+                    f"it were 1 (it is {task.local_text[i]})", _one),
+            ("zero", f"no downstream: you send 0 where upstream × {task.local_text[i]} "
+                     "belongs", _zero)]
         if n == 2:
             variants.append(("other", "", _gradient(1 - i)))
         found = None
@@ -242,11 +248,12 @@ def check_local(module: Any, task: LocalTask) -> Outcome:
     details = []
     if named:
         details.append(named)
-    shown = 0
+    seen: set[Point] = set()
     for p, u, sent, local in rows:
-        if all(_close(s, u * g) for s, g in zip(sent, local)) or shown >= (1 if named else 3):
+        if all(_close(s, u * g) for s, g in zip(sent, local)) or p in seen or \
+                len(seen) >= (1 if named else 3):
             continue
-        shown += 1
+        seen.add(p)
         want = ", ".join(f"{fmt(u)} × {fmt(g)} = {fmt(u * g)}" for g in local)
         details.append(f"at {where(task, p)}, upstream {fmt(u)}: your _backward sends "
                        f"{_tuple(sent)}; upstream × local gradient is {want}")

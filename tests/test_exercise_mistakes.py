@@ -95,6 +95,8 @@ PART_A = [
     ("div", div(lambda u, a, b, o: (u / b, u * a / b ** 2)), ["for b: the sign is lost"]),
     ("div", div(lambda u, a, b, o: (u / b, -u * a / b)), ["the square of b dropped"]),
     ("div", div(lambda u, a, b, o: (1 / b, -a / b ** 2)), ["the upstream is forgotten"]),
+    ("div", div(lambda u, a, b, o: (u / b, 0.0)), ["for b: no downstream",
+                                                   "a's downstream is right"]),
     ("sigmoid", sigmoid(lambda u, x, o: (u * x * (1 - x),)),
      ["x used where the op's output σ(x) belongs"]),
     ("sigmoid", sigmoid(lambda u, x, o: (u * u * o * (1 - o),)),

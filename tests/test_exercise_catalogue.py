@@ -85,3 +85,37 @@ def test_the_simulated_walk_agrees_with_finite_differences() -> None:
             up = graph.build(*[walk.Value(x + (h if j == i else 0)) for j, x in enumerate(xs)])
             down = graph.build(*[walk.Value(x - (h if j == i else 0)) for j, x in enumerate(xs)])
             assert math.isclose(grads[leaf], (up.data - down.data) / (2 * h), rel_tol=1e-6)
+
+
+def test_the_backward_graphs_truth_agrees_with_pytorch() -> None:
+    """The grads a right walk gives on the small graphs are PyTorch's (float64)."""
+    torch = pytest.importorskip("torch")
+    expected = {}
+    a = torch.tensor(3.0, dtype=torch.float64, requires_grad=True)
+    b = a + a
+    (b + b).backward()
+    expected["a"] = a.grad.item()
+    x = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+    e = x.exp()
+    (e + e * 3.0).backward()
+    expected["x"] = x.grad.item()
+    z = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    (1.0 / (1.0 + (-z).exp())).backward()
+    expected["z"] = z.grad.item()
+    for graph in walk.GRAPHS:
+        if graph.small:
+            root, leaves = graph.make()
+            grads = walk.simulate(root)
+            assert math.isclose(grads[leaves[0]], expected[graph.names[0]], rel_tol=1e-12)
+
+
+def test_the_exercise_modules_are_small_and_the_engine_never_imports_them() -> None:
+    """Each exercises module is at most 400 lines; scalargrad imports nothing of exercises."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for path in (root / "exercises").glob("*.py"):
+        assert len(path.read_text(encoding="utf-8").splitlines()) <= 400, path.name
+    for path in (root / "scalargrad").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "import exercises" not in text and "from exercises" not in text, path

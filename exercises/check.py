@@ -97,7 +97,7 @@ def _help(o: Outcome, hint: Optional[int], reveal: bool, call: str) -> Outcome:
     if 0 < wanted < len(hints):
         extra.append(f"more: {call.format(name=o.name, hint=wanted + 1)}")
     if reveal:
-        extra += [f"answer: {line}" for line in reveal_of(o.name)]
+        extra += ["worked out:"] + [f"  {line}" for line in reveal_of(o.name)]
     if not extra:
         return o
     return Outcome(o.name, o.status, o.title, o.details + tuple(extra), o.part, o.diagnosis)

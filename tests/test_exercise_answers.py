@@ -38,8 +38,8 @@ def test_the_derivations_sum_where_a_value_is_used_twice() -> None:
 def test_reveal_in_a_notebook_gives_the_derivation() -> None:
     """check(..., reveal=True) adds the derivation, for Part A as well as Part B."""
     text = str(check("reciprocal", None, reveal=True))
-    assert "answer: local gradient: ∂f/∂x = −1/x²" in text
-    assert "answer: answer: ∂c/∂a = 4.0" in str(check("P3", 1, reveal=True))
+    assert "worked out:\n            local gradient: ∂f/∂x = −1/x²" in text
+    assert "  answer: ∂c/∂a = 4.0" in str(check("P3", 1, reveal=True))
 
 
 def test_hints_come_one_at_a_time() -> None:
@@ -61,7 +61,7 @@ def test_the_command_line_hint_and_reveal(capsys: pytest.CaptureFixture[str]) ->
     assert main(["--only", "mul", "--hint", "2", "--reveal"]) == 1
     out = capsys.readouterr().out
     assert "… TODO  mul" in out and "hint 2 of 3" in out and "--only mul --hint 3" in out
-    assert "answer: downstream = upstream × local gradient" in out
+    assert "worked out:" in out and "  downstream = upstream × local gradient" in out
 
 
 def test_python_m_exercises_solutions_exits_0() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -16,8 +17,21 @@ TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "applicat
          ".txt": "text/plain; charset=utf-8"}
 
 
+# The two headers that make a page cross-origin isolated: it may then share memory with its
+# worker (SharedArrayBuffer), so Stop can interrupt a cell in place instead of restarting
+# Python. The site asks nothing of another origin, so nothing it loads is refused by them.
+ISOLATION = {"Cross-Origin-Opener-Policy": "same-origin",
+             "Cross-Origin-Embedder-Policy": "require-corp"}
+
+
 class Handler(http.server.SimpleHTTPRequestHandler):
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **TYPES}
+
+    def end_headers(self) -> None:
+        if getattr(self.server, "isolate", False):
+            for name, value in ISOLATION.items():
+                self.send_header(name, value)
+        super().end_headers()
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base's name
         if not getattr(self.server, "quiet", False):
@@ -25,14 +39,16 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
 
 def serve(folder: Path, port: int = 8000, host: str = "127.0.0.1",
-          quiet: bool = False) -> http.server.ThreadingHTTPServer:
-    """A server for the site in `folder` (call serve_forever(), or run it in a thread)."""
+          quiet: bool = False, isolate: bool = False) -> http.server.ThreadingHTTPServer:
+    """A server for the site in `folder` (call serve_forever(), or run it in a thread);
+    `isolate` sends the cross-origin isolation headers (Stop then interrupts in place)."""
     if not (folder / "index.html").is_file():
         raise FileNotFoundError(f"{folder} has no index.html: build the site first "
                                 f"(scalargrad-workshop build {folder})")
     server = http.server.ThreadingHTTPServer(
         (host, port), functools.partial(Handler, directory=str(folder)))
     server.quiet = quiet  # type: ignore[attr-defined]
+    server.isolate = isolate  # type: ignore[attr-defined]
     return server
 
 
@@ -56,6 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--host", default="127.0.0.1",
                    help="0.0.0.0 to let the room's laptops reach it over the LAN")
+    s.add_argument("--no-isolation", dest="isolate", action="store_false",
+                   help="do not send the cross-origin isolation headers (then Stop restarts "
+                        "Python instead of interrupting the cell, as on any static server)")
     args = parser.parse_args(argv)
     if args.command == "build":
         from scalargrad.workshop.build import build
@@ -69,11 +88,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         print(f"wrote {args.dir}: {len(manifest['lessons'])} lessons, "
               f"{manifest['bytes'] / 1e6:.1f} MB in {len(manifest['files'])} files")
-        print(f"serve it with: scalargrad-workshop serve {args.dir}   "
+        python = os.path.relpath(sys.executable) if sys.executable.startswith(os.getcwd()) \
+            else sys.executable
+        print(f"serve it with: {python} -m scalargrad.workshop serve {args.dir}   "
               f"(or: cd {args.dir} && python3 -m http.server)")
         return 0
     try:
-        server = serve(args.dir, args.port, args.host)
+        server = serve(args.dir, args.port, args.host, isolate=args.isolate)
     except (FileNotFoundError, OSError) as e:
         print(f"scalargrad-workshop: {e}", file=sys.stderr)
         return 1

@@ -1,6 +1,7 @@
 """The pinned outside pieces of the workshop site, fetched once at build time and checked.
 
-Each is a file from the npm registry or PyPI with its size and SHA-256 written here; a
+Pyodide, Viz.js, the graphviz wheel, the licence texts and the code editor's npm packages:
+each is a file from the npm registry or PyPI with its size and SHA-256 written here; a
 download that does not match is refused, and nothing else is ever fetched. Downloads are kept
 in a cache folder (default `~/.cache/scalargrad-workshop`), so a second build needs no
 network; a folder holding the same files (`--from DIR`, e.g. copied from another machine)
@@ -44,7 +45,65 @@ LICENCES = Artifact("licence texts (SPDX)", "spdx-license-list-6.10.0.tgz",
                     "https://registry.npmjs.org/spdx-license-list/-/spdx-license-list-6.10.0.tgz",
                     "d80c9febdcb88dbd6dc4ceffc1143dce273ca741e9d7b596b023afd77e37da98",
                     2475636, "MIT")
-ALL = (PYODIDE, VIZ, GRAPHVIZ_PY, LICENCES)
+
+
+class NpmModule(NamedTuple):
+    """One ES module of an npm package, served at `path` and named `specifier` in the page's
+    import map (so the modules import each other by their package names, with no bundler)."""
+    specifier: str  # the package name, as the modules import it
+    artifact: Artifact
+    module: str  # the module's path in the tarball, under package/
+
+    @property
+    def path(self) -> str:
+        """Where the site serves it: editor/<package name, @ dropped, / as ->.js"""
+        return "editor/" + self.specifier.lstrip("@").replace("/", "-") + ".js"
+
+
+def _npm(name: str, version: str, module: str, sha256: str, size: int) -> NpmModule:
+    base = name.rsplit("/", 1)[-1]
+    filename = name.lstrip("@").replace("/", "-") + f"-{version}.tgz"
+    return NpmModule(name, Artifact(f"{name} {version}", filename,
+                                    f"https://registry.npmjs.org/{name}/-/{base}-{version}.tgz",
+                                    sha256, size, "MIT"), module)
+
+
+# The editor of every code cell: CodeMirror 6 (the editor of JupyterLab 4) with its Python
+# mode, and every package those import (`npm view PKG dependencies`, checked against the
+# modules' own import lines). Each is the registry's tarball, as `npm pack PKG@VERSION` gives.
+EDITOR = (
+    _npm("@codemirror/state", "6.7.6", "dist/index.js",
+         "91d75acc955ceeaf86af9396c11cda7694fe6222aac8427fa033d89eff5ac839", 108828),
+    _npm("@codemirror/view", "6.44.2", "dist/index.js",
+         "a3e9495b313c5fa659934420c13b70eae75b6379e924eab85eac5ebf118b3f3f", 319055),
+    _npm("@codemirror/language", "6.13.1", "dist/index.js",
+         "e711ec28da046f6c163e777c5466d8ac805ee9ef5f51c511e8729c6789be7f83", 77933),
+    _npm("@codemirror/commands", "6.11.2", "dist/index.js",
+         "0855ce82cd6ee087588705c11bded0d63ee205d23c9cd85167d4c3d1c953cc49", 50520),
+    _npm("@codemirror/autocomplete", "6.20.4", "dist/index.js",
+         "40b9657b137284426bcd829cdee7dc78a748337de997a12b10b5c725f67aa0d0", 65656),
+    _npm("@codemirror/lang-python", "6.2.1", "dist/index.js",
+         "022a075ece066c3015dce4fbddd4d8b6f597679e756d50e697ec16cd3e5b59ca", 8063),
+    _npm("@codemirror/streamparser", "6.0.0", "dist/index.js",
+         "b4888c5ab40350e7a1747d765948a8fa45cfd127c479dd4cdef8097046efe14a", 4559),
+    _npm("@lezer/common", "1.5.7", "dist/index.js",
+         "86538f2eddc95599553ee04b6d61eb757a144d35f97a981c945e71ba02befe2f", 59201),
+    _npm("@lezer/highlight", "1.2.5", "dist/index.js",
+         "e349eec1ff4382439c1e6286ae937e0203a8349c5192e2e133863391775ac7ff", 17085),
+    _npm("@lezer/lr", "1.4.13", "dist/index.js",
+         "07b262963f115d8a95569ba1a05d35f54ea712709e3505312b99a19f9d27c3a4", 42811),
+    _npm("@lezer/python", "1.1.19", "dist/index.js",
+         "0e00a32717366099c01b38a19ceb73315cd1dd9b335d98b49fea50ab7c5c2a98", 47608),
+    _npm("@marijn/find-cluster-break", "1.0.4", "src/index.js",
+         "5d12b770b64d46632c84fcd18e1d4c09f195ed0f5dbc71f94a41f0af333eaeae", 4960),
+    _npm("style-mod", "4.1.5", "src/style-mod.js",
+         "c4a44844213a141da55c51a2f81d701acdb9944465328b4a2a6b9626c6d9fc39", 6143),
+    _npm("w3c-keyname", "2.2.8", "index.js",
+         "05d21484026d1f2dd842c843181e391e66d60f1d5dff292d562c3f40302dab36", 2970),
+    _npm("crelt", "1.0.7", "index.js",
+         "3542299c0278fdc26aceb2b13d31bffbcb89d7367706bbc457130e3fd103c03e", 2385),
+)
+ALL = (PYODIDE, VIZ, GRAPHVIZ_PY, LICENCES) + tuple(m.artifact for m in EDITOR)
 
 # The files of Pyodide's npm package that the site needs (13.5 MB), and of Viz.js.
 PYODIDE_FILES = ("pyodide.asm.wasm", "pyodide.asm.mjs", "pyodide.mjs", "python_stdlib.zip",

@@ -7,7 +7,10 @@ through `emit(output)`, one plain dict per output, in order: printed text
 passed to `display()`), and an error (`{"type": "error", "ename", "evalue", "traceback"}`).
 Objects display by IPython's protocol (`_repr_mimebundle_`, `_repr_html_`, `_repr_svg_`,
 `_repr_markdown_`, `_repr_png_`, then `repr`). A graphviz graph (`draw_dot`) is sent as its
-DOT source (`text/vnd.graphviz`) for the page to draw, since the browser has no `dot`.
+DOT source (`text/vnd.graphviz`) for the page to draw, since the browser has no `dot`, with
+its text alternative as `text/plain` (the graph as a text tree: nodes, values, gradients).
+An error's traceback shows the learner's lines only (the cells' frames, named `<cell N>`),
+not the frames of Python's standard library, Pyodide or scalargrad that it passed through.
 
 Pure Python with no browser in it, so the same code runs, and is tested, under CPython.
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import linecache
 import sys
 import traceback
 from typing import Any, Callable
@@ -32,6 +36,9 @@ def mime_bundle(obj: Any) -> dict[str, str]:
     if hasattr(obj, "source") and any(c.__module__.split(".")[0] == "graphviz"
                                       for c in type(obj).__mro__):
         data["text/vnd.graphviz"] = str(obj.source)
+        described = graph_text(obj)
+        if described:
+            data["text/plain"] = described
     else:
         bundle = _call(obj, "_repr_mimebundle_")
         if isinstance(bundle, tuple):
@@ -45,6 +52,21 @@ def mime_bundle(obj: Any) -> dict[str, str]:
                     data[mime] = _text(shown)
     data.setdefault("text/plain", repr(obj))
     return data
+
+
+def graph_text(graph: Any) -> str | None:
+    """The text alternative of a `draw_dot` graph: what it draws as a text tree (each node's
+    name, value, gradient and op), or None for a graph scalargrad did not draw."""
+    root_and_options = getattr(graph, "_scalargrad_fallback", None)
+    if root_and_options is None:
+        return None
+    from scalargrad.see.draw.text_tree import text_tree
+
+    root, options = root_and_options
+    tree = text_tree(root, max_lines=60, digits=int(options.get("digits", 4)))
+    nodes = tree.count("\n") + 1
+    return (f"A graph drawn by draw_dot ({nodes} lines below, one per node as the tree "
+            f"reaches it; grad is each node's gradient):\n{tree}")
 
 
 def _call(obj: Any, method: str) -> Any:
@@ -94,26 +116,33 @@ class Kernel:
         for obj in objects:
             self.emit({"type": "display", "data": mime_bundle(obj)})
 
-    def run(self, code: str) -> bool:
-        """Run one cell; True if it finished without an error."""
+    def run(self, code: str, name: str = CELL) -> bool:
+        """Run one cell (`name`, e.g. "<cell 3>", names it in tracebacks); True if it finished
+        without an error."""
         self.count += 1
+        # the cell's lines, for tracebacks (as IPython keeps them)
+        linecache.cache[name] = (len(code), None, code.splitlines(keepends=True), name)
         stdout, stderr = sys.stdout, sys.stderr
         sys.stdout, sys.stderr = _Stream("stdout", self.emit), _Stream("stderr", self.emit)
         try:
-            tree = ast.parse(code, CELL, "exec")
+            tree = ast.parse(code, name, "exec")
             last = tree.body[-1] if tree.body else None
             if isinstance(last, ast.Expr):  # the value of a last expression is shown
                 tree.body.pop()
             else:
                 last = None
-            exec(compile(tree, CELL, "exec"), self.namespace)  # noqa: S102 - the learner's code
+            exec(compile(tree, name, "exec"), self.namespace)  # noqa: S102 - the learner's code
             if last is not None:
-                value = eval(compile(ast.Expression(last.value), CELL, "eval"), self.namespace)
+                value = eval(compile(ast.Expression(last.value), name, "eval"), self.namespace)
                 if value is not None:
                     self.display(value)
             return True
         except SystemExit as e:
             self._error(e, f"the cell called exit({e.code!r}); the lesson goes on")
+            return False
+        except KeyboardInterrupt as e:
+            self._error(e, "stopped: the Stop button interrupted this cell; the variables "
+                           "it had made so far are kept")
             return False
         except BaseException as e:  # noqa: BLE001 - every error is the learner's to see
             self._error(e)
@@ -123,9 +152,14 @@ class Kernel:
 
     def _error(self, e: BaseException, note: str | None = None) -> None:
         frames = traceback.extract_tb(e.__traceback__)
-        keep = [f for f in frames if f.filename != __file__]
+        keep = [f for f in frames if f.filename.startswith("<cell")]
+        hidden = sum(1 for f in frames if f.filename != __file__) - len(keep)
         lines = traceback.format_list(keep) + traceback.format_exception_only(type(e), e)
+        if keep and hidden:  # (a SyntaxError has no frame of the cell's: ast's are not news)
+            lines.append(f"({hidden} frame{'s' if hidden > 1 else ''} inside scalargrad and "
+                         "Python's own library hidden: the lines above are yours)\n")
         if note:
             lines.append(note + "\n")
         self.emit({"type": "error", "ename": type(e).__name__, "evalue": str(e),
-                   "traceback": "Traceback (most recent call last):\n" + "".join(lines)})
+                   "traceback": ("Traceback (most recent call last):\n" if keep else "")
+                   + "".join(lines)})

@@ -28,6 +28,17 @@ class Lesson(NamedTuple):
     slug: str  # the notebook's file name without .ipynb
     title: str
     cells: tuple[Cell, ...]
+    optional: bool = False  # the lesson says so (see `is_optional`)
+
+    @property
+    def number(self) -> str:
+        """The lesson's number as its file name gives it ("01" for 01-a-program-is-a-graph)."""
+        return self.slug.split("-", 1)[0]
+
+    @property
+    def short_title(self) -> str:
+        """The title without a leading "Step N —" (the index numbers the lessons itself)."""
+        return re.sub(r"^(Step|Lesson)\s+\d+\s*[—–:-]\s*", "", self.title)
 
 
 def notebooks_folder() -> Path:
@@ -65,7 +76,24 @@ def read_lesson(path: Path) -> Lesson:
         cells.append(Cell(str(cell.get("id") or f"cell-{k}"), cell["cell_type"], source, tags))
     title = next((line.lstrip("#").strip() for c in cells if c.kind == "markdown"
                   for line in c.source.splitlines() if line.startswith("# ")), path.stem)
-    return Lesson(path.stem, title, tuple(cells))
+    return Lesson(path.stem, title, tuple(cells), is_optional(notebook, title))
+
+
+def is_optional(notebook: dict[str, Any], title: str) -> bool:
+    """Whether a lesson is marked optional: its title says "optional" (as in "Step 9
+    (optional) — ..."), the notebook's metadata has the tag "optional", or the first line
+    after the title starts with "Optional" (e.g. "*Optional:* for those who ...")."""
+    if re.search(r"\boptional\b", title, re.IGNORECASE):
+        return True
+    if "optional" in notebook.get("metadata", {}).get("tags", ()):
+        return True
+    for cell in notebook.get("cells", [])[:1]:
+        source = cell.get("source", "")
+        lines = ("".join(source) if isinstance(source, list) else str(source)).splitlines()
+        after = [line for line in lines if line.strip() and not line.startswith("# ")][:1]
+        if after and re.match(r"[*_>\s]*optional\b", after[0], re.IGNORECASE):
+            return True
+    return False
 
 
 # -- markdown, escaped ---------------------------------------------------------------------

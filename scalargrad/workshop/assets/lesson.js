@@ -1,162 +1,406 @@
-// A lesson page: editable code cells run by Python in a Web Worker (worker.js), outputs shown
-// as in Jupyter, work kept in localStorage. `?run=all` runs every cell in order, then sets
-// document.documentElement.dataset.state to "done" (or "error", the failing cell marked).
+// A lesson page: code cells (CodeMirror editors, editor.js) run by Python in a Web Worker
+// (worker.js), outputs shown as in Jupyter (outputs.js), work kept in localStorage.
+//
+// Runs go through one queue: a Run pressed while Python loads or while another cell runs is
+// queued and shown as queued (and can be cancelled). Stop interrupts the running cell in
+// place (KeyboardInterrupt through Pyodide's interrupt buffer) where the page is
+// cross-origin isolated (`scalargrad-workshop serve` sends the two headers); elsewhere it
+// ends the worker and starts a fresh Python, and says what was lost. An error or a Stop
+// cancels the cells queued after it, as in Jupyter.
+//
+// `?run=all` runs every cell in order, then sets document.documentElement.dataset.state to
+// "done" (or "error", dataset.failed naming the cell). Each cell's hidden <textarea> holds
+// its code: set its value and send it an "input" event to change the code from a script.
+import { makeEditor, setCode } from "./editor.js";
+import { pre, show, verdictOf, VERDICT_WORDS } from "./outputs.js";
+
 const lesson = JSON.parse(document.getElementById("lesson").textContent);
 const root = document.documentElement;
 const statusLine = document.getElementById("status");
 const store = `scalargrad-workshop:${lesson.slug}:`;
-const cells = new Map();  // id -> {id, source, textarea, out, element}
+const cells = [];  // in page order: {id, number, source, textarea, view, out, element, ...}
+const byId = new Map();
+const isolated = typeof SharedArrayBuffer === "function" && self.crossOriginIsolated === true;
+const interrupt = isolated ? new Int32Array(new SharedArrayBuffer(4)) : null;
+
 let worker = null;
+let generation = 0;  // messages of an ended worker are ignored
 let ready = false;
-let viz = null;
-const waiting = new Map();  // cell id -> resolve(ok)
+let failed = false;
+let running = null;  // {cell, resolve}
+let stopTimer = null;
+const queue = [];    // [{cell, resolve}]
+const ranOk = new Set();  // cells run without error in this Python
 const drawing = new Map();  // cell id -> graphs still being drawn (a cell is done after them)
+let loadStarted = 0;
+
+root.dataset.state = "loading";  // the page's script runs (the boot script's watch ends)
 
 function setStatus(text, state) {
   statusLine.textContent = text;
   statusLine.dataset.state = state;
 }
 
-function saved(id) {
-  try { return localStorage.getItem(store + id); } catch { return null; }
+function idleStatus() {
+  if (failed || !ready || running) return;
+  setStatus(`Python ${ready} ready${isolated ? "" : " (Stop restarts it)"}`, "ready");
 }
 
-function keep(cell) {
-  try {
-    if (cell.textarea.value === cell.source) localStorage.removeItem(store + cell.id);
-    else localStorage.setItem(store + cell.id, cell.textarea.value);
-  } catch { /* storage full or disabled: the page still works */ }
-  cell.edited.textContent = cell.textarea.value === cell.source ? "" : "edited (kept in this browser)";
-}
-
-function fit(textarea) {
-  textarea.style.height = "auto";
-  textarea.style.height = `${textarea.scrollHeight + 4}px`;
-}
-
-function button(label, title, action) {
+function button(label, title, action, className = "") {
   const b = document.createElement("button");
   b.type = "button";
   b.textContent = label;
   b.title = title;
+  if (className) b.className = className;
   b.addEventListener("click", action);
   return b;
+}
+
+// -- cells ---------------------------------------------------------------------------------
+
+function saved(id) {
+  try { return localStorage.getItem(store + id); } catch { return null; }
+}
+
+function code(cell) { return cell.textarea.value; }
+
+function keep(cell) {
+  const text = code(cell);
+  try {
+    if (text === cell.source) localStorage.removeItem(store + cell.id);
+    else localStorage.setItem(store + cell.id, text);
+  } catch { /* storage full or disabled: the page still works */ }
+  cell.edited.textContent = text === cell.source ? "" : "edited (kept in this browser)";
+}
+
+function setBadge(cell, text, kind) {
+  cell.badge.textContent = text;
+  cell.badge.dataset.kind = kind || "";
+}
+
+function clearCell(cell) {
+  cell.out.replaceChildren();
+  delete cell.element.dataset.state;
+  delete cell.element.dataset.verdict;
+  setBadge(cell, "", "");
+}
+
+function putBack(cell) {
+  setCode(cell.view, cell.source);  // the editor's listener updates the textarea and storage
+  clearCell(cell);
 }
 
 function buildCells() {
   for (const section of document.querySelectorAll("section.cell")) {
     const id = section.dataset.cell;
     const spec = lesson.cells.find((c) => c.id === id);
+    const number = Number(section.dataset.number);
     const textarea = section.querySelector("textarea");
-    const out = section.querySelector(".out");
-    const bar = section.querySelector(".bar");
-    const cell = { id, source: spec.source, textarea, out, element: section };
-    cell.edited = document.createElement("span");
-    cell.edited.className = "edited";
-    cell.runButton = button("▶ Run", "Run this cell (Shift+Enter)", () => runCell(cell));
-    bar.append(cell.runButton, button("Reset", "Put this cell's code back as the lesson gave it", () => {
-      textarea.value = cell.source; keep(cell); fit(textarea);
-    }), cell.edited);
+    const cell = {
+      id, number, source: spec.source, textarea, element: section,
+      out: section.querySelector(".out"), desktopOnly: section.hasAttribute("data-desktop-only"),
+    };
     const mine = saved(id);
     if (mine !== null) textarea.value = mine;
-    keep(cell);
-    textarea.addEventListener("input", () => { keep(cell); fit(textarea); });
-    textarea.addEventListener("keydown", (e) => {
-      if (e.key === "Enter" && e.shiftKey) { e.preventDefault(); runCell(cell); }
-      if (e.key === "Tab" && !e.shiftKey) {
-        e.preventDefault();
-        textarea.setRangeText("    ", textarea.selectionStart, textarea.selectionEnd, "end");
-        keep(cell);
-      }
+    const bar = section.querySelector(".bar");
+    cell.label = document.createElement("span");
+    cell.label.className = "num";
+    cell.label.textContent = `[${number}]`;
+    cell.runButton = button("▶ Run", "Run this cell (Shift+Enter)", () => act(cell));
+    cell.badge = document.createElement("span");
+    cell.badge.className = "badge";
+    cell.badge.setAttribute("aria-live", "polite");
+    cell.edited = document.createElement("span");
+    cell.edited.className = "edited";
+    const keys = document.createElement("span");
+    keys.className = "keys";
+    keys.id = `keys-${number}`;
+    keys.textContent = "Esc then Tab to leave the editor";
+    bar.append(cell.label, cell.runButton,
+      button("Reset", "Put this cell's code back as the lesson gave it, and clear its output", () => putBack(cell)),
+      cell.badge, keys, cell.edited);
+    const holder = document.createElement("div");
+    holder.className = "editor";
+    textarea.after(holder);
+    textarea.hidden = true;
+    cell.view = makeEditor({
+      parent: holder, doc: textarea.value, label: `Code of cell ${number}`, describedBy: keys.id,
+      onChange: (text) => { textarea.value = text; keep(cell); },
+      onRun: (how) => {
+        runCell(cell);
+        if (how === "next") focusNext(cell);
+      },
     });
-    cells.set(id, cell);
-    fit(textarea);
+    // a script may set the textarea and send "input" (tests and bench.site do)
+    textarea.addEventListener("input", () => { if (textarea.value !== cell.view.state.doc.toString()) setCode(cell.view, textarea.value); });
+    keep(cell);
+    cells.push(cell);
+    byId.set(id, cell);
   }
 }
 
-function pre(text, kind) {
-  const p = document.createElement("pre");
-  p.className = kind;
+function focusNext(cell) {
+  const next = cells[cells.indexOf(cell) + 1];
+  if (next) {
+    next.view.focus();
+    next.element.scrollIntoView({ block: "nearest" });
+  }
+}
+
+function above(cell) {  // the cells above `cell` that have not run in this Python
+  return cells.slice(0, cells.indexOf(cell)).filter((c) => !c.desktopOnly && !ranOk.has(c.id));
+}
+
+function numbers(list) {  // "[1]–[4]" or "[1], [3]"
+  const n = list.map((c) => c.number);
+  if (n.length > 2 && n[n.length - 1] - n[0] === n.length - 1) return `[${n[0]}]–[${n[n.length - 1]}]`;
+  return n.map((k) => `[${k}]`).join(", ");
+}
+
+function offer(cell, text, label, then) {  // a note under a cell with one button
+  const note = document.createElement("div");
+  note.className = "offer";
+  note.setAttribute("role", "note");
+  const p = document.createElement("p");
   p.textContent = text;
-  return p;
+  note.append(p, button(label, label, () => { note.remove(); then(); }));
+  cell.out.append(note);
 }
 
-async function drawDot(out, source) {
-  const holder = document.createElement("div");
-  holder.className = "graph";
-  out.append(holder);
-  try {
-    if (!viz) viz = await (await import("./viz/viz.js")).instance();
-    holder.append(viz.renderSVGElement(source));
-  } catch (error) {
-    holder.append(pre(`could not draw the graph: ${error}\n\n${source}`, "stderr"));
-  }
-}
+// -- the queue -----------------------------------------------------------------------------
 
-function show(cell, output) {
-  const out = cell.out;
-  if (output.type === "stream") {
-    const last = out.lastElementChild;
-    if (last && last.tagName === "PRE" && last.className === output.name) last.textContent += output.text;
-    else out.append(pre(output.text, output.name));
-  } else if (output.type === "error") {
-    out.append(pre(output.traceback, "error"));
-  } else if (output.type === "display") {
-    const data = output.data;
-    if (data["text/vnd.graphviz"]) return drawDot(out, data["text/vnd.graphviz"]);
-    if (data["text/html"]) {
-      const html = data["text/html"];
-      const div = document.createElement("div");
-      if (/<script|<iframe/i.test(html) && !/^\s*<iframe/i.test(html)) {
-        const frame = document.createElement("iframe");
-        frame.setAttribute("sandbox", "allow-scripts");
-        frame.srcdoc = html;
-        div.append(frame);
-      } else {
-        div.innerHTML = html;  // the page's policy runs no script from it
-      }
-      return out.append(div);
-    }
-    if (data["image/svg+xml"]) {
-      const img = document.createElement("img");
-      img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(data["image/svg+xml"])}`;
-      img.alt = data["text/plain"] || "figure";
-      return out.append(img);
-    }
-    if (data["image/png"]) {
-      const img = document.createElement("img");
-      img.src = `data:image/png;base64,${data["image/png"]}`;
-      img.alt = data["text/plain"] || "figure";
-      return out.append(img);
-    }
-    out.append(pre(data["text/plain"] || "", "stdout"));
-  }
+function act(cell) {  // the cell's one button: Run, Cancel (queued) or Stop (running)
+  if (running && running.cell === cell) stop();
+  else if (queue.some((e) => e.cell === cell)) cancel(cell, "not run: taken out of the queue");
+  else runCell(cell);
 }
 
 function runCell(cell) {
-  if (!ready) return Promise.resolve(false);
-  cell.out.replaceChildren();
-  cell.element.dataset.state = "running";
-  return new Promise((resolve) => {
-    waiting.set(cell.id, resolve);
-    worker.postMessage({ type: "run", cell: cell.id, code: cell.textarea.value });
+  const known = (running && running.cell === cell) ? running : queue.find((e) => e.cell === cell);
+  if (known) return known.promise;
+  if (failed) {
+    setBadge(cell, "not run: Python could not start (see the status line)", "error");
+    return Promise.resolve(false);
+  }
+  clearCell(cell);
+  const entry = { cell };
+  entry.promise = new Promise((resolve) => { entry.resolve = resolve; });
+  queue.push(entry);
+  cell.element.dataset.state = "queued";
+  cell.runButton.textContent = "✕ Cancel";
+  cell.runButton.title = "Take this cell out of the queue";
+  showQueue();
+  pump();
+  return entry.promise;
+}
+
+function showQueue() {
+  queue.forEach((entry, k) => {
+    const ahead = k > 0 ? queue[k - 1].cell : running && running.cell;
+    const why = ahead ? `waits for cell [${ahead.number}]` : (ready ? "next" : "waits for Python to load");
+    setBadge(entry.cell, `⏳ queued: ${why}`, "queued");
   });
 }
 
+function buttonToRun(cell) {
+  cell.runButton.textContent = "▶ Run";
+  cell.runButton.title = "Run this cell (Shift+Enter)";
+}
+
+function cancel(cell, why) {
+  const k = queue.findIndex((e) => e.cell === cell);
+  if (k < 0) return;
+  const [entry] = queue.splice(k, 1);
+  delete cell.element.dataset.state;
+  buttonToRun(cell);
+  setBadge(cell, why, "cancelled");
+  entry.resolve(false);
+  showQueue();
+}
+
+function cancelAll(why) {
+  while (queue.length) cancel(queue[0].cell, why);
+}
+
+function pump() {
+  if (!ready || running || !queue.length) return;
+  running = queue.shift();
+  const cell = running.cell;
+  cell.element.dataset.state = "running";
+  cell.runButton.textContent = "■ Stop";
+  cell.runButton.title = "Stop this cell";
+  setBadge(cell, "running…", "running");
+  stopAll.hidden = false;
+  setStatus(`Running cell [${cell.number}]… (■ Stop stops it)`, "running");
+  showQueue();
+  worker.postMessage({ type: "run", cell: cell.id, name: `<cell ${cell.number}>`, code: code(cell) });
+}
+
+function finish(cellId, ok, seconds) {
+  if (!running || running.cell.id !== cellId) return;
+  const entry = running;
+  const cell = entry.cell;
+  running = null;
+  clearTimeout(stopTimer);
+  buttonToRun(cell);
+  stopAll.hidden = true;
+  cell.element.dataset.state = ok ? "ok" : "error";
+  cell.element.dataset.seconds = seconds.toFixed(3);
+  if (ok) ranOk.add(cell.id);
+  const verdict = verdictOf(cell.out);
+  if (entry.stopping && !ok) {
+    cell.element.dataset.state = "stopped";
+    setBadge(cell, "■ stopped (KeyboardInterrupt; the variables are kept)", "stopped");
+  } else if (verdict) {
+    cell.element.dataset.verdict = verdict;
+    setBadge(cell, VERDICT_WORDS[verdict], verdict);
+  } else {
+    setBadge(cell, ok ? `✓ ran (${seconds.toFixed(2)} s)` : "! error (see below)", ok ? "ok" : "error");
+  }
+  if (!ok) cancelAll(`not run: cell [${cell.number}] above ${entry.stopping ? "was stopped" : "stopped with an error"}`);
+  setStatus(`Cell [${cell.number}] ${ok ? "ran" : "stopped with an error"} (${seconds.toFixed(2)} s)${queue.length ? "; next in the queue…" : ""}`, ok ? "ready" : "error");
+  entry.resolve(ok);
+  pump();
+}
+
+function stop() {
+  if (!running) return;
+  const cell = running.cell;
+  running.stopping = true;
+  if (interrupt) {
+    interrupt[0] = 2;  // SIGINT: Python raises KeyboardInterrupt in the cell, in place
+    setStatus(`Stopping cell [${cell.number}] (KeyboardInterrupt)…`, "running");
+    clearTimeout(stopTimer);
+    // Python checks the buffer between bytecodes; a long call into C can hold it: then restart
+    stopTimer = setTimeout(() => { if (running && running.cell === cell) restartAfterStop(); }, 3000);
+  } else {
+    restartAfterStop();
+  }
+}
+
+function restartAfterStop() {
+  const entry = running;
+  const cell = entry.cell;
+  running = null;
+  buttonToRun(cell);
+  stopAll.hidden = true;
+  cell.element.dataset.state = "stopped";
+  setBadge(cell, "■ stopped", "stopped");
+  cancelAll(`not run: cell [${cell.number}] was stopped`);
+  const lost = cells.slice(0, cells.indexOf(cell)).filter((c) => ranOk.has(c.id));
+  startWorker(`Restarting Python to stop cell [${cell.number}]…`);
+  const what = lost.length ? `the variables made by the cells above (cells ${numbers(lost)}) are gone`
+    : "no cell above had run, so nothing else was lost";
+  const again = above(cell);
+  const text = `Stopped: to stop this cell, Python was restarted, and ${what}. `
+    + "(A server that sends the isolation headers, as scalargrad-workshop serve does, lets Stop interrupt a cell without losing them.)";
+  if (again.length) offer(cell, text, `▶ Run the cells above again (cells ${numbers(again)})`, () => again.forEach(runCell));
+  else cell.out.append(pre(text, "note"));
+  entry.resolve(false);
+}
+
+// -- Python --------------------------------------------------------------------------------
+
+function startWorker(why) {
+  if (worker) worker.terminate();
+  ready = false;
+  failed = false;
+  ranOk.clear();
+  const mine = ++generation;
+  loadStarted = performance.now();
+  setStatus(why, "loading");
+  worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+  if (interrupt) worker.postMessage({ type: "interrupt", buffer: interrupt });
+  worker.onmessage = (event) => { if (mine === generation) receive(event.data); };
+  worker.onerror = (event) => {
+    if (mine !== generation) return;
+    event.preventDefault();
+    fail(event.message || "the worker that runs Python could not start");
+  };
+  showQueue();
+}
+
+function fail(why) {
+  failed = true;
+  ready = false;
+  setStatus(`Python could not start: ${why}. Try reloading the page; use a recent Chrome, Edge, `
+    + "Firefox or Safari; if it persists, the site's pyodide/ folder may be incomplete.", "failed");
+  root.dataset.state = "error";
+  cancelAll("not run: Python could not start (see the status line)");
+}
+
+function receive(m) {
+  if (m.type === "progress") {
+    setStatus(m.text, "loading");
+  } else if (m.type === "failed") {
+    fail(m.text);
+  } else if (m.type === "ready") {
+    ready = m.python;
+    const seconds = ((performance.now() - loadStarted) / 1000).toFixed(2);
+    if (!root.dataset.ready) root.dataset.ready = (performance.now() / 1000).toFixed(2);  // since the page opened
+    setStatus(`Python ${m.python} ready (${seconds} s)`, "ready");
+    runAllButton.disabled = false;
+    if (root.dataset.state === "loading") {
+      root.dataset.state = "ready";
+      if (new URLSearchParams(location.search).get("run") === "all") runAll();
+    }
+    if (!queue.length) idleStatus();
+    pump();
+  } else if (m.type === "output") {
+    const cell = byId.get(m.cell);
+    if (!cell) return;
+    const shown = show(cell.out, m.output);
+    if (shown instanceof Promise) drawing.set(m.cell, [...(drawing.get(m.cell) || []), shown]);
+    if (m.output.type === "error" && m.output.ename === "NameError") {
+      const skipped = above(cell);
+      if (skipped.length) {
+        offer(cell, `Cells above this one have not run in this Python (cells ${numbers(skipped)}): a name one of them defines is not defined until it runs.`,
+          `▶ Run the cells above (cells ${numbers(skipped)}), then this one`, () => { skipped.forEach(runCell); runCell(cell); });
+      }
+    }
+  } else if (m.type === "done") {
+    const pending = drawing.get(m.cell) || [];
+    drawing.delete(m.cell);
+    const mine = generation;
+    Promise.all(pending).then(() => { if (mine === generation) finish(m.cell, m.ok, m.seconds); });
+  } else if (m.type === "reset") {
+    setStatus(`Python ${ready} ready: the lesson was reset, every variable forgotten`, "ready");
+  }
+}
+
+// -- the toolbar ---------------------------------------------------------------------------
+
 async function runAll() {
   root.dataset.state = "running";
-  for (const cell of cells.values()) {
-    if (cell.element.hasAttribute("data-desktop-only")) continue;
-    const ok = await runCell(cell);
-    if (!ok) {
+  delete root.dataset.failed;
+  const todo = cells.filter((c) => !c.desktopOnly);
+  const results = todo.map(runCell);  // every cell queued at once, shown as queued
+  for (const [k, result] of results.entries()) {
+    if (!(await result)) {
       root.dataset.state = "error";
-      root.dataset.failed = cell.id;
-      cell.element.scrollIntoView({ block: "center" });
+      root.dataset.failed = todo[k].id;
+      todo[k].element.scrollIntoView({ block: "center" });
       return false;
     }
   }
   root.dataset.state = "done";
   return true;
+}
+
+function resetLesson() {
+  if (!confirm("Put every cell back as the lesson gave it, and forget all variables?")) return;
+  cancelAll("");
+  for (const cell of cells) putBack(cell);
+  if (running) {  // a cell that may never end: a fresh Python, not a message queued behind it
+    buttonToRun(running.cell);
+    running.resolve(false);
+    running = null;
+    stopAll.hidden = true;
+    startWorker("Restarting Python for a fresh lesson…");
+  } else if (ready) {
+    ranOk.clear();
+    worker.postMessage({ type: "reset" });
+  }  // (still loading: its namespace is fresh already)
 }
 
 function download(name, text, type) {
@@ -170,7 +414,7 @@ function download(name, text, type) {
 function asPython() {
   const parts = [`# ${lesson.title}`, "# (from scalargrad's workshop page; cells as # %% blocks)"];
   for (const spec of lesson.cells) {
-    if (spec.kind === "code") parts.push(`# %%\n${cells.get(spec.id).textarea.value}`);
+    if (spec.kind === "code") parts.push(`# %%\n${code(byId.get(spec.id))}`);
     else parts.push("# %% [markdown]\n" + spec.source.split("\n").map((l) => `# ${l}`.trimEnd()).join("\n"));
   }
   return parts.join("\n\n") + "\n";
@@ -184,63 +428,26 @@ function asNotebook() {
                 language_info: { name: "python" } },
     cells: lesson.cells.map((spec) => spec.kind === "code"
       ? { cell_type: "code", id: spec.id, metadata: spec.tags.length ? { tags: spec.tags } : {},
-          execution_count: null, outputs: [], source: lines(cells.get(spec.id).textarea.value) }
+          execution_count: null, outputs: [], source: lines(code(byId.get(spec.id))) }
       : { cell_type: "markdown", id: spec.id, metadata: {}, source: lines(spec.source) }),
   }, null, 1) + "\n";
 }
 
-function startWorker() {
-  ready = false;
-  root.dataset.state = "loading";
-  worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
-  worker.onmessage = (event) => {
-    const m = event.data;
-    if (m.type === "progress") setStatus(m.text, "loading");
-    else if (m.type === "failed") { setStatus(`Python could not start: ${m.text}`, "failed"); root.dataset.state = "error"; }
-    else if (m.type === "ready") {
-      ready = true;
-      root.dataset.ready = (performance.now() / 1000).toFixed(2);  // seconds since the page opened
-      setStatus(`Python ${m.python} ready (${root.dataset.ready} s)`, "ready");
-      document.querySelectorAll("button[data-needs-python]").forEach((b) => { b.disabled = false; });
-      root.dataset.state = "ready";
-      if (new URLSearchParams(location.search).get("run") === "all") runAll();
-    } else if (m.type === "output") {
-      const cell = cells.get(m.cell);
-      const shown = cell && show(cell, m.output);
-      if (shown instanceof Promise) drawing.set(m.cell, [...(drawing.get(m.cell) || []), shown]);
-    } else if (m.type === "done") {
-      const pending = drawing.get(m.cell) || [];
-      drawing.delete(m.cell);
-      Promise.all(pending).then(() => {  // drawDot never rejects: it shows its error instead
-        const cell = cells.get(m.cell);
-        if (cell) {
-          cell.element.dataset.state = m.ok ? "ok" : "error";
-          cell.element.dataset.seconds = m.seconds.toFixed(3);
-        }
-        const resolve = waiting.get(m.cell);
-        waiting.delete(m.cell);
-        if (resolve) resolve(m.ok);
-      });
-    }
-  };
-  worker.onerror = (event) => { setStatus(`Python could not start: ${event.message}`, "failed"); };
-}
-
-function toolbar() {
-  const tools = document.getElementById("tools");
-  const runAllButton = button("▶▶ Run all", "Run every cell in order", runAll);
-  const resetButton = button("Reset lesson", "Forget your edits and start Python's namespace afresh", () => {
-    if (!confirm("Put every cell back as the lesson gave it, and forget all variables?")) return;
-    for (const cell of cells.values()) { cell.textarea.value = cell.source; keep(cell); fit(cell.textarea); cell.out.replaceChildren(); delete cell.element.dataset.state; }
-    if (ready) worker.postMessage({ type: "reset" });
-  });
-  runAllButton.disabled = true;
-  runAllButton.dataset.needsPython = "";
-  tools.append(runAllButton, resetButton,
-    button("⤓ .py", "Download this lesson with your edits as a Python file", () => download(`${lesson.slug}.py`, asPython(), "text/x-python")),
-    button("⤓ .ipynb", "Download this lesson with your edits as a Jupyter notebook", () => download(`${lesson.slug}.ipynb`, asNotebook(), "application/x-ipynb+json")));
-}
+const tools = document.getElementById("tools");
+const runAllButton = button("▶▶ Run all", "Run every cell in order", runAll);
+const stopAll = button("■ Stop", "Stop the running cell (and the cells queued after it)", () => { cancelAll("not run: Stop was pressed"); stop(); }, "stop");
+runAllButton.disabled = true;
+stopAll.hidden = true;
+tools.append(runAllButton, stopAll, button("Reset lesson", "Forget your edits and start Python's namespace afresh", resetLesson),
+  button("⤓ .py", "Download this lesson with your edits as a Python file", () => download(`${lesson.slug}.py`, asPython(), "text/x-python")),
+  button("⤓ .ipynb", "Download this lesson with your edits as a Jupyter notebook", () => download(`${lesson.slug}.ipynb`, asNotebook(), "application/x-ipynb+json")));
 
 buildCells();
-toolbar();
-startWorker();
+startWorker("Loading Python…");
+setInterval(() => {  // a long wait says so
+  if (!ready && !failed && performance.now() - loadStarted > 60000) {
+    setStatus("Still loading Python after a minute: a slow network or a slow computer; it keeps trying (reload if nothing changes).", "loading");
+    loadStarted = performance.now();
+  }
+}, 5000);
+window.scalargradWorkshop = { cells, runCell: (id) => runCell(byId.get(id)), stop };

@@ -1,12 +1,18 @@
 // The lesson's Python: Pyodide in a Web Worker, so the page never freezes while a cell runs.
-// Messages in:  {type: "run", cell, code} | {type: "reset"}
+// Messages in:  {type: "interrupt", buffer} (an Int32Array on a SharedArrayBuffer: the page
+//               writes 2 into it to raise KeyboardInterrupt in the running cell, in place)
+//               {type: "run", cell, name, code} | {type: "reset"}
 // Messages out: {type: "progress", text} | {type: "ready", python} | {type: "failed", text}
 //               {type: "output", cell, output} | {type: "done", cell, ok, seconds}
+//               {type: "reset"}
+// Without a SharedArrayBuffer (a server without the isolation headers, WebKit) the page stops
+// a cell by ending this worker and starting a new one.
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 
 let py = null;
 let kernel = null;
 let current = null;
+let interrupt = null;
 
 function emit(output) {
   const plain = output.toJs({ dict_converter: Object.fromEntries });
@@ -15,8 +21,9 @@ function emit(output) {
 }
 
 async function unpack(name, into) {
-  const response = await fetch(new URL(name, import.meta.url));
-  if (!response.ok) throw new Error(`could not load ${name}: HTTP ${response.status}`);
+  const url = new URL(name, import.meta.url);
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`could not load ${url.pathname}: HTTP ${response.status}`);
   py.unpackArchive(await response.arrayBuffer(), "zip", { extractDir: into });
 }
 
@@ -26,14 +33,18 @@ function newKernel() {  // a fresh namespace for the lesson
 
 async function start() {
   try {
-    postMessage({ type: "progress", text: "Loading Python (Pyodide, about 13 MB)…" });
+    if (typeof WebAssembly !== "object") {
+      throw new Error("this browser has no WebAssembly, which Python in the browser needs");
+    }
+    postMessage({ type: "progress", text: "Loading Python (Pyodide, about 13 MB; the first visit takes longest)…" });
     py = await loadPyodide({ indexURL: new URL("./pyodide/", import.meta.url).href });
-    postMessage({ type: "progress", text: "Unpacking scalargrad…" });
+    postMessage({ type: "progress", text: "Python loaded; unpacking scalargrad…" });
     const site = py.runPython("import site; site.getsitepackages()[0]");
     await unpack("./py/scalargrad.zip", site);
     await unpack("./py/graphviz.whl", site);
     py.globals.set("_emit", emit);
     kernel = newKernel();
+    if (interrupt) py.setInterruptBuffer(interrupt);
     postMessage({ type: "ready", python: py.runPython("import sys; sys.version.split()[0]") });
   } catch (error) {
     postMessage({ type: "failed", text: String(error && error.message || error) });
@@ -43,8 +54,13 @@ async function start() {
 const started = start();
 
 onmessage = async (event) => {
-  await started;
   const message = event.data;
+  if (message.type === "interrupt") {
+    interrupt = message.buffer;
+    if (py) py.setInterruptBuffer(interrupt);
+    return;
+  }
+  await started;
   if (!kernel) return;
   if (message.type === "reset") {
     kernel.destroy();
@@ -52,10 +68,11 @@ onmessage = async (event) => {
     postMessage({ type: "reset" });
   } else if (message.type === "run") {
     current = message.cell;
+    if (interrupt) interrupt[0] = 0;  // a Stop pressed after the last cell ended is no news
     const t0 = performance.now();
     let ok = false;
     try {
-      ok = kernel.run(message.code);
+      ok = kernel.run(message.code, message.name);
     } catch (error) {
       postMessage({ type: "output", cell: current, output: {
         type: "error", ename: "InternalError", evalue: String(error), traceback: String(error) } });

@@ -1,0 +1,102 @@
+// What a cell shows, as in Jupyter: printed text, rich HTML (Values, narrations, the checker's
+// report), draw_dot graphs (drawn here by Viz.js, each with its text alternative), plots, the
+// stepper and replay pages (in sandboxed frames), and errors.
+let viz = null;
+let graphs = 0;
+
+export function pre(text, kind) {
+  const p = document.createElement("pre");
+  p.className = kind;
+  p.textContent = text;
+  return p;
+}
+
+// A graph and its text alternative (the kernel sends the graph as a text tree in text/plain:
+// nodes, values, gradients): the drawing is one image named by its first line, described by
+// the tree, which anyone can open under it.
+async function drawDot(out, source, text) {
+  const holder = document.createElement("div");
+  holder.className = "graph";
+  out.append(holder);
+  const id = `graph-text-${++graphs}`;
+  const lines = (text || "").split("\n");
+  const described = lines.length > 1;
+  try {
+    if (!viz) viz = await (await import("./viz/viz.js")).instance();
+    const svg = viz.renderSVGElement(source);
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", described ? `${lines[0]} ${lines[1]}` : "a graph drawn by draw_dot");
+    if (described) svg.setAttribute("aria-describedby", id);
+    holder.append(svg);
+  } catch (error) {
+    holder.append(pre(`could not draw the graph: ${error}\n\n${source}`, "stderr"));
+  }
+  if (described) {
+    const details = document.createElement("details");
+    details.className = "alt";
+    const summary = document.createElement("summary");
+    summary.textContent = "The graph as text";
+    const tree = pre(lines.slice(1).join("\n"), "tree");
+    tree.id = id;
+    details.append(summary, tree);
+    holder.append(details);
+  }
+}
+
+function frameTitle(html) {
+  const found = /<title>([^<]*)<\/title>/i.exec(html);
+  const text = document.createElement("textarea");  // decodes the title's entities, inertly
+  text.innerHTML = found ? found[1] : "";
+  return text.value || "an interactive page made by the cell";
+}
+
+// Shows one output of the worker's in `out`; a Promise while a graph is still being drawn.
+export function show(out, output) {
+  if (output.type === "stream") {
+    const last = out.lastElementChild;
+    if (last && last.tagName === "PRE" && last.className === output.name) last.textContent += output.text;
+    else out.append(pre(output.text, output.name));
+  } else if (output.type === "error") {
+    out.append(pre(output.traceback, "error"));
+  } else if (output.type === "display") {
+    const data = output.data;
+    if (data["text/vnd.graphviz"]) return drawDot(out, data["text/vnd.graphviz"], data["text/plain"]);
+    if (data["text/html"]) {
+      const html = data["text/html"];
+      const div = document.createElement("div");
+      if (/<script|<iframe/i.test(html) && !/^\s*<iframe/i.test(html)) {
+        const frame = document.createElement("iframe");
+        frame.setAttribute("sandbox", "allow-scripts");
+        frame.title = frameTitle(html);
+        frame.srcdoc = html;
+        div.append(frame);
+      } else {
+        div.innerHTML = html;  // the page's policy runs no script from it
+      }
+      return out.append(div);
+    }
+    for (const [mime, prefix] of [["image/svg+xml", "data:image/svg+xml;charset=utf-8,"], ["image/png", "data:image/png;base64,"]]) {
+      if (!data[mime]) continue;
+      const img = document.createElement("img");
+      img.src = prefix + (mime === "image/png" ? data[mime] : encodeURIComponent(data[mime]));
+      img.alt = data["text/plain"] || "a figure made by the cell";
+      return out.append(img);
+    }
+    out.append(pre(data["text/plain"] || "", "stdout"));
+  }
+  return undefined;
+}
+
+const WORST = ["error", "fail", "todo", "pass"];
+
+// The checker's verdict in a cell's output (exercises/check.py's report marks each exercise
+// with class="sg-verdict" data-verdict=..., inside a container with the overall verdict), or
+// null if the cell showed no checker report.
+export function verdictOf(out) {
+  const overall = [...out.querySelectorAll("[data-verdict]")].find((e) => !e.classList.contains("sg-verdict"));
+  if (overall && WORST.includes(overall.dataset.verdict)) return overall.dataset.verdict;
+  const each = [...out.querySelectorAll(".sg-verdict[data-verdict]")].map((e) => e.dataset.verdict);
+  return WORST.find((v) => each.includes(v)) || null;
+}
+
+export const VERDICT_WORDS = { pass: "✓ PASS", fail: "✗ FAIL", todo: "… TODO", error: "! ERROR" };

@@ -64,11 +64,22 @@ def _twice(a: Value) -> Value:
 
 
 def _diamond(x: Value) -> Value:
+    # Two diamonds, mirrored: in p = a + b the shared a comes first, in q = k + g the shared
+    # g comes last, so an order that is not topological goes wrong on one of them whichever
+    # parent it visits first.
     a = x.exp()
     a.label = "a"
     b = a * const(3.0)
     b.label = "b"
-    f = a + b
+    p = a + b
+    p.label = "p"
+    g = x * x
+    g.label = "g"
+    k = g * const(2.0)
+    k.label = "k"
+    q = k + g
+    q.label = "q"
+    f = p + q
     f.label = "f"
     return f
 
@@ -94,7 +105,7 @@ def _chain(x: Value) -> Value:
 
 GRAPHS = (
     Graph("a value used twice (b = a + a, c = b + b at a = 3)", ("a",), (3.0,), _twice),
-    Graph("a diamond (a = eˣ feeds f = a + b directly and through b = 3a, at x = 0.5)",
+    Graph("a diamond both ways (f = (a + 3a) + (2g + g), a = eˣ, g = x·x, at x = 0.5)",
           ("x",), (0.5,), _diamond),
     Graph("the sigmoid chain (y = 1/(1 + e^−z) at z = 0)", ("z",), (0.0,), _sigmoid),
     Graph(f"a chain {DEPTH:,} ops deep (y = x · 1.0001 · 1.0001 · …, at x = 1)", ("x",),
@@ -142,11 +153,24 @@ def _orders(root: Value) -> dict[str, list[Value]]:
             if p not in seen:
                 seen.add(p)
                 queue.append(p)
-    return {"topo": topo, "dup": dup, "leaves-first": topo[::-1], "bfs": bfs[::-1]}
+    orders = {"topo": topo, "dup": dup, "leaves-first": topo[::-1], "bfs": bfs[::-1]}
+    for name, first in (("pre", True), ("pre-last", False)):
+        pre: list[Value] = []  # depth-first, each node listed BEFORE its parents
+        stack, listed = [root], set()
+        while stack:
+            v = stack.pop()
+            if v in listed:
+                continue
+            listed.add(v)
+            pre.append(v)
+            stack.extend(reversed(v._prev) if first else v._prev)
+        orders[name] = pre[::-1]
+    return orders
 
 
 def simulate(root: Value, order: str = "topo", assign: bool = False, seed: bool = True,
-             upstream: bool = True, start: float = 0.0) -> dict[Value, float]:
+             upstream: bool = True, start: float = 0.0, local: bool = True,
+             late_seed: bool = False) -> dict[Value, float]:
     """The grads a walk with the given bug would leave (the walk goes over `order`
     reversed, as `for node in reversed(order)`)."""
     nodes = _orders(root)[order]
@@ -154,12 +178,18 @@ def simulate(root: Value, order: str = "topo", assign: bool = False, seed: bool 
     if seed:
         grads[root] = 1.0
     for node in reversed(nodes):
-        for parent, local in zip(node._prev, local_gradients(node)):
-            down = grads[node] * local if upstream else local
+        for parent, g in zip(node._prev, local_gradients(node)):
+            g = g if local else 1.0
+            down = grads[node] * g if upstream else g
             grads[parent] = down if assign else grads[parent] + down
+    if late_seed:
+        grads[root] = 1.0
     return grads
 
 
+_PRE = ("not in topological order: each node was listed before its parents (a pre-order), "
+        "so a node passed its gradient on before all its consumers had added theirs; list a "
+        "node after its parents and walk that order reversed")
 BUGS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("`=` instead of `+=`: each use replaced the gradient instead of adding to it (a value "
      "used twice must get the sum of both contributions)", {"assign": True}),
@@ -172,8 +202,14 @@ BUGS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("not in topological order: a node passed its gradient on before all its consumers had "
      "added theirs (a breadth-first walk does that on a diamond); walk a topological order "
      "reversed", {"order": "bfs"}),
+    (_PRE, {"order": "pre"}),
+    (_PRE, {"order": "pre-last"}),
     ("the upstream is forgotten: each parent gets its local gradient alone; it should get "
      "node.grad × local gradient", {"upstream": False}),
+    ("the local gradient is left out: each parent gets the node's grad unchanged; it should "
+     "get node.grad × local gradient (local_gradients(node))", {"local": False}),
+    ("the root is seeded after the walk: set root.grad = 1 before it, so the walk starts "
+     "from 1", {"seed": False, "late_seed": True}),
     ("grads did not start from zero: every node started at 1. Only the root is seeded with "
      "1; every other grad starts at 0 (the checker set them all to 0 before your backward "
      "ran) and only collects +=", {"start": 1.0}),

@@ -96,8 +96,8 @@ def test_the_backward_graphs_truth_agrees_with_pytorch() -> None:
     (b + b).backward()
     expected["a"] = a.grad.item()
     x = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
-    e = x.exp()
-    (e + e * 3.0).backward()
+    e, g = x.exp(), x * x
+    ((e + e * 3.0) + (g * 2.0 + g)).backward()
     expected["x"] = x.grad.item()
     z = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
     (1.0 / (1.0 + (-z).exp())).backward()

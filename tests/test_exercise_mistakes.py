@@ -262,6 +262,41 @@ def breadth_first(root: Value) -> None:
     walk(order, root)
 
 
+def pre_order(root: Value) -> None:
+    order, stack, seen = [], [root], set()
+    while stack:
+        v = stack.pop()
+        if v not in seen:
+            seen.add(v)
+            order.append(v)
+            stack.extend(v._prev)
+    walk(order, root)
+
+
+def pre_order_first_parent_first(root: Value) -> None:
+    order, stack, seen = [], [root], set()
+    while stack:
+        v = stack.pop()
+        if v not in seen:
+            seen.add(v)
+            order.append(v)
+            stack.extend(reversed(v._prev))
+    walk(order, root)
+
+
+def no_local(root: Value) -> None:
+    order = topo_iterative(root)[::-1]
+    root.grad = 1.0
+    for node in order:
+        for parent in node._prev:
+            parent.grad += node.grad
+
+
+def late_seed(root: Value) -> None:
+    walk(topo_iterative(root)[::-1], root, seed=False)
+    root.grad = 1.0
+
+
 def stale(root: Value) -> None:
     order = topo_iterative(root)
     for node in order:
@@ -284,9 +319,13 @@ PART_C = [
     (leaves_first, "fail", ["not in topological order", "from the leaves up"]),
     (breadth_first, "fail", ["not in topological order", "breadth-first"]),
     (visited_twice, "fail", ["a node visited more than once"]),
+    (pre_order, "fail", ["not in topological order", "pre-order"]),
+    (pre_order_first_parent_first, "fail", ["not in topological order", "pre-order"]),
+    (no_local, "fail", ["the local gradient is left out"]),
+    (late_seed, "fail", ["the root is seeded after the walk"]),
     (stale, "fail", ["grads did not start from zero"]),
     (recursive, "fail", ["RecursionError on a chain 5,000 ops deep", "explicit stack",
-                         "right on a value used twice; a diamond; the sigmoid chain"]),
+                         "right on a value used twice; a diamond both ways; the sigmoid chain"]),
     (engines, "error", ["called the engine's root.backward()"]),
 ]
 

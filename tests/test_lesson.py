@@ -3,8 +3,15 @@ reciprocal, its gradient 0.25 at z = 0, and f(x) = w1·x + w2·x with df/dx = w1
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import math
+import re
+from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import given
 from strategies import PROPERTY, reals
 
@@ -106,10 +113,13 @@ def test_linear_gradient_is_w1_plus_w2() -> None:
 
 
 def test_linear_weights_get_x_as_gradient() -> None:
-    """∂f/∂w1 = ∂f/∂w2 = x = 0 at x = 0."""
-    x, w1, w2 = Value(0.0), Value(2.0), Value(3.0)
+    """∂f/∂w1 = ∂f/∂w2 = x: 1.5 at lesson 4's x = 1.5 (checked against PyTorch in float64)."""
+    torch = pytest.importorskip("torch")
+    x, w1, w2 = Value(1.5), Value(2.0), Value(3.0)
     (w1 * x + w2 * x).backward()
-    assert (w1.grad, w2.grad) == (0.0, 0.0)
+    tw1, tw2 = (torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (2.0, 3.0))
+    (tw1 * 1.5 + tw2 * 1.5).backward()
+    assert (w1.grad, w2.grad) == (tw1.grad.item(), tw2.grad.item()) == (1.5, 1.5)
 
 
 def test_linear_at_a_hundredth_is_0_05() -> None:
@@ -132,3 +142,144 @@ def test_the_sigmoids_constant_one_is_named_by_its_number() -> None:
     y = (1 + (-z).exp()).reciprocal()
     names = [step.name for step in explain(y).steps if not step.op]
     assert names == ["z", "1"]
+
+
+# -- the lessons' own numbers ----------------------------------------------------------------------
+# Each number a lesson's prose (or docs/guide.md) quotes, computed by the lesson's own code.
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def lesson_cells(stem: str) -> list[str]:
+    """The code cells of notebooks/<stem>.ipynb, in order (the exercise cells left out)."""
+    nb = json.loads((ROOT / "notebooks" / f"{stem}.ipynb").read_text(encoding="utf-8"))
+    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"
+            and "exercise" not in c.get("metadata", {}).get("tags", [])]
+
+
+def lesson_prose(stem: str) -> str:
+    """The markdown of notebooks/<stem>.ipynb, its lines joined by spaces."""
+    nb = json.loads((ROOT / "notebooks" / f"{stem}.ipynb").read_text(encoding="utf-8"))
+    return " ".join(" ".join("".join(c["source"]).split()) for c in nb["cells"]
+                    if c["cell_type"] == "markdown")
+
+
+def run_cells(cells: list[str]) -> tuple[dict[str, Any], str]:
+    """Run `cells` in one namespace, as a kernel would; the namespace and what they printed."""
+    space: dict[str, Any] = {}
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        for source in cells:
+            exec(compile(source, "<lesson cell>", "exec"), space)
+    return space, out.getvalue()
+
+
+LESSON3 = "03-checking-a-gradient"
+CENTRAL = "return (f(x + eps) - f(x - eps)) / (2 * eps)"
+
+
+def lesson3_table() -> str:
+    """Lesson 3's table of differences, printed with the central difference written in."""
+    cells = [c for c in lesson_cells(LESSON3) if "sigma" in c or "central_difference" in c]
+    blank = "return None  # your formula"
+    assert sum(blank in c for c in cells) == 1, "lesson 3 has one central_difference to write"
+    _, printed = run_cells(["import math\nfrom scalargrad import Value"]
+                           + [c.replace(blank, CENTRAL) for c in cells])
+    return printed
+
+
+def test_lesson3_table_unwritten_shows_the_forward_column_and_asks() -> None:
+    """Run as it stands (nothing written yet), the table shows the forward differences and asks
+    for the central one instead of failing."""
+    cells = [c for c in lesson_cells(LESSON3) if "sigma" in c or "central_difference" in c]
+    _, printed = run_cells(["import math\nfrom scalargrad import Value", *cells])
+    assert printed.count("(write central_difference)") == 14
+
+
+def test_lesson3_errors_shrink_then_grow_where_the_prose_says() -> None:
+    """Lesson 3 says: the forward difference's error falls tenfold per row, is least (about
+    5e-9) at ε = 1e-7 or 1e-8, then grows; the central one's falls a hundredfold and is least
+    (about 2e-12) at ε = 1e-5. The table, with the central difference written, agrees."""
+    rows = [line.split() for line in lesson3_table().splitlines() if line.startswith("1e-")]
+    eps = [float(r[0]) for r in rows]
+    fwd, cen = [float(r[2]) for r in rows], [float(r[4]) for r in rows]
+    assert all(8 < a / b < 12 for a, b in zip(fwd[:5], fwd[1:6]))
+    assert all(80 < a / b < 120 for a, b in zip(cen[:3], cen[1:4]))
+    assert eps[fwd.index(min(fwd))] in (1e-7, 1e-8) and 4e-9 < min(fwd) < 7e-9
+    assert eps[cen.index(min(cen))] == 1e-5 and 1e-12 < min(cen) < 3e-12
+    assert fwd[-1] > 1e3 * min(fwd) and cen[-1] > 1e3 * min(cen)
+    prose = lesson_prose(LESSON3)
+    assert "about 5e-9, at ε = 1e-7 or 1e-8" in prose and "near ε = 1e-5" in prose
+    assert "about 2e-12" in prose
+
+
+def test_the_guide_shows_lesson3s_table() -> None:
+    """docs/guide.md's table of differences is lesson 3's, printed with the central difference
+    written in, line for line."""
+    guide = (ROOT / "docs" / "guide.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- printed by lesson 03 with central_difference written -->\n```\n"
+                      r"(.*?)\n```", guide, re.S)
+    assert block is not None
+    assert block.group(1).splitlines() == lesson3_table().splitlines()
+
+
+def test_lesson3s_quotient_at_a_hundredth_is_the_prose_0_249998() -> None:
+    """Lesson 3 (and the guide) quote (σ(0.01) − σ(0))/0.01 as 0.249998."""
+    assert f"{forward_difference(decomposed_sigmoid, 0.0, eps=0.01):.6f}" == "0.249998"
+    assert "0.249998" in lesson_prose(LESSON3)
+
+
+def test_lesson1s_prose_numbers_are_its_gradient() -> None:
+    """Lesson 1 quotes a.grad = −2.929349 and the nudge's −2.929, from its own code."""
+    space, printed = run_cells(lesson_cells("01-a-program-is-a-graph")[:3]
+                               + ["c.backward()"])
+    prose = lesson_prose("01-a-program-is-a-graph")
+    assert f"{space['a'].grad:.6f}" == "-2.929349" and "−2.929349" in prose
+    assert "-2.929 × h" in printed and "(−2.929)" in prose
+
+
+def test_lesson6s_prose_names_the_zero_gradients_it_prints() -> None:
+    """Lesson 6 explains its "31 with a non-zero gradient": the unit it names is off and
+    the parameters it names are exactly those with a zero gradient."""
+    cells = [c for c in lesson_cells("06-neuron-to-network")
+             if "nn.MLP(2, [4, 4, 1]" in c or "out.backward()" in c or "h2 = " in c]
+    space, printed = run_cells(cells)
+    zero = [name for name, p in space["model"].named_parameters() if p.grad == 0]
+    assert "37 parameters, 31 with a non-zero gradient" in printed
+    assert zero == [f"layers.1.neurons.1.{w}" for w in ("w.0", "w.1", "w.2", "w.3", "b")] + [
+        "layers.2.neurons.0.w.1"]
+    assert space["h2"][1].data == 0.0
+    prose = lesson_prose("06-neuron-to-network")
+    assert "(`layers.1.neurons.1`) is off" in prose and "(`layers.2.neurons.0.w.1`)" in prose
+    assert "six zeros, and 37 − 6 = 31" in prose
+
+
+def test_lesson5s_backward_with_assign_shows_one_where_four_belongs() -> None:
+    """Lesson 5 says the checker shows a.grad 1 where 4 belongs for a backward that assigns."""
+    from exercises.check import check
+    from scalargrad.graph import local_gradients
+
+    def backward(root: Value) -> None:
+        order = topological_order(root)
+        root.grad = 1.0
+        for node in reversed(order):
+            for parent, local in zip(node._prev, local_gradients(node)):
+                parent.grad = node.grad * local  # the bug: = instead of +=
+
+    out = io.StringIO()
+    check("backward", backward, file=out)
+    assert "a.grad is 1.0, it should be 4.0" in out.getvalue()
+    assert "`=` instead of `+=`" in out.getvalue()
+    assert "`a.grad` of 1 where 4 belongs" in lesson_prose("05-accumulate-dont-assign")
+
+
+def test_the_moons_demo_prints_the_losses_of_lesson8() -> None:
+    """`python -m demos.moons` trains from lesson 8's start: its loss every tenth step is the
+    loss lesson 8's hand-written loop prints (and docs/guide.md quotes)."""
+    from demos import moons
+
+    result = moons.run(out=None, plots=False, file=io.StringIO())
+    guide = (ROOT / "docs" / "guide.md").read_text(encoding="utf-8")
+    quoted = re.findall(r"^step +(\d+)  loss (\d\.\d{6})  accuracy", guide, re.M)
+    assert len(quoted) == 10
+    assert [(k, f"{result['history'].loss[int(k) - 1]:.6f}") for k, _ in quoted] == quoted

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -67,6 +68,64 @@ def test_committed_without_outputs(name: str) -> None:
     dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
              and (c.get("outputs") or c.get("execution_count") is not None)]
     assert dirty == [], f"{name}: cells {dirty} have outputs; regenerate or clear them"
+
+
+HEADING = re.compile(r"# Lesson (\d+)( \(optional\))? — (.+)")
+DESKTOP = ("python -m", ".ipynb", "docs/", "exercises/workbook.py", "out/")
+
+
+def _markdown(name: str) -> list[str]:
+    """The markdown cells of notebook `name`, in order."""
+    return [c.source for c in _load(ROOT / "notebooks" / name).cells if c.cell_type == "markdown"]
+
+
+def _titles() -> list[tuple[int, bool, str]]:
+    """Each lesson's (number, optional?, title), from the heading that opens it."""
+    found = []
+    for name in NAMES:
+        first = _markdown(name)[0].splitlines()[0]
+        match = HEADING.fullmatch(first)
+        assert match, f"{name} opens with {first!r}, not '# Lesson N — Title'"
+        found.append((int(match.group(1)), bool(match.group(2)), match.group(3)))
+    return found
+
+
+def test_each_lesson_is_titled_with_its_number_and_place() -> None:
+    """Lesson N opens '# Lesson N — Title'; lessons beyond the eight core ones say (optional)."""
+    titles = _titles()
+    assert [(n, optional) for n, optional, _ in titles] == [
+        (k, k > len(CORE)) for k in range(1, len(NAMES) + 1)]
+
+
+@pytest.mark.parametrize("k", range(len(NAMES)))
+def test_each_lesson_ends_by_naming_the_next_truthfully(k: int) -> None:
+    """The last words of a lesson name the next lesson by its number and title (marked
+    optional beyond the core), and only the last lesson says it is the last."""
+    titles = _titles()
+    ending = _markdown(NAMES[k])[-1].strip().splitlines()
+    last = ending[-1] if ending else ""
+    if k == len(NAMES) - 1:
+        assert last == "This is the last lesson.", f"{NAMES[k]} ends {last!r}"
+        return
+    number, optional, title = titles[k + 1]
+    said = " ".join(_markdown(NAMES[k])[-1].split())
+    wanted = (f"Next (optional): lesson {number}, " if optional else f"Next: lesson {number}, ")
+    at = said.find(wanted)
+    assert at >= 0 and said[at + len(wanted):].lower().startswith(title.lower()), (
+        f"{NAMES[k]} should end naming {wanted}{title.lower()}: {said[-160:]!r}")
+    for other in _markdown(NAMES[k]):
+        assert "the last lesson" not in other and "last notebook" not in other, NAMES[k]
+
+
+def test_desktop_only_words_say_so() -> None:
+    """A paragraph that names what only a learner's own machine has (a `python -m` command, a
+    file of the repository, an .ipynb) says "on your own machine", so a learner in the browser
+    workshop is not sent to what they do not have."""
+    for name in NAMES:
+        for cell in _markdown(name):
+            for paragraph in cell.split("\n\n"):
+                if any(word in paragraph for word in DESKTOP):
+                    assert "on your own machine" in paragraph.lower(), f"{name}: {paragraph!r}"
 
 
 def _generator() -> Any:
@@ -131,6 +190,7 @@ def _kernel_env() -> dict[str, str]:
 
 
 _EXECUTED: dict[str, Any] = {}
+_FOLDERS: dict[str, Path] = {}  # the empty folder each notebook ran in
 
 
 def executed(name: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
@@ -140,6 +200,7 @@ def executed(name: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
         pytest.importorskip("ipykernel")
         nb = _load(ROOT / "notebooks" / name)
         folder = tmp_path_factory.mktemp(name.split(".")[0])
+        _FOLDERS[name] = folder
         env = _kernel_env()
         saved = dict(os.environ)
         os.environ.clear()
@@ -209,6 +270,47 @@ def test_exercise_cells_run_the_checker(tmp_path_factory: pytest.TempPathFactory
             assert 'class="sg-verdict" data-verdict="todo"' in shown, f"{name} cell {i}"
             seen.update(t for t in TASK_NAMES if f"check({t!r}" in cell.source)
     assert seen == set(TASK_NAMES)
+
+
+PRINTED = re.compile(r"<!-- printed by lesson (\d\d) -->\n```\n(.*?)\n```", re.S)
+
+
+def _printed(nb: Any) -> str:
+    """Everything a notebook's cells printed (their stdout), as one text."""
+    return "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
+                   for o in c.get("outputs", []) if o.get("output_type") == "stream")
+
+
+def _guide_quotes() -> list[tuple[str, str]]:
+    """(notebook, line) for every line of the guide's blocks marked as a lesson's output."""
+    guide = (ROOT / "docs" / "guide.md").read_text(encoding="utf-8")
+    return [(next(n for n in NAMES if n.startswith(number)), line)
+            for number, block in PRINTED.findall(guide) for line in block.splitlines()]
+
+
+def test_the_guide_quotes_lessons_output() -> None:
+    """docs/guide.md quotes the output of lessons 1, 4, 6 and 8 (the one-number descent and
+    the moons training among them)."""
+    assert {name[:2] for name, _ in _guide_quotes()} >= {"01", "04", "06", "08"}
+
+
+@pytest.mark.parametrize("name", sorted({name for name, _ in _guide_quotes()}))
+def test_the_guides_numbers_are_the_lessons_own(name: str,
+                                                 tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every line docs/guide.md shows as a lesson's output is printed, as it stands, by that
+    lesson run in a kernel: the guide and the lessons tell the same numbers."""
+    printed = _printed(executed(name, tmp_path_factory)).splitlines()
+    missing = [line for n, line in _guide_quotes() if n == name and line not in printed]
+    assert missing == [], f"docs/guide.md quotes lines {name} does not print"
+
+
+def test_lessons_leave_no_file_behind(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A lesson writes only where it says: nothing in the folder it runs in but `out/` (the
+    desktop-only GIF), so running lesson 8 beside its notebook leaves no model file there."""
+    for name in NAMES:
+        executed(name, tmp_path_factory)
+        left = sorted(p.name for p in _FOLDERS[name].iterdir())
+        assert set(left) <= {"out"}, f"{name} left {left} in the folder it ran in"
 
 
 def test_notebook_check_gives_the_command_lines_verdicts() -> None:

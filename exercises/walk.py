@@ -187,9 +187,10 @@ def simulate(root: Value, order: str = "topo", assign: bool = False, seed: bool 
     return grads
 
 
-_PRE = ("not in topological order: each node was listed before its parents (a pre-order), "
-        "so a node passed its gradient on before all its consumers had added theirs; list a "
-        "node after its parents and walk that order reversed")
+_PRE = ("not in topological order: a node passed its gradient on before all its consumers "
+        "had added theirs (a breadth-first walk, or an order listing each node before its "
+        "parents, does that on a diamond); list each node after its parents and walk that "
+        "order reversed, from the root")
 BUGS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("`=` instead of `+=`: each use replaced the gradient instead of adding to it (a value "
      "used twice must get the sum of both contributions)", {"assign": True}),
@@ -199,9 +200,7 @@ BUGS: tuple[tuple[str, dict[str, Any]], ...] = (
      "passes its gradient on twice; keep a set of visited nodes", {"order": "dup"}),
     ("not in topological order: you walked the order from the leaves up; a topological "
      "order lists parents first, so walk it reversed, from the root", {"order": "leaves-first"}),
-    ("not in topological order: a node passed its gradient on before all its consumers had "
-     "added theirs (a breadth-first walk does that on a diamond); walk a topological order "
-     "reversed", {"order": "bfs"}),
+    (_PRE, {"order": "bfs"}),
     (_PRE, {"order": "pre"}),
     (_PRE, {"order": "pre-last"}),
     ("the upstream is forgotten: each parent gets its local gradient alone; it should get "

@@ -165,7 +165,7 @@ def parse(argv: Optional[list[str]]) -> argparse.Namespace:
                         help="tiny sizes, one run each (seconds): checks the bench works")
     parser.add_argument("--only", action="append", default=[], metavar="KEY",
                         help="run only groups whose key starts with KEY (demo, demo-pypy, "
-                        "chain, wide, scaling, depth); repeatable")
+                        "chain, wide, scaling, depth, fit-scaling, modes); repeatable")
     parser.add_argument("--no-pypy", action="store_true", help="skip the PyPy rows")
     parser.add_argument("--repeats", type=int, help="runs per engine per group (default: "
                         "5 for the demo, 3 otherwise, 1 with --quick)")
@@ -176,13 +176,51 @@ def parse(argv: Optional[list[str]]) -> argparse.Namespace:
     parser.add_argument("--before", metavar="DIR", help="also run the scalargrad in DIR (e.g. "
                         "a git worktree of main) as one more row of the demo, elementary and "
                         "depth groups, and print a before/after table")
+    parser.add_argument("--update", metavar="PATH", help="write the groups run into the "
+                        "recorded run at PATH (e.g. bench/recorded.json with --only modes): "
+                        "same-key groups replaced, the others kept, the update noted")
     parser.add_argument("--timeout", type=float, default=600.0,
                         help="seconds before a single worker is abandoned")
     return parser.parse_args(argv)
 
 
+def groups_json(groups: list[Group]) -> list[dict]:
+    """Every measurement of every group, as the --json file holds them."""
+    return [{"key": g.key, "title": g.title, "unit": g.unit, "size": g.size, "ops": g.ops,
+             "workload": g.workload, "repeats": g.repeats, "note": g.note,
+             "rows": [{"label": r.label, "engine": r.engine, "python": r.python, "gc": r.gc,
+                       "steps": r.steps, "warmup": r.warmup, "phases": r.phases,
+                       "size": r.size, "root": r.root,
+                       "default_recursion_limit": r.default_recursion_limit,
+                       "value": report.value(g, r), "bytes_per_node": report.bytes_per_node(r),
+                       "check": report.check(g, r), "results": r.results, "errors": r.errors}
+                      for r in g.rows]}
+            for g in groups]
+
+
+def update(path: str, groups: list[Group], facts: dict) -> None:
+    """Put this run's groups into the recorded run at `path` (a group with the same key is
+    replaced, a new one added at the end) and note the update, so the docs say which groups
+    were measured when, without running the others again."""
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    mine = groups_json(groups)
+    keys = [g["key"] for g in mine]
+    data["groups"] = [g for g in data["groups"] if g["key"] not in keys] + mine
+    notes = [u for u in data.get("updates", []) if set(u["groups"]) - set(keys)]
+    data["updates"] = notes + [{**facts, "groups": keys}]
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=1)
+    os.replace(tmp, path)
+    print(f"updated {path}: {', '.join(keys)}", file=sys.stderr)
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     args = parse(argv)
+    if args.update and args.quick:
+        print("--update writes into a recorded full run: not with --quick", file=sys.stderr)
+        return 2
     interpreters = Interpreters(use_pypy=not args.no_pypy)
     interpreters.clock = args.clock
     groups = build_plan(args.quick, pypy=interpreters.pypy is not None, before=args.before)
@@ -203,32 +241,23 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.before:
         print(report.before_after(groups))
     print(f"Total time {time.perf_counter() - started:.0f} s.")
+    command = "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:])
+    seconds = round(time.perf_counter() - started)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"machine": machine(interpreters), "quick": args.quick,
-                       "command": "python -m bench " + " ".join(argv if argv is not None
-                                                                else sys.argv[1:]),
-                       "clock": args.clock,
+                       "command": command, "clock": args.clock,
                        "date": time.strftime("%Y-%m-%d", time.gmtime()),
-                       "seconds": round(time.perf_counter() - started),
-                       "groups": [{"key": g.key, "title": g.title, "unit": g.unit,
-                                   "size": g.size, "ops": g.ops, "workload": g.workload,
-                                   "repeats": g.repeats, "note": g.note,
-                                   "rows": [{"label": r.label, "engine": r.engine,
-                                             "python": r.python, "gc": r.gc,
-                                             "steps": r.steps, "warmup": r.warmup,
-                                             "phases": r.phases, "size": r.size,
-                                             "root": r.root, "default_recursion_limit":
-                                             r.default_recursion_limit,
-                                             "value": report.value(g, r),
-                                             "bytes_per_node": report.bytes_per_node(r),
-                                             "check": report.check(g, r),
-                                             "results": r.results, "errors": r.errors}
-                                            for r in g.rows]}
-                                  for g in groups]}, f, indent=1)
+                       "seconds": seconds, "groups": groups_json(groups)}, f, indent=1)
     failed = [f"{g.key}: {r.label}" for g in groups for r in g.rows if r.errors]
     for name in failed:
         print(f"FAILED: {name}", file=sys.stderr)
+    if args.update and failed:
+        print(f"{args.update} not updated: a row failed", file=sys.stderr)
+    elif args.update:
+        update(args.update, groups, {"command": command, "clock": args.clock,
+                                     "date": time.strftime("%Y-%m-%d", time.gmtime()),
+                                     "seconds": seconds, "machine": machine(interpreters)})
     return 1 if failed else 0
 
 

@@ -36,6 +36,7 @@ class Recorded:
         self.date: str = data.get("date", "?")
         self.seconds: Optional[int] = data.get("seconds")
         self.groups = [_group(g) for g in data["groups"]]
+        self.updates: list[dict] = data.get("updates", [])
 
 
 def _group(g: dict) -> Group:
@@ -56,19 +57,28 @@ def read(path: str) -> Recorded:
         return Recorded(json.load(f))
 
 
-def run_line(run: Recorded) -> str:
+def run_line(run: Recorded, updates: bool = True) -> str:
+    """Which run the figures are from (and, with `updates`, which groups were measured
+    later on their own)."""
     clock = "CPU time per step" if run.clock == "cpu" else "wall-clock time per step"
     took = "" if not run.seconds else (f", {run.seconds} s" if run.seconds < 120
                                        else f", {run.seconds // 60} min")
-    return (f"Recorded run: `{run.command}` on {run.date} ({clock}{took}), written in by "
+    text = (f"Recorded run: `{run.command}` on {run.date} ({clock}{took}), written in by "
             f"`python -m bench.docs` from `{RECORDED}`. {run.machine}\n")
+    for u in run.updates if updates else []:  # groups run later on their own (--update)
+        clock = "CPU time per step" if u.get("clock") == "cpu" else "wall-clock time per step"
+        load = re.search(r"load average [\d.]+ at start", u.get("machine", ""))
+        text += (f"\nGroups {', '.join(u['groups'])} measured on their own: `{u['command']}` on "
+                 f"{u['date']} ({clock}, {u['seconds']} s"
+                 f"{', ' + load.group(0) if load else ''}), the same machine.\n")
+    return text
 
 
 def readme(run: Recorded) -> str:
     """The README's short table: the demo step, PyPy, one elementary size, bytes, targets."""
     keep = ("demo", "demo-pypy", "chain-10000")
     groups = [g for g in run.groups if g.key in keep]
-    return (run_line(run) + "\n" + report.summary(groups).split("\n", 2)[2] + "\n"
+    return (run_line(run, updates=False) + "\n" + report.summary(groups).split("\n", 2)[2] + "\n"
             + _met_line(run))
 
 

@@ -39,7 +39,7 @@ class Group:
 
     key: str
     title: str
-    workload: str  # demo | chain | wide
+    workload: str  # demo | chain | wide | fit | jac-in | jac-out
     size: int  # moons points, or blocks of the elementary graph
     unit: str  # "ms/step", "ns/op" or "ns/node"
     rows: list
@@ -83,6 +83,8 @@ def _plan(quick: bool, pypy: bool) -> list[Group]:
     for points in ((15, 150) if quick else (15, 150, 1_500, 15_000)):
         groups.append(_fit_scaling(points, quick))
     groups.append(_depth(quick))
+    for direction in ("in", "out"):
+        groups.append(_modes(direction, quick))
     return groups
 
 
@@ -177,3 +179,30 @@ def _depth(quick: bool) -> Group:
             Row(f"{MICROGRAD}, 1,002 ops deep", "micrograd", default_recursion_limit=True,
                 size=334),
         ])
+
+
+MODES_SIZES = (1, 2, 4, 8, 16, 32, 64)
+MODES_QUICK = (1, 4)
+
+
+def _modes(direction: str, quick: bool) -> Group:
+    """jacfwd against jacrev as the inputs (n) or the outputs (m) grow: one row per mode and
+    size, each in its own process like every row."""
+    sizes = MODES_QUICK if quick else MODES_SIZES
+    if direction == "in":
+        title = ("the two directions, f: ℝⁿ → ℝ (n inputs summed into a trunk of 30 tanh "
+                 "rounds): the Jacobian by jacfwd (n forward passes) and by jacrev (one "
+                 "backward pass)")
+        what = "n"
+    else:
+        title = ("the two directions, f: ℝ → ℝᵐ (a trunk of 30 tanh rounds fanned out to m "
+                 "outputs): the Jacobian by jacfwd (one forward pass) and by jacrev (m "
+                 "backward passes)")
+        what = "m"
+    rows = []
+    for size in sizes:
+        for mode in ("jacfwd", "jacrev"):
+            rows.append(Row(f"{mode}, {what} = {size}", mode, size=size,
+                            warmup=1, steps=2 if quick else 5))
+    return Group(f"modes-{direction}", title, f"jac-{direction}", max(sizes), "ms/Jacobian",
+                 rows, repeats=1 if quick else 3)

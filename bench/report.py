@@ -6,7 +6,7 @@ import math
 from statistics import median
 from typing import Optional
 
-from . import workloads
+from . import modes, workloads
 from .plan import Group, Row
 
 LOSS_TOLERANCE = 1e-9  # the demo's losses at step 0 must agree this closely
@@ -28,7 +28,7 @@ def seconds(row: Row) -> Optional[float]:
 
 def per_unit(group: Group, secs: float) -> float:
     """Seconds per step in the group's unit: ms per step, ns per op or ns per node."""
-    if group.unit == "ms/step":
+    if group.unit in ("ms/step", "ms/Jacobian"):
         return secs * 1e3
     if group.unit == "ns/op":
         return secs / group.ops * 1e9
@@ -131,6 +131,9 @@ def check(group: Group, row: Row) -> str:
         gens, share = g
         return (f"{nodes:,} nodes; collections per step {gens[0]:.0f} / {gens[1]:.1f} / "
                 f"{gens[2]:.2f} (gen 0/1/2), {100 * share:.0f}% of the time")
+    if modes.is_modes(group):
+        err = modes.error(group, row)
+        return "" if err is None else f"agrees with the float oracle to {err:.0e}"
     if group.workload == "demo":
         gap = demo_loss_gap(group, row)
         loss = first_result(row)
@@ -151,6 +154,8 @@ def _num(x: Optional[float], digits: int = 3) -> str:
 
 def table(group: Group) -> str:
     """The group as a Markdown table (a depth group is a short list of outcomes)."""
+    if modes.is_modes(group):
+        return modes.table(group)
     lines = [f"### {group.title}", ""]
     if group.unit == "":
         lines += [f"- {row.label}: {check(group, row)}" for row in group.rows]
@@ -182,7 +187,7 @@ def summary(groups: list[Group]) -> str:
            "PyTorch, batched | bytes/node ours vs micrograd |",
            "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for g in groups:
-        if g.key.startswith(("scaling", "depth", "fit-scaling")):
+        if g.key.startswith(("scaling", "depth", "fit-scaling")) or modes.is_modes(g):
             continue
         ours = value(g, g.rows[0])
         if g.key == "demo-pypy":
@@ -355,6 +360,8 @@ def targets(groups: list[Group], quick: bool = False) -> str:
         line("PyTorch batched tensors, same MLP",
              f"PyTorch {1 / r:.0f}× faster than ours" if r < 1 else f"ours {r:.1f}× faster",
              "reported")
+    for target, measured, verdict in modes.targets(groups):
+        line(target, measured, verdict)
     return "\n".join(out) + "\n"
 
 

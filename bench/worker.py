@@ -3,7 +3,9 @@
 The orchestrator (`python -m bench`) starts one worker per engine per run, so no engine pays
 for another's garbage, imports or JIT state. The spec names:
   engine    ours | ours-elementary | micrograd | torch-scalar | torch-batched
+            | jacfwd | jacrev (ours, the Jacobian by forward or by reverse mode)
   workload  demo (size = number of moons points) | chain | wide (size = number of blocks)
+            | jac-in (f: R^n -> R, size = n) | jac-out (f: R -> R^m, size = m)
   warmup, steps   untimed, then timed repetitions of one step (demo) or one forward+backward
   gc        on (the default: CPython's collector as it comes) | off (disabled while timing)
             | freeze (gc.freeze() after set-up, collector on) | off-in-backward (with phases)
@@ -26,12 +28,13 @@ from . import workloads
 
 clock = time.perf_counter  # what a step's time is measured with (bench --clock)
 
-ENGINES = ("ours", "ours-elementary", "micrograd", "torch-scalar", "torch-batched")
+ENGINES = ("ours", "ours-elementary", "micrograd", "torch-scalar", "torch-batched", "jacfwd",
+           "jacrev")
 
 
 def load_engine(engine: str) -> Any:
     """The engine's module in bench.peers (imported only in the process that needs it)."""
-    if engine in ("ours", "ours-elementary"):
+    if engine in ("ours", "ours-elementary", "jacfwd", "jacrev"):
         from .peers import ours
         return ours
     if engine == "micrograd":
@@ -59,6 +62,9 @@ def build(spec: dict) -> tuple[Any, Callable[[int], Any], int]:
         weights = workloads.mlp_weights()
         fit = module.Fit(points, labels, weights, by_hand=spec.get("gc") == "loop")
         return fit, fit.step, len(workloads.flat_parameters(weights))
+    if spec["workload"] in ("jac-in", "jac-out"):
+        jac = module.Jacobian(spec["workload"][4:], size, spec["engine"])
+        return jac, lambda k: jac.run(), 0
     params = workloads.chain_parameters(size)
     elementary = module.Elementary(spec["workload"], params)
     return elementary, lambda k: elementary.run(), 2 * size + 1
@@ -173,6 +179,19 @@ def graph_bytes(workload: Any) -> tuple[int, int]:
     return allocated, workload.count_nodes()
 
 
+def peak_bytes(run: Callable[[], Any]) -> int:
+    """The most memory `run()` held at once above what was held before (tracemalloc)."""
+    import tracemalloc
+    gc.collect()
+    tracemalloc.start()
+    try:
+        run()
+        current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak
+
+
 def cyclic_garbage(step: Callable[[int], Any]) -> int:
     """Objects that only the cycle collector can free, left behind by one step.
 
@@ -235,7 +254,10 @@ def measure(spec: dict) -> dict:
         result["phases"] = phases.summary(warmup)
     if spec.get("extras") or spec["workload"] == "fit":
         result["nodes"] = workload.count_nodes()
-    if spec.get("extras"):
+    if spec.get("extras") and spec["workload"] in ("jac-in", "jac-out"):
+        if platform.python_implementation() == "CPython":
+            result["peak_bytes"] = peak_bytes(workload.run)
+    elif spec.get("extras"):
         result["setup_leaves"] = setup_leaves
         if platform.python_implementation() == "CPython" and not spec["engine"].startswith("torch"):
             # tracemalloc sees Python objects only, not torch's C++ tensors: no bytes for torch

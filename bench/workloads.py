@@ -155,3 +155,41 @@ class ElementaryWorkload:
         out = self.forward()
         out.backward()
         return out.data, self.x.grad
+
+
+# The two directions of the chain rule (jacfwd against jacrev). Both functions share a trunk of
+# TRUNK rounds h ← tanh(a·h + b), so one pass costs about the same whatever n or m:
+#   in:   f(x₁, …, xₙ) = trunk(Σᵢ tanh(wᵢ·xᵢ + cᵢ))           ℝⁿ → ℝ
+#   out:  f(x) = [tanh(wᵢ·trunk(x) + cᵢ) for i in 1..m]         ℝ → ℝᵐ
+# jacfwd needs one forward pass per input (n), jacrev one backward pass per output (m).
+TRUNK = 30
+JAC_X0 = 0.3  # every input's value
+
+
+def jacobian_parameters(size: int, seed: int = 0) -> tuple[list[tuple[float, float]],
+                                                           list[tuple[float, float]]]:
+    """((wᵢ, cᵢ) for each of the `size` inputs or outputs, (a, b) for each trunk round)."""
+    rng = random.Random(seed)
+    ends = [(rng.uniform(-1.5, 1.5), rng.uniform(-0.5, 0.5)) for _ in range(size)]
+    trunk = [(rng.uniform(0.9, 1.1), rng.uniform(-0.1, 0.1)) for _ in range(TRUNK)]
+    return ends, trunk
+
+
+def jacobian_reference(direction: str, size: int) -> list:
+    """The Jacobian in plain floats, by the chain rule written out (the oracle): n floats for
+    "in", m rows of one float for "out"."""
+    ends, trunk = jacobian_parameters(size)
+
+    def through_trunk(h: float) -> tuple[float, float]:
+        slope = 1.0
+        for a, b in trunk:
+            h = math.tanh(a * h + b)
+            slope *= a * (1.0 - h * h)
+        return h, slope
+
+    if direction == "in":
+        s = sum(math.tanh(w * JAC_X0 + c) for w, c in ends)
+        _, slope = through_trunk(s)
+        return [slope * w * (1.0 - math.tanh(w * JAC_X0 + c) ** 2) for w, c in ends]
+    h, slope = through_trunk(JAC_X0)
+    return [[w * (1.0 - math.tanh(w * h + c) ** 2) * slope] for w, c in ends]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import threading
-import tracemalloc
 from typing import Any, Callable
 
 import pytest
@@ -27,6 +26,7 @@ def chain(x: Value, depth: int) -> Value:
 
 
 def peak_bytes(fn: Callable[[], Any]) -> int:
+    tracemalloc = pytest.importorskip("tracemalloc", reason="PyPy has no tracemalloc")
     tracemalloc.start()
     try:
         fn()

@@ -13,7 +13,14 @@ import nn
 import scalargrad
 from scalargrad import Value, topological_order
 
-from ..workloads import DEMO_ALPHA, ElementaryWorkload, demo_loss, learning_rate
+from ..workloads import (
+    DEMO_ALPHA,
+    JAC_X0,
+    ElementaryWorkload,
+    demo_loss,
+    jacobian_parameters,
+    learning_rate,
+)
 
 
 def describe() -> str:
@@ -95,3 +102,39 @@ class Fit:
         """The ops a step builds: the parameters (338 leaves, made once) are not counted, so
         the smallest graph's time per node is not lowered by leaves that cost it nothing."""
         return sum(1 for node in topological_order(self.forward()) if node._prev)
+
+
+class Jacobian:
+    """The Jacobian of the "in" (ℝⁿ → ℝ) or "out" (ℝ → ℝᵐ) function of `bench.workloads`
+    by jacfwd (n forward passes) or jacrev (one forward pass, m backward passes)."""
+
+    def __init__(self, direction: str, size: int, mode: str) -> None:
+        if direction not in ("in", "out") or mode not in ("jacfwd", "jacrev"):
+            raise ValueError(f"unknown Jacobian workload {direction!r} by {mode!r}")
+        self.ends, self.trunk = jacobian_parameters(size)
+        self.direction, self.size = direction, size
+        self.jacobian = getattr(scalargrad, mode)(self.f_in if direction == "in" else self.f_out)
+
+    def _trunk(self, h: Value) -> Value:
+        for a, b in self.trunk:
+            h = (h * a + b).tanh()
+        return h
+
+    def f_in(self, *xs: Value) -> Value:
+        return self._trunk(scalargrad.sum([(x * w + c).tanh() for x, (w, c) in
+                                           zip(xs, self.ends)]))
+
+    def f_out(self, x: Value) -> list:
+        h = self._trunk(x)
+        return [(h * w + c).tanh() for w, c in self.ends]
+
+    def run(self) -> list:
+        inputs = [JAC_X0] * (self.size if self.direction == "in" else 1)
+        return self.jacobian(*inputs)
+
+    def count_nodes(self) -> int:
+        """The nodes of one evaluation of f (what one reverse-mode pass walks)."""
+        if self.direction == "in":
+            out = self.f_in(*[Value(JAC_X0) for _ in range(self.size)])
+            return len(topological_order(out))
+        return len({id(n) for y in self.f_out(Value(JAC_X0)) for n in topological_order(y)})

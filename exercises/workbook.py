@@ -4,12 +4,14 @@ Part A — write the backward. Every op in scalargrad computes its result and, r
 defines its `_backward` closure: given the *upstream* gradient (∂L/∂output), it returns the
 *downstream* gradient for each input, upstream × local gradient, one per input in order.
 Each function below builds one op with `Value.from_op`; its forward value is written for you.
-Fill in `_backward`. The checker runs your op through gradcheck: the gradient your closure
-gives against finite differences of the forward value, which never calls your closure.
+Fill in `_backward`. The checker calls your closure as backward() does, with upstreams 1,
+−1.5, 0.3 and 2, against upstream × the true local gradient (confirmed by finite differences
+of the forward value, never by your closure), and names the mistake it recognises.
 
 Part B — predict the gradient. Work each one out on paper (draw the graph, walk it backward:
 upstream × local gradient = downstream, and add the contributions where a value is used
-twice), then write your number. The checker runs the engine and tells you if you are right.
+twice), then write your number. The checker runs the engine (confirmed by finite
+differences) and tells you if you are right, or what your number suggests went wrong.
 
 Part C — write backward() yourself: order the nodes, seed the root, walk back adding
 upstream × local gradient into each parent. The checker runs your walk on graphs that expose

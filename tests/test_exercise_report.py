@@ -65,3 +65,14 @@ def test_learner_text_in_the_html_is_escaped() -> None:
     assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     page = check("mul", lambda a, b: 1 / 0)._repr_html_()
     assert 'data-verdict="error"' in page and "ZeroDivisionError" in page
+
+
+def test_the_browser_workshop_kernel_shows_the_report_as_html() -> None:
+    """The workshop's kernel (the same code Pyodide runs) sends the report as text/html with
+    the marked verdict, and the terminal's text as text/plain."""
+    from scalargrad.workshop.kernel import mime_bundle
+
+    report = check("P3", 1)
+    bundle = mime_bundle(report)
+    assert 'class="sg-verdict" data-verdict="fail" role="status"' in bundle["text/html"]
+    assert bundle["text/plain"] == str(report)

@@ -94,6 +94,17 @@ def test_a_micrograd_style_op_is_traced_forward() -> None:
     assert sg.explain_tangents(out, {x: 1.0}).output == pytest.approx(1 - t ** 2, rel=1e-15)
 
 
+def test_a_constant_next_to_an_infinite_local_gradient_adds_nothing() -> None:
+    """y = √w + x with w = 0 held fixed: √'s local gradient at 0 is infinite, but w does not
+    move, so y moves with x at speed 1 (not NaN) and √w's tangent says w does not move."""
+    x, w = Value(2.0, label="x"), Value(0.0, label="w")
+    root = w.sqrt()
+    root.label = "r"
+    trace = sg.explain_tangents(root + x, {x: 1.0})
+    assert trace.output == 1.0
+    assert trace.step("r").formula() == "r.tangent = 0.0 (w does not move)"
+
+
 # -- no side effects -------------------------------------------------------------------------------
 
 

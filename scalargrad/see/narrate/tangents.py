@@ -11,22 +11,24 @@ that input's *contribution*, and the node's *tangent out* is the sum of its cont
 
 The root's tangent is the directional derivative of the output in the direction given.
 
-The local gradients are the very numbers the backward pass multiplies by: each op's own
-`_backward` closure, called with upstream 1, through `graph.edges` (one op, one place). Forward
-mode reads them in the other direction: backward sends upstream × local gradient from a node
-*to* its inputs; forward gathers tangent in × local gradient *from* the inputs into the node.
-Nothing is run backward and no `.grad` is read or changed.
+The pass is the engine's own (`scalargrad.tangents.tangent_pass`, the rule forward mode's dual
+numbers follow), and its local gradients are the very numbers the backward pass multiplies by:
+each op's own `_backward` closure, called with upstream 1 (one op, one place). Forward mode
+reads them in the other direction: backward sends upstream × local gradient from a node *to*
+its inputs; forward gathers tangent in × local gradient *from* the inputs into the node. A
+constant (a leaf given no tangent) moves not at all: it contributes 0, even next to an
+infinite local gradient. Nothing is run backward and no `.grad` is read or changed.
 """
 
 from __future__ import annotations
 
-from typing import Mapping, NamedTuple, Sequence, Union
+from typing import Mapping, NamedTuple, Optional, Sequence, Union
 
-from scalargrad import graph
 from scalargrad.graph import topological_order
 from scalargrad.node import _as_float
 from scalargrad.see.display.tables import html_table, markdown_table
 from scalargrad.see.text import format_number, node_names, safe_text
+from scalargrad.tangents import tangent_pass
 from scalargrad.value import Value
 
 NodeRef = Union[Value, str]
@@ -42,6 +44,7 @@ class TangentContribution(NamedTuple):
     tangent_in: float  # the input's tangent
     local: float  # ∂node/∂input: the same number the backward pass multiplies by
     contribution: float  # tangent in × local gradient
+    moves: bool = True  # False: the input is a constant (no tangent reaches it), adding 0
 
 
 class TangentStep(NamedTuple):
@@ -71,6 +74,8 @@ class TangentStep(NamedTuple):
                                                " (held fixed: no tangent given)")
         if len(self.inputs) == 1:  # one input: its contribution written out
             c = self.inputs[0]
+            if not c.moves:
+                return f"{head}{fmt(self.tangent)} ({c.input_name} does not move)"
             return f"{head}{fmt(c.tangent_in)} × {fmt(c.local)} = {fmt(self.tangent)}"
         joined = " + ".join(fmt(c.contribution) for c in self.inputs).replace("+ -", "- ")
         return f"{head}{joined} = {fmt(self.tangent)}"
@@ -154,9 +159,15 @@ class TangentTrace:
 
     def conclusion(self, digits: int = 6) -> str:
         """The last line: what the root's tangent means."""
+        seeds = self.seeds
+        names = ", ".join(name for name, _ in seeds)
+        speeds = ", ".join(format_number(t, digits) for _, t in seeds)
+        moving = ("every input is held fixed" if not seeds else
+                  f"{names} moves at speed {speeds}" if len(seeds) == 1 else
+                  f"{names} move at speeds {speeds}")
         return (f"{self.root_name}.tangent = {format_number(self.output, digits)}: the "
                 f"directional derivative of {self.root_name} along {self.direction(digits)} "
-                "(how fast it moves when those inputs move that fast)")
+                f"(how fast {self.root_name} moves when {moving})")
 
     def rows(self, digits: int = 6) -> list[tuple[str, ...]]:
         """The table's rows as strings: one per (node, input) edge, one per leaf; a node's
@@ -234,25 +245,27 @@ def explain_tangents(root: Value, tangents: Mapping[NodeRef, float]) -> TangentT
     names = node_names(order)
     seeds, unused = _seeds(order, names, tangents)
     index = {node: i for i, node in enumerate(order)}
-    values = [0.0] * len(order)
-    steps = []
-    for i, node in enumerate(order):
-        if not node._prev:
-            values[i] = seeds.get(i, 0.0)
-            steps.append(TangentStep(i, names[i], "", node.data, (), values[i], i in seeds))
-            continue
+    found: list[TangentStep | None] = [None] * len(order)
+
+    def visit(i: int, node: Value, edges: Sequence[tuple[Value, float, Optional[float]]],
+              tangent: Optional[float]) -> None:
+        # (parent, local gradient, tangent in) per edge; None: a constant, which moves not
         contributions = []
-        total = 0.0
-        # The local gradients are the op's own, as the backward pass uses them.
-        for parent, local, _ in graph.edges(node, 1.0):
+        for parent, local, tangent_in in edges:
             j = index[parent]
-            contribution = values[j] * local
-            total += contribution
-            contributions.append(TangentContribution(j, names[j], values[j], local,
-                                                     contribution))
-        values[i] = total
-        steps.append(TangentStep(i, names[i], safe_text(node._op), node.data,
-                                 tuple(contributions), total))
+            if tangent_in is None:
+                contributions.append(TangentContribution(j, names[j], 0.0, local, 0.0, False))
+            else:
+                contributions.append(TangentContribution(j, names[j], tangent_in, local,
+                                                         local * tangent_in))
+        found[i] = TangentStep(i, names[i], safe_text(node._op), node.data,
+                               tuple(contributions), 0.0 if tangent is None else tangent)
+
+    # The engine's own tangent pass: tangent out = Σ local gradient × tangent in.
+    values = tangent_pass(order, {order[i]: t for i, t in seeds.items()}, visit)
+    steps = [s if s is not None else
+             TangentStep(i, names[i], "", order[i].data, (), values[i], i in seeds)
+             for i, s in enumerate(found)]
     return TangentTrace(order, names, steps, unused)
 
 

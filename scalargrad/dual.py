@@ -52,12 +52,15 @@ __all__ = ["Dual", "UnpackedDual", "dual_level", "make_dual", "unpack_dual"]
 
 
 class _Level:
-    """One open `dual_level()` block: duals made in it carry tangents while it is open."""
+    """One open `dual_level()` block: duals made in it carry tangents while it is open. It
+    holds the two readers of its duals' tangents, made once per block."""
 
-    __slots__ = ("open",)
+    __slots__ = ("open", "known", "tangent_in")
 
     def __init__(self) -> None:
         self.open = True
+        self.known = _known(self)
+        self.tangent_in = _tangent_in(self)
 
 
 class _State(threading.local):
@@ -112,6 +115,8 @@ def _known(level: _Level) -> Callable[[Value], Any]:
 
 
 def _tangent_in(level: _Level) -> Callable[[Value], Optional[float]]:
+    """A parent's tangent: a live dual's own, a constant's None, or worked out from the
+    duals an ordinary node (sum, dot, nn's nodes) was computed from."""
     known = _known(level)
 
     def tangent_in(parent: Value) -> Optional[float]:
@@ -147,7 +152,7 @@ def _forward(op: Callable[..., Any], reflected: bool) -> Callable[..., Any]:
         if self._level is not level and not any(type(p) is Dual and p._level is level
                                                  for p in node._prev):
             return node  # no live dual among the inputs: an ordinary Value
-        t = tangent_out(node, _tangent_in(level))
+        t = tangent_out(node, level.tangent_in)
         return _dual(node.data, 0.0 if t is None else t, level, node)
 
     method.__name__ = op.__name__
@@ -227,7 +232,7 @@ def unpack_dual(value: Value) -> UnpackedDual:
         return UnpackedDual(value.data, None)
     if not _modes.grad:
         raise RuntimeError(_NO_GRAD_INSIDE)
-    return UnpackedDual(value.data, _tangent_in(level)(value))
+    return UnpackedDual(value.data, level.tangent_in(value))
 
 
 def result_tangents(values: list) -> list[float]:
@@ -237,7 +242,7 @@ def result_tangents(values: list) -> list[float]:
     assert level is not None, "tangents() is called inside a dual_level() block"
     if not _modes.grad:
         raise RuntimeError(_NO_GRAD_INSIDE)
-    found = tangents_of(values, _known(level))
+    found = tangents_of(values, level.known)
     return [0.0 if found[v] is None else found[v] for v in values]  # type: ignore[misc]
 
 

@@ -15,6 +15,7 @@ backward passes, and `hvp` is forward mode over the backward pass: H·v without 
 from __future__ import annotations
 
 import functools
+import inspect
 from numbers import Real
 from typing import Any, Callable, Sequence, Union
 
@@ -166,9 +167,8 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
     _check_function(f, "jvp")
     xs = _numbers(primals, "jvp", "primals", values_allowed=True)
     ts = _numbers(tangents, "jvp", "tangents")
-    if len(ts) != len(xs):
-        raise ValueError(f"jvp: {len(xs)} primals but {len(ts)} tangents; expected one tangent "
-                         "per primal")
+    _check_lengths(xs, ts, "jvp")
+    _check_arity(f, len(xs), "jvp", "primals")
     with _dual.dual_level():
         out = f(*[_dual.make_dual(x, t) for x, t in zip(xs, ts)])
         outs, single = _outputs(out, "jvp")
@@ -188,6 +188,7 @@ def jacfwd(f: Callable[..., Any]) -> Callable[..., list]:
         xs = _numbers(args, "jacfwd", "arguments", values_allowed=True)
         if not xs:
             raise TypeError("jacfwd: f needs at least one argument to differentiate")
+        _check_arity(f, len(xs), "jacfwd", "arguments")
         columns = []
         single = True
         for j in range(len(xs)):
@@ -212,6 +213,7 @@ def jacrev(f: Callable[..., Any]) -> Callable[..., list]:
         xs = _numbers(args, "jacrev", "arguments", values_allowed=True)
         if not xs:
             raise TypeError("jacrev: f needs at least one argument to differentiate")
+        _check_arity(f, len(xs), "jacrev", "arguments")
         leaves = [_leaf(x) for x in xs]
         with enable_grad():
             outs, single = _outputs(f(*leaves), "jacrev")
@@ -232,6 +234,8 @@ def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     xs = _numbers(primals, "hvp", "primals", values_allowed=True)
     if not xs:
         raise TypeError("hvp: f needs at least one argument to differentiate")
+    _check_lengths(xs, _numbers(tangents, "hvp", "tangents"), "hvp")
+    _check_arity(f, len(xs), "hvp", "primals")
     gradient = grad(f, tuple(range(len(xs))))
     _, product = jvp(lambda *duals: list(gradient(*duals)), xs, tangents)
     return product
@@ -240,6 +244,26 @@ def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
 def _check_function(f: Any, who: str) -> None:
     if not callable(f):
         raise TypeError(f"{who}: f must be a function, got {type(f).__name__}")
+
+
+def _check_lengths(xs: list, ts: list, who: str) -> None:
+    if len(ts) != len(xs):
+        raise ValueError(f"{who}: {len(xs)} primals but {len(ts)} tangents; expected one "
+                         "tangent per primal")
+
+
+def _check_arity(f: Callable[..., Any], n: int, who: str, what: str) -> None:
+    """A clear error when f cannot be called with n positional arguments."""
+    try:
+        signature = inspect.signature(f)
+    except (TypeError, ValueError):  # a builtin or a callable without a signature: just call
+        return
+    try:
+        signature.bind(*range(n))
+    except TypeError as error:
+        what = what if n != 1 else what[:-1]
+        raise TypeError(f"{who}: f cannot be called with {n} {what} as its arguments "
+                        f"({error}); give one number per argument of f") from None
 
 
 def _numbers(xs: Any, who: str, what: str, values_allowed: bool = False) -> list[float]:

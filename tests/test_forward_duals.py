@@ -286,7 +286,10 @@ def test_jacobian_shapes() -> None:
     (lambda: sg.jacfwd(lambda x: x)("a"), r"arguments\[0\] must be a real number"),
     (lambda: sg.jacrev(lambda x: {"y": x})(1.0), "must return a Value or a list of Values"),
     (lambda: sg.jacfwd(lambda: Value(1.0))(), "at least one argument"),
-    (lambda: sg.hvp(lambda x, y: x * y, [1.0, 2.0], [1.0]), "2 primals but 1 tangents"),
+    (lambda: sg.hvp(lambda x, y: x * y, [1.0, 2.0], [1.0]), "hvp: 2 primals but 1 tangents"),
+    (lambda: sg.jvp(lambda x: x, [1.0, 2.0], [1.0, 1.0]), "f cannot be called with 2 primals"),
+    (lambda: sg.jacrev(lambda x, y: x * y)(1.0), "f cannot be called with 1 argument as"),
+    (lambda: sg.hvp(lambda x: x * x, [1.0, 2.0], [1.0, 1.0]), "f cannot be called with 2"),
     (lambda: sg.hvp(lambda x: [x], [1.0], [1.0]), "single Value"),
 ])
 def test_bad_input_gets_a_clear_error(call: Callable[[], Any], message: str) -> None:

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from ops_table import OPS, Op
-from strategies import PROPERTY
+from strategies import PROPERTY, programs
 
 import nn
 import scalargrad as sg
@@ -124,6 +124,35 @@ def test_jvp_of_random_graphs_matches_torch(chunk: int) -> None:
         if not close_vectors(ours, theirs):
             failures.append(f"{program}\n  tangent {ts}: engine {ours}, torch {theirs}")
     assert not failures, "\n\n".join(failures[:3])
+
+
+def _run_steps(xs: list, steps: list, unary: dict) -> Any:
+    nodes = list(xs)
+    for op, i, j in steps:
+        a, b = nodes[i], nodes[j]
+        nodes.append(unary[op](a) if op in unary else a + b if op == "+" else
+                     a - b if op == "-" else a * b)
+    return nodes[-1]
+
+
+SG_UNARY = {"tanh": Value.tanh, "sin": Value.sin, "cos": Value.cos, "sigmoid": Value.sigmoid,
+            "neg": Value.__neg__}
+TORCH_UNARY = {"tanh": torch.tanh, "sin": torch.sin, "cos": torch.cos,
+               "sigmoid": torch.sigmoid, "neg": torch.neg}
+
+
+@PROPERTY
+@given(program=programs(), direction=st.lists(st.floats(-2.0, 2.0), min_size=3, max_size=3))
+def test_jvp_of_hypothesis_programs_matches_torch(program: tuple, direction: list) -> None:
+    """The shared strategy's straight-line programs (fan-out, a node used twice): jvp is
+    torch.func.jvp's, and jvp = gradient · direction with torch's gradient."""
+    xs, steps = program
+    ours = sg.jvp(lambda *a: _run_steps(list(a), steps, SG_UNARY), xs, direction)
+    theirs = torch_jvp(lambda *a: _run_steps(list(a), steps, TORCH_UNARY), xs, direction)
+    assert close_vectors(ours, theirs), (program, direction, ours, theirs)
+    gradient = torch_jacobian(lambda *a: _run_steps(list(a), steps, TORCH_UNARY), xs)
+    dotted = math.fsum(g * d for g, d in zip(gradient, direction))
+    assert close_vectors([ours[1]], [dotted]), (ours, dotted)
 
 
 def test_jacobians_of_random_graphs_match_torch() -> None:

@@ -255,7 +255,8 @@ def _long_sum(final: GradientSum, got: list[tuple[int, int, float]], previous: f
 
 def backprop_page(root: Value, *, elementary: Value | None = None, title: str | None = None,
                   start: str = "first", max_nodes: int = MAX_NODES,
-                  tangents: Mapping[NodeRef, float] | None = None) -> Page:
+                  tangents: Mapping[NodeRef, float] | None = None,
+                  autoplay: bool = False) -> Page:
     """The stepper page for the graph of `root` (see the module docstring).
 
     `elementary`: the same computation built from elementary ops (e.g. a neuron with
@@ -263,7 +264,9 @@ def backprop_page(root: Value, *, elementary: Value | None = None, title: str | 
     toggle between the fused view (`root`) and the elementary view. `start` picks the view
     shown first: "first" (root's), "fused" or "elementary". `tangents` (leaf Values or their
     names to numbers, as `explain_tangents` takes them, e.g. `{x: 1.0}`) adds the tangent
-    pass: a mode that plays forward mode on the same graph, edge by edge.
+    pass: a mode that plays forward mode on the same graph, edge by edge. `autoplay`: the page
+    starts playing once open (Pause or Space stops it), unless the reader's system asks for
+    reduced motion (prefers-reduced-motion: reduce).
     """
     if start not in ("first", "fused", "elementary"):
         raise ValueError(f"start must be 'first', 'fused' or 'elementary', got {start!r}")
@@ -274,7 +277,7 @@ def backprop_page(root: Value, *, elementary: Value | None = None, title: str | 
                       **graph_data(elementary, max_nodes=max_nodes, tangents=tangents)})
     first = 1 if (start == "elementary" and elementary is not None) else 0
     title = title if title is not None else f"Backpropagation through {views[0]['root']}"
-    data = {"title": title, "views": views, "start": first}
+    data = {"title": title, "views": views, "start": first, "autoplay": bool(autoplay)}
     return Page(render("backprop", title, data), title)
 
 

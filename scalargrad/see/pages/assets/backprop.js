@@ -214,9 +214,30 @@
              label: (k) => (edgeDone[k] ? tangentOfEdge[k].contribution : null) };
   }
 
+  // The graph as text for screen readers (its SVG's description): one item per node with
+  // what it computes, its value and its gradient (or tangent) at this step.
+  let described = null, items = [];
+  function describe(st) {
+    const list = $("graph-text");
+    if (described !== V) {
+      described = V;
+      list.textContent = "";
+      items = V.nodes.map(() => list.appendChild(document.createElement("li")));
+    }
+    V.nodes.forEach((node, i) => {
+      const what = node.op ? node.expr : node.name + " (a leaf)";
+      const data = st.known[i] ? node.data : "not yet computed";
+      const num = st.num[i] === null ? "not yet known" : st.num[i] + (st.pend[i] ? " so far (more to come)" : "");
+      const now = st.cur && (st.cur.node === i || st.receiving === i) ? " \u2014 this step" : "";
+      const text = `${what}: data ${data}, ${st.what} ${num}${now}`;
+      if (items[i].textContent !== text) items[i].textContent = text;
+    });
+  }
+
   function render(pos) {
     const st = mode === "tangent" ? tangentState(pos) : backwardState(pos);
     paint(st);
+    describe(st);
     const cur = st.cur;
     if (cur) follow(cur.input !== undefined ? [cur.node, cur.input] : [cur.node]);
     if (mode === "tangent") tangentPanel(pos, cur); else panel(pos, cur);

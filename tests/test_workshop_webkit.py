@@ -1,0 +1,150 @@
+"""The zero-install workshop in WebKit (Safari's engine family): every lesson run to the end
+with `?run=all`, offline, in Debian's WebKitGTK MiniBrowser on a virtual display
+(tests/webkit.py); and the standalone stepper page stepped to its end.
+
+One browser serves the whole module. It sends every request not for 127.0.0.1 to a recording
+proxy that refuses it (the Firefox test's `RecordingProxy`); each lesson must ask it nothing.
+WebKit has no SharedArrayBuffer, even on a cross-origin isolated page: the lessons must not
+need it. Skipped, saying what to install, without WebKitGTK's driver or Xvfb.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, Iterator
+
+import pytest
+from lesson_graphs import multivariate_graph
+from test_workshop_firefox import FINISHED, SETTLED, RecordingProxy
+from webkit import close, open_webkit
+
+from scalargrad import to_html
+from scalargrad.workshop.lessons import notebooks_folder, read_lessons
+
+LESSONS = [lesson.slug for lesson in read_lessons(notebooks_folder())]
+SECONDS_PER_LESSON = 180  # WebKit compiles Pyodide's WebAssembly more slowly than the others
+
+
+@pytest.fixture(scope="module")
+def proxy() -> Iterator[RecordingProxy]:
+    server = RecordingProxy()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def webkit(proxy) -> Iterator[Any]:
+    driver = open_webkit(proxy.port)
+    try:
+        yield driver
+    finally:
+        close(driver)
+
+
+def _frame_at_its_end(driver: Any, frame: Any) -> str:
+    """A stepper or replay frame's text after its End key (pressed inside the frame)."""
+    driver.switch_to.frame(frame)
+    try:
+        driver.execute_script("document.dispatchEvent(new KeyboardEvent('keydown', "
+                              "{key: 'End', bubbles: true}))")
+        return driver.find_element("tag name", "body").text
+    finally:
+        driver.switch_to.default_content()
+
+
+@pytest.fixture(scope="module")
+def runs(webkit, workshop_url, proxy) -> dict[str, Any]:
+    """Each lesson opened with ?run=all: how it settled, how long it took, what the proxy saw,
+    and the text of its stepper or replay frames played to their end."""
+    results: dict[str, Any] = {"startup": {"asked": proxy.take()}}
+    for slug in LESSONS:
+        t0 = time.monotonic()
+        webkit.get(f"{workshop_url}/{slug}.html?run=all")
+        while time.monotonic() - t0 < SECONDS_PER_LESSON and not webkit.execute_script(FINISHED):
+            time.sleep(0.5)
+        result = {**webkit.execute_script(SETTLED), "seconds": round(time.monotonic() - t0, 1)}
+        result["frames"] = [_frame_at_its_end(webkit, frame) for frame in
+                            webkit.find_elements("css selector", ".out iframe")]
+        results[slug] = {**result, "asked": proxy.take()}
+    return results
+
+
+def _why(result: dict[str, Any]) -> str:
+    return (f"state {result['state']} after {result['seconds']} s, failed cell "
+            f"{result['failed']}: {result['failedOutput']!r}; status {result['status']!r}")
+
+
+@pytest.mark.parametrize("slug", LESSONS)
+def test_every_lesson_runs_to_the_end_in_webkit(runs, slug):
+    """?run=all reaches "done" in WebKit: Python started without SharedArrayBuffer and every
+    cell ran."""
+    result = runs[slug]
+    assert result["state"] == "done", f"{slug}: {_why(result)}"
+
+
+@pytest.mark.parametrize("slug", LESSONS)
+def test_no_cell_fails_in_webkit(runs, slug):
+    """No cell is marked as failed, and the status line is the "ready" one."""
+    result = runs[slug]
+    assert (result["cellsInError"], result["statusState"]) == ([], "ready"), _why(result)
+
+
+@pytest.mark.parametrize("slug", LESSONS)
+def test_no_lesson_asks_another_host_in_webkit(runs, slug):
+    """While the lesson ran, nothing was asked of any host but 127.0.0.1."""
+    assert runs[slug]["asked"] == []
+
+
+def test_webkit_itself_asks_no_other_host(runs):
+    """Starting, MiniBrowser asked nothing of the outside."""
+    assert runs["startup"]["asked"] == []
+
+
+def test_the_multivariate_rule_gives_five_in_webkit(runs):
+    assert "x.grad = 2.0 + 3.0 = 5.0" in runs["04-multivariate-chain-rule"]["text"]
+
+
+def test_graphs_are_drawn_by_viz_js_in_webkit(runs):
+    """Lesson 1's graphs are SVGs that Viz.js drew, all of them by the time it says done."""
+    result = runs["01-a-program-is-a-graph"]
+    assert (result["graphs"] >= 1, result["graphs"]) == (True, result["holders"])
+
+
+def test_the_stepper_plays_to_its_end_inside_a_lesson_in_webkit(runs):
+    (stepper,) = runs["04-multivariate-chain-rule"]["frames"]
+    assert "13 / 13" in stepper and "x.grad = 2.0 + 3.0 = 5.0" in stepper
+
+
+def test_the_training_replay_plays_to_its_end_inside_a_lesson_in_webkit(runs):
+    (replay,) = runs["08-training-moons"]["frames"]
+    assert "Step 100 of 100" in replay
+
+
+def test_the_standalone_stepper_steps_to_the_end_in_webkit(webkit, runs, tmp_path):
+    """The stepper page written by to_html, opened from disk, stepped with its Step button
+    until it is disabled: the lesson's sum x.grad = 2.0 + 3.0 = 5.0 at the end."""
+    *_, f = multivariate_graph()
+    webkit.get(to_html(f, tmp_path / "stepper.html").resolve().as_uri())
+    step = webkit.find_element("id", "step")
+    for _ in range(50):
+        if not step.is_enabled():
+            break
+        step.click()
+    position = webkit.execute_script("return [document.body.dataset.position, "
+                                     "document.body.dataset.count]")
+    assert (position[0], position[0] == position[1]) == ("13", True)
+    assert "x.grad = 2.0 + 3.0 = 5.0" in webkit.find_element("id", "panel").text
+
+
+def test_the_proxy_sees_what_is_not_localhost_in_webkit(webkit, runs, proxy):
+    """The checks above can fail: a page on another host goes to the proxy, and is refused.
+    (After the lessons, so that what it asks is not counted as theirs.)"""
+    try:
+        webkit.get("http://outside.example/")
+    except Exception:  # the refusal: an error page, or a load error
+        pass
+    asked = proxy.take()
+    assert any(a.startswith("GET http://outside.example/ ") for a in asked), asked

@@ -68,6 +68,14 @@ class Outcome:
     diagnosis: str = ""
 
 
+def _item(line: str) -> str:
+    """A detail line as a list item; an indented line (a step of a derivation) gets
+    class="sg-depth-N" for its depth, so a page can indent it without inline style."""
+    depth = (len(line) - len(line.lstrip(" "))) // 2
+    mark = f' class="sg-depth-{depth}"' if depth else ""
+    return f"<li{mark}>{html.escape(line.strip())}</li>"
+
+
 def overall(outcomes: Sequence[Outcome]) -> str:
     """One verdict for several: error over fail over todo over pass."""
     found = {o.status for o in outcomes}
@@ -145,7 +153,7 @@ class Report:
                 continue
             rows.append(f'<p class="sg-part">{esc(heading)}</p>')
             for o in items:
-                details = "".join(f"<li>{esc(line)}</li>" for line in o.details)
+                details = "".join(_item(line) for line in o.details)
                 rows.append(
                     f'<div class="sg-verdict" data-verdict="{o.status}" role="status" '
                     f'data-exercise="{esc(o.name)}">'

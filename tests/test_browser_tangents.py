@@ -140,14 +140,15 @@ def test_keys_switch_modes_and_step(browser, tmp_path):
 
 
 def test_sigmoid_in_both_views_reaches_a_quarter(browser, tmp_path):
-    """The fused sigmoid and its elementary ops, z's tangent 1: the tangent pass ends with
-    y's tangent 0.25 in both views (V switches view and stays in the tangent pass)."""
+    """The fused sigmoid and its elementary ops, the fused view's z given the tangent 1: the
+    tangent pass ends with y's tangent 0.25 in both views (the elementary view's z is the
+    input of the same name; V switches view and stays in the tangent pass)."""
     z, y = sigmoid_graph(0.0)
     zf = Value(0.0, label="z")
     yf = zf.sigmoid()
     yf.label = "y"
     open_page(browser, to_html(yf, tmp_path / "views.html", elementary=y,
-                               tangents={"z": 1.0}))
+                               tangents={zf: 1.0}))
     page = body(browser)
     page.send_keys("t")
     step_to_end(browser)

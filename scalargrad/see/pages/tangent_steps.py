@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from scalargrad.graph import topological_order
 from scalargrad.see.narrate.tangents import NodeRef, TangentStep, explain_tangents
-from scalargrad.see.text import format_number
+from scalargrad.see.text import format_number, node_names
 from scalargrad.value import Value
 
 SUM_TERMS = 6  # as the backward pass's sums on the page
@@ -25,13 +26,15 @@ def tangent_timeline(root: Value, tangents: Mapping[NodeRef, float], ids: Mappin
                      edge_of: Mapping[tuple[int, int], int], digits: int = 6) -> dict[str, Any]:
     """The page's tangent pass for the graph of `root`.
 
-    `ids` maps the topological index of each node shown to its id on the page, `edge_of` an
-    edge (consumer's index, argument position) to its id; nodes and edges not shown (a
+    `tangents` as `explain_tangents` takes them; a leaf Value of another graph (a page's
+    other view) stands for the input of the same name in this one. `ids` maps the
+    topological index of each node shown to its id on the page, `edge_of` an edge
+    (consumer's index, argument position) to its id; nodes and edges not shown (a
     collapsed graph) are folded in: a shown node's inputs that are not shown add their part
     in one step before its shown edges.
     """
     fmt = lambda x: format_number(x, digits)  # noqa: E731
-    trace = explain_tangents(root, tangents)
+    trace = explain_tangents(root, _in_view(root, tangents))
     steps: list[dict[str, Any]] = []
     for s in trace.steps:
         if s.index not in ids:
@@ -65,6 +68,15 @@ def tangent_timeline(root: Value, tangents: Mapping[NodeRef, float], ids: Mappin
                 "sum": _running_sum(s, k, len(shown) - n - 1, previous, running, digits)})
     return {"direction": trace.direction(digits), "conclusion": trace.conclusion(digits),
             "output": fmt(trace.output), "steps": steps}
+
+
+def _in_view(root: Value, tangents: Mapping[NodeRef, float]) -> dict[NodeRef, float]:
+    """The tangents for the graph of `root`: an input given as a Value of another graph (the
+    fused view's z on the elementary view's page) stands for the input of the same name here."""
+    order = topological_order(root)
+    here, names = set(order), set(node_names(order))
+    return {ref.label if (isinstance(ref, Value) and ref not in here and ref.label in names)
+            else ref: t for ref, t in tangents.items()}
 
 
 def _running_sum(s: TangentStep, k: int, waiting: int, previous: float, running: float,

@@ -41,11 +41,6 @@ function setStatus(text, state) {
   statusLine.dataset.state = state;
 }
 
-function idleStatus() {
-  if (failed || !ready || running) return;
-  setStatus(`Python ${ready} ready${isolated ? "" : " (Stop restarts it)"}`, "ready");
-}
-
 function button(label, title, action, className = "") {
   const b = document.createElement("button");
   b.type = "button";
@@ -344,7 +339,6 @@ function receive(m) {
       root.dataset.state = "ready";
       if (new URLSearchParams(location.search).get("run") === "all") runAll();
     }
-    if (!queue.length) idleStatus();
     pump();
   } else if (m.type === "output") {
     const cell = byId.get(m.cell);

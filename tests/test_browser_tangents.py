@@ -161,6 +161,32 @@ def test_sigmoid_in_both_views_reaches_a_quarter(browser, tmp_path):
     no_errors(browser)
 
 
+HOSTILE = ('<script>window.__pwned = 1</script>"\'<img src=x onerror="window.__pwned=2">'
+           '</script><!--')
+
+
+def test_hostile_labels_in_the_tangent_pass_are_text(browser, tmp_path):
+    """A label full of markup, given a tangent by its name, is shown literally in the panel of
+    the tangent pass; no script of it runs, nothing is fetched for it."""
+    a = Value(2.0, label=HOSTILE)
+    b = Value(3.0, label="b")
+    c = a * b
+    c.label = "</script><script>window.__pwned = 3</script>"
+    open_page(browser, to_html(c, tmp_path / "hostile.html", tangents={HOSTILE: 1.0}))
+    body(browser).send_keys("t")
+    texts = []
+    button = browser.find_element("id", "step")
+    while button.is_enabled():
+        button.click()
+        texts.append(browser.find_element("id", "panel").text)
+    assert any(f"{HOSTILE} is a leaf: its tangent 1.0 is given" in t for t in texts)
+    assert f"tangent in {HOSTILE}.tangent = 1.0" in texts[-2]
+    assert tangents_on_page(browser)[c.label] == "3.0"
+    assert browser.execute_script("return window.__pwned === undefined")
+    assert browser.execute_script("return document.querySelectorAll('img').length") == 0
+    assert requests_made(browser) == []
+
+
 def test_without_tangents_there_is_no_tangent_pass(browser, tmp_path):
     """A page made without tangents hides the mode button and T does nothing."""
     x, w1, w2, f = multivariate_graph()

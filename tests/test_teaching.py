@@ -222,6 +222,34 @@ def test_each_sections_minutes_are_the_plans(name: str) -> None:
     assert int(said.group(1)) == planned_minutes()[name]
 
 
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def _slug(heading: str) -> str:
+    """A heading's anchor as GitHub makes it: lower case, punctuation dropped, - for spaces."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower().replace("`", ""))
+    return text.replace(" ", "-")
+
+
+@pytest.mark.parametrize("page", [TEACHING, HANDOUT], ids=lambda p: p.name)
+def test_every_link_leads_somewhere(page: Path) -> None:
+    """Each relative link of the page names a file or folder of the repository, and each
+    #anchor a heading of the page it points into."""
+    broken = []
+    for target in LINK.findall(page.read_text(encoding="utf-8")):
+        if re.match(r"[a-z]+:", target):
+            continue  # an outside address: none is expected, none is checked
+        path, _, anchor = target.partition("#")
+        file = (page.parent / path).resolve() if path else page
+        if not file.exists():
+            broken.append(target)
+        elif anchor:
+            heads = re.findall(r"^#+ (.+)$", file.read_text(encoding="utf-8"), re.M)
+            if anchor not in {_slug(h) for h in heads}:
+                broken.append(target)
+    assert broken == []
+
+
 # ── the rule, applied to the notebooks ───────────────────────────────────────────────────
 
 def _check_module() -> ModuleType:
@@ -462,6 +490,7 @@ WRONG: dict[str, tuple[str, Callable[[], Any]]] = {
     "a node visited twice": ("backward", lambda: _walk(visited=False)),
     "the wrong order": ("backward", lambda: _walk(reverse=False)),
     "a recursive walk": ("backward", lambda: _walk(recursive=True)),
+    "the tangents in left out": ("tangent_div", lambda: lambda a, b, da, db: 1 / b - a / b**2),
 }
 
 

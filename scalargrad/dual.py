@@ -24,7 +24,10 @@ from a second table of derivatives:
   until then (for nn's modules: one layer's nodes, or the network's if no dual op follows).
 
 Inside grad(...) (so that forward mode can run over a backward pass: `hvp` is forward over
-reverse) a dual op keeps its parents, making the dual a node of the graph being differentiated.
+reverse) a dual op keeps its parents, making the dual a node of the graph being differentiated;
+so does every dual op on a dual that grad() differentiates or that has such a history, later
+too (as requires_grad spreads in PyTorch): a backward pass built afterwards through it (a fused
+loss's graph form, which differentiates its own elementary graph) still reaches the inputs.
 
 A tangent is read from the closures the ops record, so a `dual_level()` block records (it
 switches `no_grad()` off for itself, so forward mode works inside an outer `no_grad()`; a
@@ -74,9 +77,10 @@ class Dual(Value):
     """A Value with a tangent: how fast it moves when the inputs move along the chosen
     direction. Made by `make_dual`; every op on it gives a Dual again."""
 
-    __slots__ = ("tangent", "_level")
+    __slots__ = ("tangent", "_level", "_tracked")
     tangent: float
     _level: _Level
+    _tracked: bool  # differentiated by grad(): the duals computed from it keep their graph
 
     def __repr__(self) -> str:
         if self._level is not _state.level:
@@ -88,14 +92,15 @@ _new = object.__new__
 
 
 def _dual(data: float, tangent: float, level: _Level, like: Optional[Value] = None) -> Dual:
-    """A new dual; a node of the graph (with `like`'s parents and closure) inside grad()."""
+    """A new dual: a leaf, or a node of the graph with `like`'s parents and closure."""
     out: Dual = _new(Dual)
     out.data = data
     out.grad = 0.0
     out.label = ""
     out.tangent = tangent
     out._level = level
-    if like is not None and _modes.differentiating:
+    out._tracked = False
+    if like is not None:
         out._prev, out._fn, out._kind = like._prev, like._fn, like._kind
     else:
         out._prev, out._fn, out._kind = (), None, None
@@ -153,7 +158,12 @@ def _forward(op: Callable[..., Any], reflected: bool) -> Callable[..., Any]:
                                                  for p in node._prev):
             return node  # no live dual among the inputs: an ordinary Value
         t = tangent_out(node, level.tangent_in)
-        return _dual(node.data, 0.0 if t is None else t, level, node)
+        # a node of the graph inside grad(), and after it wherever a dual that grad()
+        # differentiates, or one with a history, goes (a backward pass built later, such as
+        # a fused loss's graph form, must reach the inputs)
+        keep = _modes.differentiating or any(type(p) is Dual and (p._prev or p._tracked)
+                                             for p in node._prev)
+        return _dual(node.data, 0.0 if t is None else t, level, node if keep else None)
 
     method.__name__ = op.__name__
     method.__qualname__ = f"Dual.{op.__name__}"
@@ -198,6 +208,16 @@ def dual_level() -> Iterator[None]:
     finally:
         level.open = False
         _state.level = None
+
+
+def track(values: list) -> None:
+    """Mark the duals among `values` as differentiated by grad() (functional.py calls it
+    before f runs): every dual computed from them keeps its graph, so that a backward pass
+    built later, even one that recomputes part of f (a fused loss's graph form), reaches
+    them. As `requires_grad_()` in PyTorch."""
+    for v in values:
+        if type(v) is Dual:
+            v._tracked = True
 
 
 def make_dual(primal: Any, tangent: Any) -> Dual:

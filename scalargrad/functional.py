@@ -80,6 +80,7 @@ def _evaluate(f: Callable[..., Any], argnums: ArgNums, args: tuple, who: str
                             f"or a Value, got {type(a).__name__} {a!r}")
         xs[i] = v
         wrt.append(v)
+    _dual.track(wrt)  # duals differentiated here keep their graph (forward over reverse)
     _modes.differentiating += 1
     try:
         out = f(*xs)

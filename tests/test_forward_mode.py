@@ -271,6 +271,41 @@ def test_hvp_through_an_mlp_loss_matches_torch() -> None:
     assert close_vectors(ours, theirs.tolist()), (ours, theirs)
 
 
+def _loss_cases() -> dict:
+    F = torch.nn.functional
+    labels = torch.tensor([1.0, -1.0], dtype=F64)
+    return {  # (ours, torch) on two inputs x, y; the predictions are the inputs' own duals
+        "mse(x, y) · xy": (lambda x, y: nn.mse_loss([x, y], [1.0, 0.5]) * (x * y),
+                           lambda x, y: ((x - 1) ** 2 + (y - 0.5) ** 2) / 2 * (x * y)),
+        "l2 · x": (lambda x, y: nn.l2_regularization([x, y], 0.1) * x,
+                   lambda x, y: 0.1 * (x * x + y * y) * x),
+        "hinge + l2": (lambda x, y: nn.hinge_loss([x * y, y.tanh()], [1, -1])
+                       + nn.l2_regularization([x, y], 0.1),
+                       lambda x, y: torch.clamp(1 - labels * torch.stack([x * y, y.tanh()]),
+                                                min=0).mean() + 0.1 * (x * x + y * y)),
+        "bce": (lambda x, y: nn.bce_with_logits([x * y, x.sin()], [1.0, 0.2]),
+                lambda x, y: F.binary_cross_entropy_with_logits(
+                    torch.stack([x * y, x.sin()]), torch.tensor([1.0, 0.2], dtype=F64))),
+        "cross entropy": (lambda x, y: nn.cross_entropy([x * y, x.sin(), y.cos()], 1),
+                          lambda x, y: F.cross_entropy(torch.stack([x * y, x.sin(), y.cos()])
+                                                       .unsqueeze(0), torch.tensor([1]))),
+    }
+
+
+@pytest.mark.parametrize("case", sorted(_loss_cases()))
+def test_hvp_through_fused_losses_of_the_inputs_matches_torch(case: str) -> None:
+    """H·v where the fused losses' predictions (and l2's parameters) are the inputs' duals
+    themselves: the losses' graph forms rebuild their elementary graphs from those duals
+    during the backward pass, and still reach them. Both sg.hvp and a hand-made jvp of grad f
+    are torch.autograd.functional.hvp's."""
+    ours_f, theirs_f = _loss_cases()[case]
+    x, v = [0.7, -1.3], [1.0, 0.5]
+    theirs = torch_hvp(theirs_f, x, v)
+    assert close_vectors(sg.hvp(ours_f, x, v), theirs)
+    by_hand = sg.jvp(lambda *d: list(sg.grad(ours_f, (0, 1))(*d)), x, v)[1]
+    assert close_vectors(by_hand, theirs), (by_hand, theirs)
+
+
 # -- finite differences: the second oracle ---------------------------------------------------------
 
 

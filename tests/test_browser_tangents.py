@@ -188,12 +188,13 @@ def test_hostile_labels_in_the_tangent_pass_are_text(browser, tmp_path):
 
 
 def test_without_tangents_there_is_no_tangent_pass(browser, tmp_path):
-    """A page made without tangents hides the mode button and T does nothing."""
+    """A page made without tangents hides the mode button and T does nothing (the pass and
+    the position stay as they were)."""
     x, w1, w2, f = multivariate_graph()
     open_page(browser, to_html(f, tmp_path / "plain.html"))
     assert not browser.find_element("id", "go-tangent").is_displayed()
-    body(browser).send_keys("t")
-    assert dataset(browser, "mode") == "backward"
+    body(browser).send_keys("\ue014\ue014t")
+    assert (dataset(browser, "mode"), dataset(browser, "position")) == ("backward", "2")
 
 
 def test_large_graph_tangent_pass_is_collapsed_and_still_right(browser, tmp_path):

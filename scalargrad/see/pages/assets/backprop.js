@@ -412,7 +412,9 @@
     show(current, true);
   }
   show(current);
-  const tangentToggle = () => enter(mode === "tangent" ? "backward" : "tangent", 0);
+  const tangentToggle = () => { // (a page without a tangent pass: T does nothing)
+    if (V.tangent) enter(mode === "tangent" ? "backward" : "tangent", 0);
+  };
   player = makePlayer(render, {
     f: () => enter("backward", 0),
     b: () => enter("backward", forwardCount()),

@@ -369,6 +369,17 @@ def homework_in_cuts() -> set[str]:
             for ex in re.findall(r"`([^`]+)`", what) if ex in known}
 
 
+WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+         "eight": 8, "nine": 9, "ten": 10}
+
+
+def test_the_page_counts_the_homework_it_lists() -> None:
+    """"N exercises are homework": N is the number of exercises the cuts make homework."""
+    quoted = re.search(r"(\w+) exercises are homework", teaching())
+    assert quoted is not None
+    assert WORDS[quoted.group(1).lower()] == len(homework_in_cuts())
+
+
 def test_the_core_material_is_as_long_as_the_page_says() -> None:
     """"the core's whole material, 01 to 08, takes N minutes": N is the rule over the core."""
     core, _, _ = plan()
@@ -413,6 +424,90 @@ def test_the_new_core_is_as_much_longer_as_the_page_says() -> None:
     quoted = re.search(r"about\s+(\d+)\s+minutes\s+more\s+than\s+the\s+old\s+core", teaching())
     assert quoted is not None
     assert abs(int(quoted.group(1)) - (now - sum(by_the_rule(c, _old_part) for c in old))) <= 2
+
+
+# ── the lessons' numbers the page quotes, from a run ──────────────────────────────────────
+
+def _nudge() -> str:
+    from scalargrad import Value
+
+    a, b = Value(2.0), Value(-3.0)
+    c = a * b + a.tanh()
+    c.backward()
+    return f"∂c/∂a ≈ {a.grad:.2f} and ∂c/∂b ≈ {b.grad:g}".replace("-", "−")
+
+
+def _quotient() -> str:
+    import scalargrad as sg
+
+    return f"{sg.forward_difference(lambda z: (1 + (-z).exp()).reciprocal(), 0.0, eps=0.01):.6f}"
+
+
+def _sum_at_x() -> str:
+    import scalargrad as sg
+    from scalargrad import Value
+
+    x = Value(0.0, label="x")
+    return f"`{sg.explain(Value(2.0) * x + Value(3.0) * x).gradient(x)}`"
+
+
+def _accumulation() -> str:
+    from demos import accumulation
+
+    result = accumulation.run(out=None)  # (prints its story: pytest keeps it)
+    return (f"`a` gets 2 + 2 = {result['right']:g}), then the demo with the wrong `=` beside "
+            f"the right `+=` (`a` ends with {result['wrong']:g})")
+
+
+def _network() -> str:
+    import nn
+
+    model = nn.MLP(2, [4, 4, 1], seed=0)
+    model([2.0, -1.0]).backward()
+    nonzero = sum(p.grad != 0 for p in model.parameters())
+    return f"The MLP of {model.num_parameters()} parameters, of which {nonzero} get a non-zero"
+
+
+def _moons_parameters() -> str:
+    import nn
+
+    return f"train a {nn.MLP(2, [16, 16, 1], seed=0).num_parameters()}-parameter network"
+
+
+def _deep_chain() -> str:
+    from exercises import walk
+
+    deep = [g.title for g in walk.GRAPHS if "deep" in g.title]
+    return "a chain " + re.search(r"([\d,]+) ops deep", deep[0]).group(1) + " ops deep"
+
+
+def _learning_rate() -> str:
+    """Lesson 8's one-number descent: lr 0.05 closes in, lr 0.2 runs away."""
+    def distance(lr: float) -> float:
+        w = 0.0
+        for _ in range(6):
+            w -= lr * 2 * (w * 3 - 6) * 3
+        return abs(w - 2)
+    return "set `lr = 0.2` and watch w run away" if distance(0.2) > 2 > distance(0.05) else ""
+
+
+FACTS: dict[str, Callable[[], str]] = {
+    "the nudge of lesson 01": _nudge,
+    "lesson 03's first quotient": _quotient,
+    "the sum at x in lesson 04": _sum_at_x,
+    "the accumulation demo of lesson 05": _accumulation,
+    "the network of lesson 06": _network,
+    "the moons network of lesson 08": _moons_parameters,
+    "the deep chain of Part C": _deep_chain,
+    "the learning rates of lesson 08": _learning_rate,
+}
+
+
+@pytest.mark.parametrize("fact", sorted(FACTS))
+def test_the_lessons_numbers_the_page_quotes_come_from_a_run(fact: str) -> None:
+    """The page says what the engine, the demos and the checker compute."""
+    said = FACTS[fact]()
+    assert said and said in " ".join(teaching().split()), said
 
 
 # ── the checker's words the page quotes ──────────────────────────────────────────────────

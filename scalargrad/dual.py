@@ -58,12 +58,27 @@ class _Level:
     """One open `dual_level()` block: duals made in it carry tangents while it is open. It
     holds the two readers of its duals' tangents, made once per block."""
 
-    __slots__ = ("open", "known", "tangent_in")
+    __slots__ = ("open", "known", "tangent_in", "found")
 
     def __init__(self) -> None:
         self.open = True
+        # the tangents of the last ordinary nodes worked out (a bounded cache: a node used
+        # again and again, as y = y * p in a loop, is walked once, and nothing piles up)
+        self.found: dict[Value, Optional[float]] = {}
         self.known = _known(self)
         self.tangent_in = _tangent_in(self)
+
+    def remember(self, found: dict) -> None:
+        """Keep the ordinary nodes' tangents of one walk (the last CACHE of them)."""
+        cache = self.found
+        for node, t in found.items():
+            if node._prev and type(node) is not Dual:
+                cache[node] = t
+        while len(cache) > CACHE:
+            del cache[next(iter(cache))]
+
+
+CACHE = 256
 
 
 class _State(threading.local):
@@ -111,10 +126,12 @@ def _known(level: _Level) -> Callable[[Value], Any]:
     """For `tangents_of`: a live dual's tangent is known; a dual of a closed level is a
     constant (None); any other node is worked out from its parents (False)."""
 
+    found = level.found
+
     def known(node: Value) -> Any:
         if type(node) is Dual:
             return node.tangent if node._level is level else None
-        return False
+        return found.get(node, False)
 
     return known
 
@@ -130,7 +147,9 @@ def _tangent_in(level: _Level) -> Callable[[Value], Optional[float]]:
             return t
         if not parent._prev:
             return None  # a constant
-        return tangents_of([parent], known)[parent]
+        found = tangents_of([parent], known)
+        level.remember(found)
+        return found[parent]
 
     return tangent_in
 
@@ -207,6 +226,7 @@ def dual_level() -> Iterator[None]:
             yield
     finally:
         level.open = False
+        level.found.clear()
         _state.level = None
 
 
@@ -263,6 +283,7 @@ def result_tangents(values: list) -> list[float]:
     if not _modes.grad:
         raise RuntimeError(_NO_GRAD_INSIDE)
     found = tangents_of(values, level.known)
+    level.remember(found)
     return [0.0 if found[v] is None else found[v] for v in values]  # type: ignore[misc]
 
 

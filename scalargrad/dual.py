@@ -171,11 +171,11 @@ def _forward(op: Callable[..., Any], reflected: bool) -> Callable[..., Any]:
         level = _state.level
         if level is None or not isinstance(node, Value):
             return node
+        if self._level is not level and not any(type(a) is Dual and a._level is level
+                                                 for a in args):
+            return node  # no live dual among the inputs: an ordinary Value
         if not _modes.grad:
             raise RuntimeError(_NO_GRAD_INSIDE)
-        if self._level is not level and not any(type(p) is Dual and p._level is level
-                                                 for p in node._prev):
-            return node  # no live dual among the inputs: an ordinary Value
         t = tangent_out(node, level.tangent_in)
         # a node of the graph inside grad(), and after it wherever a dual that grad()
         # differentiates, or one with a history, goes (a backward pass built later, such as

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -58,7 +59,9 @@ def test_worker_measures_both_modes_and_their_jacobians_are_right(engine: str,
     result = measure({"engine": engine, "workload": workload, "size": 5, "warmup": 1,
                       "steps": 2, "extras": True})
     assert len(result["times"]) == 2 and all(t > 0 for t in result["times"])
-    assert result["peak_bytes"] > 0 and result["nodes"] > 30
+    assert result["nodes"] > 30
+    if platform.python_implementation() == "CPython":  # (tracemalloc)
+        assert result["peak_bytes"] > 0
     got = result["first"]
     want = workloads.jacobian_reference(workload[4:], 5)
     flat = [g[0] if isinstance(g, list) else g for g in got]

@@ -267,6 +267,24 @@ def test_duals_of_another_thread_carry_no_tangent_here() -> None:
         assert sg.unpack_dual(x) == (2.0, 1.0)
 
 
+def test_jvp_in_many_threads_at_once_keeps_each_threads_tangents() -> None:
+    """Eight threads running jvp together (each with its own level) each get their own
+    f(x) = k·x³ at x = 1: value k, tangent 3k."""
+    results: dict = {}
+    barrier = threading.Barrier(8)
+
+    def run(k: int) -> None:
+        barrier.wait()
+        results[k] = [sg.jvp(lambda x: x * x * x * k, [1.0], [1.0]) for _ in range(50)]
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(r == [(float(k), 3.0 * k)] * 50 for k, r in results.items()) and len(results) == 8
+
+
 def test_a_value_that_depends_on_no_dual_has_no_tangent() -> None:
     """unpack_dual of a constant gives tangent None (PyTorch's answer); jvp gives 0.0 for an
     output that does not depend on the inputs."""

@@ -221,22 +221,25 @@ def test_the_replay_stacks_on_a_phone(phone, pages):
 
 
 def test_the_stepper_in_a_lesson_is_side_by_side_at_1366x768(laptop, workshop_url):
-    """Lesson 4's stepper frame, at a laptop's size: the frame fits in the window, and in
-    it the panel and the graph sit side by side, both in the frame's view."""
+    """Lesson 4's stepper frame, at a laptop's size: the frame fits in the window below the
+    lesson's header, and in it the panel and the graph sit side by side, both in view."""
     laptop.get(f"{workshop_url}/04-multivariate-chain-rule.html?run=all")
     deadline = time.monotonic() + SECONDS_PER_LESSON
     while time.monotonic() < deadline and laptop.execute_script(
             "return document.documentElement.dataset.state") not in ("done", "error"):
         time.sleep(0.2)
     frame = laptop.find_element("css selector", ".out iframe")
-    outer = laptop.execute_script("const r = arguments[0].getBoundingClientRect();"
-                                  "return [r.width, r.height, innerHeight]", frame)
+    outer = laptop.execute_script(  # the frame's height, the window's below the header
+        "const r = arguments[0].getBoundingClientRect();"
+        "return [r.width, r.height, innerHeight - document.querySelector('header')"
+        ".getBoundingClientRect().height]", frame)
     laptop.switch_to.frame(frame)
     try:
         panel, graph = _rect(laptop, "#panel"), _rect(laptop, "#graph-wrap")
     finally:
         laptop.switch_to.default_content()
-    assert outer[1] <= outer[2], f"the frame ({outer[1]} px) is taller than the window"
+    assert outer[1] <= outer[2], f"the frame ({outer[1]} px) is taller than the window " \
+        f"below the lesson's header ({outer[2]} px)"
     assert (_in_view(panel), _in_view(graph), panel["right"] <= graph["left"]) == (
         True, True, True), (panel, graph)
 

@@ -67,8 +67,11 @@ class Page:
     def _repr_html_(self) -> str:
         # The page in an iframe: its scripts run in Jupyter and its styles stay inside it.
         # `sandbox` without allow-same-origin keeps it away from the notebook's own page.
+        # No taller than the window below a notebook's (or a lesson's) toolbar: the page fits
+        # itself to its frame, so the graph stays in view beside the panel while one steps.
         return (f'<iframe title="{html.escape(self.title)}" sandbox="allow-scripts" '
-                f'style="width: 100%; height: {self.height}px; border: 1px solid #ccc" '
+                f'style="width: 100%; height: {self.height}px; max-height: calc(100vh - 6rem); '
+                f'min-height: 420px; border: 1px solid #ccc" '
                 f'srcdoc="{html.escape(self.html, quote=True)}"></iframe>')
 
 

@@ -4,7 +4,8 @@ Each lesson is one text file, `notebooks/NN-name.md`, in MyST Markdown as jupyte
 prose as Markdown, code as ```` ```{code-cell} ipython3 ```` blocks. A teacher edits the `.md`
 and runs this program; it writes `NN-name.ipynb` beside it, without outputs and with stable
 cell ids, so regenerating an unchanged lesson changes nothing (tests/test_notebooks.py holds
-that, and runs every notebook in a kernel). The browser workshop's pages are made from the
+that, and runs every notebook in a kernel). `--check` writes nothing and lists the notebooks
+that are out of date. The browser workshop's pages are made from the
 `.ipynb` files.
 
 An exercise cell in a lesson is a placeholder, a code cell tagged `exercise` whose one line
@@ -114,12 +115,26 @@ def render(lesson: Path) -> str:
     return nbformat.writes(build(lesson)) + "\n"
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    """Write every lesson's notebook; with --check, write nothing and list those out of date."""
+    check = "--check" in (sys.argv[1:] if argv is None else argv)
+    stale = []
     for lesson in lessons():
         target = lesson.with_suffix(".ipynb")
-        target.write_text(render(lesson), encoding="utf-8")
+        text = render(lesson)
+        if check:
+            if not target.exists() or target.read_text(encoding="utf-8") != text:
+                stale.append(target.name)
+            continue
+        target.write_text(text, encoding="utf-8")
         print(f"wrote notebooks/{target.name}")
-    return 0
+    orphans = sorted(nb.name for nb in HERE.glob("[0-9]*.ipynb")
+                     if not nb.with_suffix(".md").exists())
+    for name in stale:
+        print(f"notebooks/{name} is out of date: run python notebooks/generate.py")
+    for name in orphans:
+        print(f"notebooks/{name} has no lesson text {Path(name).stem}.md: delete it or add one")
+    return 1 if stale or orphans else 0
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ their plain repr), cells tagged `figure` an image or HTML (not "<Figure ...>" te
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import os
@@ -176,6 +177,26 @@ def test_a_misspelt_tag_is_refused(tmp_path: Path) -> None:
                       encoding="utf-8")
     with pytest.raises(ValueError, match="figures"):
         generate.build(lesson)
+
+
+def test_check_lists_a_stale_notebook_and_an_orphan(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """`generate.py --check` fails while a lesson's notebook is stale or a notebook has no
+    lesson text, and passes once the notebooks are written and the orphan removed."""
+    generate = _generator()
+    monkeypatch.setattr(generate, "HERE", tmp_path)
+    (tmp_path / "01-x.md").write_text("# Lesson 1 — X\n", encoding="utf-8")
+    (tmp_path / "01-x.ipynb").write_text("{}", encoding="utf-8")
+    (tmp_path / "02-gone.ipynb").write_text("{}", encoding="utf-8")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert generate.main(["--check"]) == 1
+    assert "01-x.ipynb is out of date" in out.getvalue()
+    assert "02-gone.ipynb has no lesson text" in out.getvalue()
+    (tmp_path / "02-gone.ipynb").unlink()
+    with contextlib.redirect_stdout(out):
+        assert generate.main([]) == 0
+        assert generate.main(["--check"]) == 0
 
 
 def _kernel_env() -> dict[str, str]:

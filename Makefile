@@ -34,14 +34,18 @@ bench: $(VENV)/.bench
 	$(BIN)/python -m bench
 
 # The zero-install workshop (docs/workshop.md): a static folder to copy to a USB stick or a
-# LAN server. Needs only the standard library; fetches the pinned Pyodide core once.
+# LAN server. Needs only the standard library; fetches the pinned Pyodide core, Viz.js and
+# the editor's npm packages once (kept in ~/.cache/scalargrad-workshop).
+# `make serve` serves it at localhost:8000 with the isolation headers (Stop then interrupts a
+# cell in place); SERVE_FLAGS="--host 0.0.0.0" lets the room's laptops reach it.
 SITE ?= site
+SERVE_FLAGS ?=
 site: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	$(BIN)/python -m scalargrad.workshop build $(SITE)
 
 serve: site
-	$(BIN)/python -m scalargrad.workshop serve $(SITE)
+	$(BIN)/python -m scalargrad.workshop serve $(SITE) $(SERVE_FLAGS)
 
 # Record one full run and write its figures into README.md and docs/performance.md.
 bench-docs: $(VENV)/.bench

@@ -226,7 +226,7 @@ return {
   text: document.querySelector("main").innerText,
   graphs: document.querySelectorAll(".graph svg").length,
   holders: document.querySelectorAll("div.graph").length,
-  undrawn: [...document.querySelectorAll("div.graph pre")].map((pre) => pre.textContent),
+  undrawn: [...document.querySelectorAll("div.graph pre.stderr")].map((pre) => pre.textContent),
   images: document.querySelectorAll(".out img").length,
 };
 """

@@ -91,7 +91,7 @@ class Page:
         return self.cell(number).find_element("css selector", ".out").text
 
     def badge(self, number: int) -> str:
-        return self.cell(number).find_element("css selector", ".badge").text
+        return self.cell(number).find_element("css selector", ".badge:not(.verdict)").text
 
     def active_cell(self) -> str | None:
         """The number of the cell whose editor has the keyboard focus, or None."""
@@ -262,8 +262,9 @@ Report(VERDICT, WORD)'''
 
 def _look(page, number: int) -> dict:
     cell = page.cell(number)
-    return {"badge": page.badge(number), "verdict": cell.get_attribute("data-verdict"),
-            "kind": cell.find_element("css selector", ".badge").get_attribute("data-kind"),
+    badge = cell.find_element("css selector", ".verdict")
+    return {"badge": badge.text, "verdict": cell.get_attribute("data-verdict"),
+            "kind": badge.get_attribute("data-kind"), "live": badge.get_attribute("aria-live"),
             "border": page.driver.execute_script(
                 "return getComputedStyle(arguments[0]).borderLeftStyle", cell)}
 
@@ -275,8 +276,8 @@ def test_a_fail_is_drawn_differently_from_a_pass_not_by_colour_alone(driver, wor
     page.run(1)
     page.run(2)
     passed, failed = _look(page, 1), _look(page, 2)
-    assert (passed["badge"], passed["verdict"]) == ("✓ PASS", "pass")
-    assert (failed["badge"], failed["verdict"]) == ("✗ FAIL", "fail")
+    assert (passed["badge"], passed["verdict"], passed["live"]) == ("✓ PASS", "pass", "polite")
+    assert (failed["badge"], failed["verdict"], failed["live"]) == ("✗ FAIL", "fail", "polite")
     assert passed["kind"] != failed["kind"] and passed["border"] != failed["border"]
 
 
@@ -291,7 +292,8 @@ def test_the_checkers_fail_marks_the_cell(driver, workshop_url):
     page.set_code(2, re.sub(r"raise NotImplementedError.*|return \(upstream .*", WRONG_DIV,
                             source))
     page.run(2)
-    assert page.cell(2).get_attribute("data-verdict") == "fail" and "✗ FAIL" in page.badge(2)
+    assert page.cell(2).get_attribute("data-verdict") == "fail"
+    assert page.cell(2).find_element("css selector", ".verdict").text == "✗ FAIL"
 
 
 def test_a_page_opened_from_disk_says_it_must_be_served(driver, workshop_site):

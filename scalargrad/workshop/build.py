@@ -225,7 +225,7 @@ def lesson_page(lesson: Lesson, all_lessons: list[Lesson]) -> str:
     return (_head(lesson.title, modules=True) + '<body>\n<header><nav aria-label="Lessons">'
             + " ".join(nav) + "</nav>"
             + f'<span class="title">{html.escape(lesson.number)} · '
-            f'{html.escape(lesson.short_title)}</span>'
+            f'{html.escape(lesson.short_title)}{" (optional)" if lesson.optional else ""}</span>'
             '<span id="tools"></span><span id="status" role="status" aria-live="polite" '
             'data-state="loading">Loading the page…</span></header>\n<main>\n'
             + "\n".join(body) + "\n</main>\n"
@@ -237,8 +237,8 @@ def lesson_page(lesson: Lesson, all_lessons: list[Lesson]) -> str:
 
 def index_page(all_lessons: list[Lesson]) -> str:
     items = "\n".join(
-        f'<li><a href="{lesson.slug}.html"><span class="num">{html.escape(lesson.number)}</span> '
-        f"{html.escape(lesson.short_title)}</a>"
+        f'<li><span class="num">{html.escape(lesson.number)}</span> '
+        f'<a href="{lesson.slug}.html">{html.escape(lesson.short_title)}</a>'
         + (' <span class="optional">(optional)</span>' if lesson.optional else "") + "</li>"
         for lesson in all_lessons)
     return (_head("scalargrad workshop") + "<body>\n<main class=\"prose\">\n"

@@ -37,8 +37,10 @@ class Lesson(NamedTuple):
 
     @property
     def short_title(self) -> str:
-        """The title without a leading "Step N —" (the index numbers the lessons itself)."""
-        return re.sub(r"^(Step|Lesson)\s+\d+\s*[—–:-]\s*", "", self.title)
+        """The title without a leading "Step N —" or "Lesson N (optional) —" (the index
+        numbers the lessons, and marks the optional ones, itself)."""
+        return re.sub(r"^(Step|Lesson)\s+\d+\s*(\(optional\))?\s*[—–:-]\s*", "", self.title,
+                      flags=re.IGNORECASE)
 
 
 def notebooks_folder() -> Path:

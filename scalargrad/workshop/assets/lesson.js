@@ -68,9 +68,14 @@ function keep(cell) {
   cell.edited.textContent = text === cell.source ? "" : "edited (kept in this browser)";
 }
 
-function setBadge(cell, text, kind) {
-  cell.badge.textContent = text;
-  cell.badge.dataset.kind = kind || "";
+// How a cell last ran, in words and a symbol. A checker's verdict goes to the cell's live
+// region (read out when it changes); the rest (queued, running, ran) is not read out, lest a
+// Run all say twenty things at once: the status line says those.
+function setBadge(cell, text, kind, verdict = false) {
+  cell.badge.textContent = verdict ? "" : text;
+  cell.badge.dataset.kind = verdict ? "" : kind || "";
+  cell.verdict.textContent = verdict ? text : "";
+  cell.verdict.dataset.kind = verdict ? kind : "";
 }
 
 function clearCell(cell) {
@@ -104,7 +109,9 @@ function buildCells() {
     cell.runButton = button("▶ Run", "Run this cell (Shift+Enter)", () => act(cell));
     cell.badge = document.createElement("span");
     cell.badge.className = "badge";
-    cell.badge.setAttribute("aria-live", "polite");
+    cell.verdict = document.createElement("span");
+    cell.verdict.className = "badge verdict";
+    cell.verdict.setAttribute("aria-live", "polite");
     cell.edited = document.createElement("span");
     cell.edited.className = "edited";
     const keys = document.createElement("span");
@@ -113,7 +120,7 @@ function buildCells() {
     keys.textContent = "Esc then Tab to leave the editor";
     bar.append(cell.label, cell.runButton,
       button("Reset", "Put this cell's code back as the lesson gave it, and clear its output", () => putBack(cell)),
-      cell.badge, keys, cell.edited);
+      cell.verdict, cell.badge, keys, cell.edited);
     const holder = document.createElement("div");
     holder.className = "editor";
     textarea.after(holder);
@@ -248,12 +255,14 @@ function finish(cellId, ok, seconds) {
     setBadge(cell, "■ stopped (KeyboardInterrupt; the variables are kept)", "stopped");
   } else if (verdict) {
     cell.element.dataset.verdict = verdict;
-    setBadge(cell, VERDICT_WORDS[verdict], verdict);
+    setBadge(cell, VERDICT_WORDS[verdict], verdict, true);
   } else {
     setBadge(cell, ok ? `✓ ran (${seconds.toFixed(2)} s)` : "! error (see below)", ok ? "ok" : "error");
   }
   if (!ok) cancelAll(`not run: cell [${cell.number}] above ${entry.stopping ? "was stopped" : "stopped with an error"}`);
-  setStatus(`Cell [${cell.number}] ${ok ? "ran" : "stopped with an error"} (${seconds.toFixed(2)} s)${queue.length ? "; next in the queue…" : ""}`, ok ? "ready" : "error");
+  const how = entry.stopping ? "was stopped" : ok ? "ran" : "stopped with an error";
+  setStatus(`Cell [${cell.number}] ${how} (${seconds.toFixed(2)} s)${verdict ? `: the checker says ${VERDICT_WORDS[verdict]}` : ""}`
+    + (queue.length ? "; next in the queue…" : ""), ok ? "ready" : "error");
   entry.resolve(ok);
   pump();
 }

@@ -160,7 +160,8 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
         ) -> tuple[Any, Any]:
     """(f(primals), the directional derivative of f at `primals` along `tangents`) by one
     forward pass: each input carries its tangent, and every op's tangent out is Σ local
-    gradient × tangent in. No graph is kept (memory does not grow with f's depth).
+    gradient × tangent in. No graph is kept (memory does not grow with f's depth), and
+    `no_grad()` around it changes nothing.
 
     `primals` and `tangents` are lists (or tuples) of numbers, one per argument of f. f takes
     Values and returns a Value (two floats back) or a list of Values (two lists of floats
@@ -238,7 +239,8 @@ def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     _check_lengths(xs, _numbers(tangents, "hvp", "tangents"), "hvp")
     _check_arity(f, len(xs), "hvp", "primals")
     gradient = grad(f, tuple(range(len(xs))))
-    _, product = jvp(lambda *duals: list(gradient(*duals)), xs, tangents)
+    with enable_grad():  # the backward pass is built as a graph, even inside no_grad()
+        _, product = jvp(lambda *duals: list(gradient(*duals)), xs, tangents)
     return product
 
 

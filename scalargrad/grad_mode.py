@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from . import node
-from .modes import _modes
+from .modes import _modes, update_special
 
 __all__ = ["enable_grad", "is_grad_enabled", "no_grad"]
 
@@ -34,11 +34,11 @@ def _mode(*, grad: bool | None = None, anomaly: int = 0) -> Iterator[None]:
         if grad is not None:
             _modes.grad = grad
         _modes.anomaly += anomaly
-        _modes.special = not _modes.grad or _modes.anomaly > 0
+        update_special()
         yield
     finally:
         _modes.grad, _modes.anomaly = saved
-        _modes.special = not _modes.grad or _modes.anomaly > 0
+        update_special()
         with node._mode_lock:
             node._open_mode_blocks -= 1
 

@@ -2,9 +2,10 @@
 
 `_make(data, parents, backward, kind)` makes a node from an op's forward result, its parents,
 its `_backward` closure and its declaration (`ops.Op`). It looks at this thread's modes only
-while some thread has a `no_grad()` or `detect_anomaly()` block open (`_open_mode_blocks`), so
-the usual path costs nothing extra. Ops whose local gradients are constants (+, −, neg, relu,
-sum of two) share one closure defined here, instead of making one per node.
+while some thread has a `no_grad()`, `detect_anomaly()` or `dual_level()` block open
+(`_open_mode_blocks`), so the usual path costs nothing extra. Ops whose local gradients are
+constants (+, −, neg, relu, sum of two) share one closure defined here, instead of making one
+per node.
 
 This module sits below `value.py` (which defines the `Value` class and registers it here as
 `_Value`), so that the op modules can make nodes without importing the class.
@@ -32,8 +33,9 @@ Backward = Callable[[float], "Sequence[float] | None"]
 _new = object.__new__
 _Value: type = object  # the Value class; value.py sets it when it is defined
 
-# How many grad-mode or anomaly-mode blocks are open in any thread. While it is 0 (the usual
-# case) every thread records with anomaly off, so an op skips reading its thread's modes.
+# How many grad-mode, anomaly-mode or dual-level blocks are open in any thread. While it is 0
+# (the usual case) every thread records with anomaly off and no dual level, so an op skips
+# reading its thread's modes.
 # The modes themselves are per thread (`modes._modes`); this is only a hint.
 _open_mode_blocks = 0
 _mode_lock = threading.Lock()
@@ -64,7 +66,8 @@ def _make(data: float, parents: tuple, backward: Backward, kind: _ops.Op) -> Val
     """A new node: the op's forward result, its parents, its `_backward` closure and its op.
 
     Inside `no_grad()` (in this thread) the node is a leaf; inside `detect_anomaly()` its
-    result is checked and where it was made is remembered.
+    result is checked and where it was made is remembered; inside `dual_level()` a node
+    computed from a live dual is a dual.
     """
     out: Value = _new(_Value)
     out.data = data
@@ -79,8 +82,18 @@ def _make(data: float, parents: tuple, backward: Backward, kind: _ops.Op) -> Val
 
 
 def _make_in_mode(out: Value, parents: tuple, backward: Backward, kind: _ops.Op) -> Value:
-    """`_make` when this thread is inside no_grad() or detect_anomaly()."""
+    """`_make` when this thread is inside no_grad(), detect_anomaly() or a dual_level().
+
+    In a dual level a node with a live dual among its parents is made a dual there, its
+    tangent out read from `backward` (`dual._Level.node_made`): one place for every op."""
     recording = _modes.grad
+    level = _modes.forward
+    if level is not None and parents:
+        made = level.node_made(out, parents, backward, kind, recording)
+        if made is not None:
+            if _modes.anomaly and _anomaly_forward is not None:
+                _anomaly_forward(made, parents, kind, bool(made._prev))  # raises on NaN/inf
+            return made
     if recording:
         out._prev = parents
         out._fn = backward

@@ -215,13 +215,32 @@ def test_forward_mode_works_inside_no_grad() -> None:
     assert inside == outside
 
 
-def test_no_grad_inside_a_dual_level_is_refused() -> None:
-    """A no_grad() block inside dual_level() would drop the closures the tangents are read
-    from: the next dual op says so."""
+def test_no_grad_inside_a_dual_level_does_not_stop_forward_mode() -> None:
+    """As in PyTorch, no_grad() opened inside dual_level() leaves forward mode on: exp, sum,
+    dot and an nn loss there still carry their tangents (d eˣ/dx = e at x = 1)."""
     with sg.dual_level():
         x = sg.make_dual(1.0, 1.0)
-        with sg.no_grad(), pytest.raises(RuntimeError, match="no_grad"):
-            x.exp()
+        with sg.no_grad():
+            y = x.exp()
+            s = sg.sum([x, y])
+            d = sg.dot([x, 2.0], [y, x])
+            loss = nn.mse_loss([x], [0.0])
+        assert sg.unpack_dual(y).tangent == math.e
+        assert sg.unpack_dual(s).tangent == 1.0 + math.e
+        assert sg.unpack_dual(d).tangent == pytest.approx(2 * math.e + 2.0, rel=1e-15)
+        assert sg.unpack_dual(loss).tangent == 2.0
+
+
+def test_no_grad_inside_a_dual_level_records_no_graph() -> None:
+    """Inside no_grad(), a dual op's result is a leaf even inside grad(...), and an
+    ordinary op's result too."""
+    with sg.dual_level():
+        x = sg.make_dual(1.0, 1.0)
+        with sg.no_grad():
+            inner: list = []
+            sg.grad(lambda a: inner.append(a * x) or a)(x)
+            plain = Value(2.0) * 3.0
+        assert inner[0]._prev == () and plain._prev == ()
 
 
 # -- the levels --------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from typing import Any, Iterable, Sequence, Union
 
 import scalargrad
 from scalargrad import Value
+from scalargrad.backward_graph import partials
 
 from ._checks import as_count, is_array, is_real, parameter_list_mistake
 
@@ -183,15 +184,12 @@ def _node(data: float, parents: Sequence[Value], local: Sequence[float], op: str
 
 
 def _graph_form(elementary: Any, parents: Sequence[Value], upstream: Value) -> list[Value]:
-    """The fused node's downstreams in Value ops: upstream × the gradient of its elementary
-    graph (a parent listed twice gets it once, as its edges are added up)."""
-    grads = scalargrad.gradients(_lift(elementary()), list(parents), create_graph=True)
-    seen: set[int] = set()
-    downs = []
-    for p, g in zip(parents, grads):
-        downs.append(upstream * (0.0 if id(p) in seen else g))
-        seen.add(id(p))
-    return downs
+    """The fused node's downstreams in Value ops: upstream × the local gradient, i.e. the
+    partial derivative of its elementary graph with respect to each parent, the parents
+    held independent (when one prediction is computed from another, the total derivative
+    would count that path twice: once here and once when the backward pass goes on from
+    the prediction). A parent listed twice gets it once, as its edges are added up."""
+    return partials(_lift(elementary()), parents, upstream)
 
 
 def _lift(x: Any) -> Value:

@@ -113,13 +113,15 @@ def float_downstream(node: Value, upstream: float) -> Optional[Sequence[float]]:
     return graph.downstream(node, upstream)
 
 
-def walk(root: Value, seed: Any, down: Down) -> dict:
+def walk(root: Value, seed: Any, down: Down, stop: Optional[set] = None) -> dict:
     """The backward pass from `root` (seeded with `seed`) into a dict: node -> gradient.
 
     `down(node, upstream)` gives a node's downstream gradients (floats or Values). A node's
     gradient is complete when the walk reaches it (reverse topological order), and its
-    hooks run then, before it is passed on. No `.grad` is read or changed."""
-    order = graph._depth_first(root, with_leaves=True)
+    hooks run then, before it is passed on. No `.grad` is read or changed. Given `stop`, only
+    the nodes above those are walked: a node of `stop` (or a leaf) receives its gradient
+    but passes nothing on and runs no hooks."""
+    order = graph._depth_first(root, with_leaves=True) if stop is None else _above(root, stop)
     grads: dict = {root: seed}
     hooked = graph._hooks_live > 0
     for node in reversed(order):
@@ -143,6 +145,53 @@ def walk(root: Value, seed: Any, down: Down) -> dict:
             old = grads.get(parent)
             grads[parent] = d if old is None else old + d
     return grads
+
+
+def _above(root: Value, stop: set) -> list:
+    """The nodes between `root` and the nodes of `stop`, parents first (depth-first
+    post-order, as `graph._depth_first`), without the `stop` nodes, leaves, or anything
+    below them: a walk that costs the size of the graph above `stop`, not of all of it."""
+    order: list = []
+    open_: dict = {}  # True while a node is on the current path, False once listed
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        state = open_.get(node)
+        if state is None:
+            if node in stop or not node._prev:
+                open_[node] = False
+                continue
+            open_[node] = True
+            stack.append(node)
+            for parent in reversed(node._prev):
+                seen = open_.get(parent)
+                if seen is None:
+                    stack.append(parent)
+                elif seen:
+                    raise graph.GraphCycleError(graph._cycle_message(parent, stack, open_))
+        elif state:
+            open_[node] = False
+            order.append(node)
+    return order
+
+
+def partials(output: Value, inputs: Sequence[Value], upstream: Value) -> list:
+    """upstream × ∂output/∂xᵢ for each x in `inputs`, as Values, with the inputs held as
+    independent variables: the *partial* derivatives of `output` as a function of them.
+
+    The walk stops at the inputs, so when one input is computed from another (y and x·y)
+    that dependence does not leak in, as it would in `gradients`' total derivatives. This
+    is a node's local gradient when `output` is the node's computation redone on its
+    parents (a fused op's graph form). An input listed twice gets its partial the first time
+    and 0 after; an input `output` does not depend on gets 0 (`upstream * 0.0`)."""
+    grads = walk(output, upstream, downstream_values, stop=set(inputs))
+    downs = []
+    seen: set = set()
+    for x in inputs:
+        g = grads.get(x) if x not in seen else None
+        downs.append(upstream * 0.0 if g is None else g)
+        seen.add(x)
+    return downs
 
 
 def run_hooks(hooks: dict, grad: Any) -> Any:

@@ -250,6 +250,20 @@ def test_every_link_leads_somewhere(page: Path) -> None:
     assert broken == []
 
 
+STATUS = "<!-- quotes held by tests/test_teaching.py: each is what a lesson page says -->"
+
+
+def test_the_status_lines_the_page_quotes_are_the_workshops() -> None:
+    """Each status line the troubleshooting table quotes is written by the workshop's pages."""
+    sources = "".join(p.read_text(encoding="utf-8") for p in
+                      sorted((ROOT / "scalargrad" / "workshop").rglob("*"))
+                      if p.suffix in (".py", ".js") and p.is_file())
+    rows = table_after(teaching(), STATUS)[1:]
+    quotes = [q for r in rows for q in re.findall(r'"([^"]+)"', r[0])]
+    assert len(quotes) >= 4
+    assert [q for q in quotes if q not in sources] == []
+
+
 # ── the rule, applied to the notebooks ───────────────────────────────────────────────────
 
 def _check_module() -> ModuleType:

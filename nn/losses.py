@@ -9,7 +9,9 @@ several hundred. Plain-number predictions or targets are constants and get no ed
 
 For `backward(create_graph=True)` each loss also says how to compute its terms with the
 ordinary ops (`elementary(i)`: term i as a graph of +, ·, exp, relu, …); the fused node's
-gradient in Value ops is the gradient of that graph, so a loss differentiates again.
+local gradients in Value ops are that graph's partial derivatives with respect to the node's
+inputs (held independent, even when one prediction is computed from another), so a loss
+differentiates again.
 
 At the edges every loss gives PyTorch float64's value and gradient: NaN in gives NaN out,
 ±inf gives the limit, huge logits lose nothing. Predictions, targets and labels may be numpy

@@ -62,9 +62,15 @@ def _t(xs: Sequence[float]) -> Any:
     return torch.tensor(list(xs), dtype=F64)
 
 
-def _weighted(nodes: Sequence[Any], weights: Sequence[float] = (1.0, -2.0, 0.5)) -> Any:
+def _weighted(nodes: Any, weights: Sequence[float] = (1.0, -2.0, 0.5)) -> Any:
     """Σ cᵢ·Lᵢ of reduction="none"'s per-sample nodes (distinct weights, so each one counts)."""
     return sum((c * n for c, n in zip(weights, nodes)), 0.0 * nodes[0])
+
+
+def _one(loss: Value | list[Value]) -> Value:
+    """A loss with reduction "mean" or "sum": one node."""
+    assert isinstance(loss, Value)
+    return loss
 
 
 MSE_T = [0.5, -1.0, 0.25]
@@ -150,18 +156,6 @@ def _torch_hessian(f: Callable) -> list[list[float]]:
     return [[float(entry) for entry in row] for row in h]
 
 
-def test_the_point_is_away_from_every_kink() -> None:
-    """At POINT no hinge margin is at its kink and both bce branches (z ≥ 0 and z < 0) are
-    taken, so the torch comparisons below test smooth second derivatives."""
-    for build in PATTERNS.values():
-        scores = [v.data for v in build(*(Value(v) for v in POINT))]
-        margins = [1.0 - y * s for y, s in zip(HINGE_Y, scores)]
-        assert min(abs(m) for m in margins) > 1e-3, margins
-    logits = [v.data for build in PATTERNS.values()
-              for v in build(*(Value(v) for v in POINT))]
-    assert any(z >= 0 for z in logits) and any(z < 0 for z in logits), logits
-
-
 @pytest.mark.parametrize("loss, pattern", CASES)
 def test_hessian_matches_torch(loss: str, pattern: str) -> None:
     """sg.hessian of the loss of predictions sharing ancestors is torch's Hessian."""
@@ -199,7 +193,8 @@ def test_create_graph_gradient_matches_torch(loss: str, pattern: str) -> None:
     ours(*leaves).backward(create_graph=True)
     ts = _scalars(POINT, grad=True)
     expected = torch.autograd.grad(theirs(*ts), ts)
-    assert close_vectors([v.grad.data for v in leaves], [float(g) for g in expected])
+    grads: list[Any] = [v.grad for v in leaves]  # Values: the backward pass as a graph
+    assert close_vectors([g.data for g in grads], [float(g) for g in expected])
 
 
 @pytest.mark.parametrize("loss", sorted(LOSSES))
@@ -216,6 +211,62 @@ def test_the_gradient_of_a_gradient_component_matches_torch(loss: str) -> None:
     assert close_vectors(found, [float(g) for g in expected])
 
 
+def _net(a: Any, b: Any, c: Any, d: Any, e: Any) -> list:
+    """Deep supervision on two samples: each gives its hidden unit h = tanh(a·x₀ + b·x₁), its
+    output o = c·h + d and e·o, so h is an ancestor of o and every weight is in several."""
+    preds = []
+    for x0, x1 in ((0.5, -1.0), (-0.3, 0.8)):
+        h = (a * x0 + b * x1).tanh()
+        o = c * h + d
+        preds += [h, o, e * o]
+    return preds
+
+
+NET_POINT = [0.6, -0.4, 1.1, 0.2, -0.7]
+NET_HINGE_Y = [1, -1, 1, -1, 1, -1]
+NET_LOSSES: dict[str, Loss] = {  # f(predictions) of the six predictions, ours and torch's
+    "mse": (lambda ps: nn.mse_loss(ps, [0.1, -0.2, 0.3, 0.4, -0.5, 0.6]),
+            lambda ps: ((_stack(ps) - _t([0.1, -0.2, 0.3, 0.4, -0.5, 0.6])) ** 2).mean()),
+    "bce": (lambda ps: nn.bce_with_logits(ps, [1.0, 0.0, 0.5, 0.0, 1.0, 0.2]),
+            lambda ps: _bce_torch(ps, _t([1.0, 0.0, 0.5, 0.0, 1.0, 0.2]), "mean")),
+    "cross entropy": (lambda ps: nn.cross_entropy([ps[:3], ps[3:]], [2, 0]),
+                      lambda ps: torch.nn.functional.cross_entropy(
+                          torch.stack([_stack(ps[:3]), _stack(ps[3:])]), torch.tensor([2, 0]))),
+    "hinge + l2": (lambda ps: _one(nn.hinge_loss(ps, NET_HINGE_Y))
+                   + nn.l2_regularization(ps[:2], 0.05),
+                   lambda ps: torch.clamp(1.0 - _t(NET_HINGE_Y) * _stack(ps),
+                                          min=0.0).mean() + 0.05 * (_stack(ps[:2]) ** 2).sum()),
+}
+
+
+def test_the_point_is_away_from_every_kink() -> None:
+    """At POINT (and NET_POINT) no hinge margin is at its kink and both bce branches (z ≥ 0
+    and z < 0) are taken, so the torch comparisons test smooth second derivatives."""
+    for build in PATTERNS.values():
+        scores = [v.data for v in build(*(Value(v) for v in POINT))]
+        margins = [1.0 - y * s for y, s in zip(HINGE_Y, scores)]
+        assert min(abs(m) for m in margins) > 1e-3, margins
+    scores = [v.data for v in _net(*(Value(v) for v in NET_POINT))]
+    margins = [1.0 - y * s for y, s in zip(NET_HINGE_Y, scores)]
+    assert min(abs(m) for m in margins) > 1e-3, margins
+    logits = [v.data for build in PATTERNS.values()
+              for v in build(*(Value(v) for v in POINT))]
+    assert any(z >= 0 for z in logits) and any(z < 0 for z in logits), logits
+
+
+@pytest.mark.parametrize("loss", sorted(NET_LOSSES))
+def test_hessian_of_a_deeply_supervised_net_matches_torch(loss: str) -> None:
+    """The Hessian with respect to a small network's five weights, of a loss on its hidden
+    unit and its outputs (hidden an ancestor of output, each weight in several predictions),
+    is torch's."""
+    ours, theirs = NET_LOSSES[loss]
+    found = sg.hessian(lambda *ws: ours(_net(*ws)))(*NET_POINT)
+    h = torch.autograd.functional.hessian(lambda *ws: theirs(_net(*ws)), _scalars(NET_POINT))
+    expected = [[float(entry) for entry in row] for row in h]
+    for row_found, row_expected in zip(found, expected):
+        assert close_vectors(row_found, row_expected), (found, expected)
+
+
 def test_a_hook_on_a_prediction_runs_once_with_the_total_gradient() -> None:
     """A hook on a prediction runs once in a create_graph backward, seeing torch's gradient
     of the loss with respect to it (the graph form's own walk does not run it)."""
@@ -223,7 +274,7 @@ def test_a_hook_on_a_prediction_runs_once_with_the_total_gradient() -> None:
     xy = x * y
     seen: list = []
     xy.register_hook(lambda g: seen.append(g.data))
-    nn.mse_loss([xy, y], [0.5, -1.0]).backward(create_graph=True)
+    _one(nn.mse_loss([xy, y], [0.5, -1.0])).backward(create_graph=True)
     tx, ty = _scalars([1.3, -0.7], grad=True)
     txy = tx * ty
     (expected,) = torch.autograd.grad(((torch.stack([txy, ty]) - _t([0.5, -1.0])) ** 2).mean(),

@@ -125,10 +125,18 @@
     }
   }
 
-  function available() { // the room for the graph: the page's width, the window below the panel
-    const wrap = $("graph-wrap");
-    return { w: Math.max(300, wrap.clientWidth - 24),
-             h: Math.max(320, window.innerHeight - wrap.getBoundingClientRect().top - window.scrollY - 16) };
+  // The room for the graph: its frame's width; its frame's height when it sits beside the
+  // panel (page.css says --layout: side-by-side), a screen below the controls that stay at the
+  // top when stacked on a phone, else the window below the panel.
+  function available() {
+    const wrap = $("graph-wrap"), controls = document.querySelector(".controls");
+    const layout = getComputedStyle(document.documentElement).getPropertyValue("--layout").trim();
+    let h = window.innerHeight - wrap.getBoundingClientRect().top - window.scrollY - 16;
+    if (layout === "side-by-side") h = wrap.clientHeight - 8;
+    else if (getComputedStyle(controls).position === "sticky") {
+      h = Math.min(0.8 * window.innerHeight, window.innerHeight - controls.offsetHeight - 24);
+    }
+    return { w: Math.max(200, wrap.clientWidth - 24), h: Math.max(320, h) };
   }
 
   // Scroll a big graph so that the nodes of this step are in view.

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from axe import violations
+from axe import VALUE_CARD, violations
 from browser import OFFLINE, close, open_chromium
 from lesson_graphs import multivariate_graph
 
@@ -25,9 +25,6 @@ LESSONS = [lesson.slug for lesson in read_lessons(notebooks_folder())]
 SECONDS_PER_LESSON = 120
 LAPTOP = (1366, 768)
 PHONE = (390, 844)
-# A known violation outside this suite's reach: the Value card of scalargrad/see/display/
-# cards.py writes its labels (data, grad, op, inputs) in #888 on white (3.54:1, 4.5:1 needed).
-VALUE_CARD = '[<span style="color:#888">'  # how axe quotes those labels
 
 
 @pytest.fixture(scope="module")

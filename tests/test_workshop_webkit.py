@@ -1,6 +1,7 @@
 """The zero-install workshop in WebKit (Safari's engine family): every lesson run to the end
 with `?run=all`, offline, in Debian's WebKitGTK MiniBrowser on a virtual display
-(tests/webkit.py); and the standalone stepper page stepped to its end.
+(tests/webkit.py), then checked by axe-core's WCAG 2.2 A/AA rules (tests/axe.py) as in
+Chromium; and the standalone stepper page stepped to its end.
 
 One browser serves the whole module. It sends every request not for 127.0.0.1 to a recording
 proxy that refuses it (the Firefox test's `RecordingProxy`); each lesson must ask it nothing.
@@ -15,6 +16,7 @@ import time
 from typing import Any, Iterator
 
 import pytest
+from axe import VALUE_CARD, violations
 from lesson_graphs import multivariate_graph
 from test_workshop_firefox import FINISHED, SETTLED, RecordingProxy
 from webkit import close, open_webkit
@@ -44,13 +46,14 @@ def webkit(proxy) -> Iterator[Any]:
         close(driver)
 
 
-def _frame_at_its_end(driver: Any, frame: Any) -> str:
-    """A stepper or replay frame's text after its End key (pressed inside the frame)."""
+def _frame_at_its_end(driver: Any, frame: Any) -> tuple[str, list[str]]:
+    """A stepper or replay frame's text after its End key (pressed inside the frame), and
+    what axe finds wrong there."""
     driver.switch_to.frame(frame)
     try:
         driver.execute_script("document.dispatchEvent(new KeyboardEvent('keydown', "
                               "{key: 'End', bubbles: true}))")
-        return driver.find_element("tag name", "body").text
+        return driver.find_element("tag name", "body").text, violations(driver)
     finally:
         driver.switch_to.default_content()
 
@@ -58,16 +61,20 @@ def _frame_at_its_end(driver: Any, frame: Any) -> str:
 @pytest.fixture(scope="module")
 def runs(webkit, workshop_url, proxy) -> dict[str, Any]:
     """Each lesson opened with ?run=all: how it settled, how long it took, what the proxy saw,
-    and the text of its stepper or replay frames played to their end."""
+    what axe found, and the text of its stepper or replay frames played to their end."""
     results: dict[str, Any] = {"startup": {"asked": proxy.take()}}
     for slug in LESSONS:
         t0 = time.monotonic()
         webkit.get(f"{workshop_url}/{slug}.html?run=all")
         while time.monotonic() - t0 < SECONDS_PER_LESSON and not webkit.execute_script(FINISHED):
             time.sleep(0.5)
-        result = {**webkit.execute_script(SETTLED), "seconds": round(time.monotonic() - t0, 1)}
-        result["frames"] = [_frame_at_its_end(webkit, frame) for frame in
-                            webkit.find_elements("css selector", ".out iframe")]
+        result = {**webkit.execute_script(SETTLED), "seconds": round(time.monotonic() - t0, 1),
+                  "axe": violations(webkit)}
+        frames = [_frame_at_its_end(webkit, frame) for frame in
+                  webkit.find_elements("css selector", ".out iframe")]
+        result["frames"] = [text for text, _ in frames]
+        result["axe"] += [f"frame {k}: {line}" for k, (_, found) in enumerate(frames)
+                          for line in found]
         results[slug] = {**result, "asked": proxy.take()}
     return results
 
@@ -96,6 +103,21 @@ def test_no_cell_fails_in_webkit(runs, slug):
 def test_no_lesson_asks_another_host_in_webkit(runs, slug):
     """While the lesson ran, nothing was asked of any host but 127.0.0.1."""
     assert runs[slug]["asked"] == []
+
+
+@pytest.mark.parametrize("slug", LESSONS)
+def test_every_lesson_after_run_all_has_no_wcag_violation_in_webkit(runs, slug):
+    """axe finds nothing on the lesson (and in its frames) once every cell ran in WebKit."""
+    found = runs[slug]["axe"]
+    if found and all(VALUE_CARD in line for line in found):
+        pytest.xfail(f"only the Value card's label colour (scalargrad/see/display/cards.py, "
+                     f"#888 on white): {len(found)} elements")
+    assert found == []
+
+
+def test_the_index_has_no_wcag_violation_in_webkit(webkit, runs, workshop_url):
+    webkit.get(f"{workshop_url}/")
+    assert violations(webkit) == []
 
 
 def test_webkit_itself_asks_no_other_host(runs):
@@ -137,6 +159,13 @@ def test_the_standalone_stepper_steps_to_the_end_in_webkit(webkit, runs, tmp_pat
                                      "document.body.dataset.count]")
     assert (position[0], position[0] == position[1]) == ("13", True)
     assert "x.grad = 2.0 + 3.0 = 5.0" in webkit.find_element("id", "panel").text
+
+
+def test_the_standalone_stepper_has_no_wcag_violation_in_webkit(webkit, runs, tmp_path):
+    """Mid backward pass (step 9), WebKit's rendering of the page passes axe."""
+    *_, f = multivariate_graph()
+    webkit.get(to_html(f, tmp_path / "stepper.html").resolve().as_uri() + "#9")
+    assert violations(webkit) == []
 
 
 def test_the_proxy_sees_what_is_not_localhost_in_webkit(webkit, runs, proxy):

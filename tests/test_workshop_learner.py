@@ -63,6 +63,8 @@ class Page:
 
     def __init__(self, driver, url: str, slug: str = SMALL, wait: bool = True) -> None:
         self.driver = driver
+        driver.get(f"{url}/index.html")  # the lesson as given: no edit kept from another test
+        driver.execute_script("localStorage.clear()")
         driver.get(f"{url}/{slug}.html")
         _wait(lambda: driver.find_elements("css selector", ".cm-content"), bool, 30)
         if wait:
@@ -418,3 +420,82 @@ def test_each_workshop_command_in_the_docs_runs_from_the_makefiles_venv(command)
     assert done.returncode == 0, done.stderr
     for option in re.findall(r"(--[a-z-]+)", " ".join(words[cut:])):
         assert option in done.stdout, (option, command)
+
+
+def test_a_python_that_cannot_load_says_why_and_what_to_try(driver, workshop_site, tmp_path):
+    """A site copied without Python's WebAssembly file (a copy cut short)."""
+    import shutil
+
+    from scalargrad.workshop.cli import serve
+
+    broken = tmp_path / "site"
+    shutil.copytree(workshop_site, broken)
+    (broken / "pyodide" / "pyodide.asm.wasm").unlink()
+    server = serve(broken, 0, quiet=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        Page(driver, f"http://127.0.0.1:{server.server_address[1]}", wait=False)
+        status = driver.find_element("id", "status")
+        assert _wait(lambda: status.get_attribute("data-state"), ("failed",), 60) == "failed"
+        assert "Python could not start" in status.text and "Try reloading" in status.text
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_lesson_can_be_done_with_the_keyboard_alone(driver, workshop_url):
+    """From the top of the page: Tab until the first cell's editor has the focus (each stop
+    visibly focused), then Shift+Enter through every cell; every cell runs."""
+    from selenium.webdriver.common.keys import Keys
+
+    page = Page(driver, workshop_url)
+    driver.execute_script("document.activeElement.blur(); window.scrollTo(0, 0)")
+    for _ in range(30):
+        _keys(driver, Keys.TAB)
+        ring = driver.execute_script(
+            "const a = document.activeElement, s = getComputedStyle(a),"
+            " e = a.closest('.editor');"
+            "return s.outlineStyle !== 'none' && s.outlineWidth !== '0px' || "
+            "(e !== null && getComputedStyle(e).boxShadow !== 'none')")
+        assert ring, driver.execute_script("return document.activeElement.outerHTML")
+        if page.active_cell() == "1":
+            break
+    assert page.active_cell() == "1"
+    count = len(driver.find_elements("css selector", "section.cell:not([data-desktop-only])"))
+    for number in range(1, count + 1):
+        assert page.active_cell() == str(number)
+        _keys(driver, Keys.ENTER, holding=Keys.SHIFT)
+    states = _wait(lambda: [page.state(n) for n in range(1, count + 1)],
+                   lambda got: "error" in got or got == ["ok"] * count)
+    assert states == ["ok"] * count, [page.out(n) for n in range(1, count + 1)]
+
+
+# -- the kernel's side, under CPython ------------------------------------------------------------
+
+def _outputs(code: str, name: str = "<cell 4>") -> list[dict]:
+    from scalargrad.workshop.kernel import Kernel
+
+    outputs: list[dict] = []
+    Kernel(outputs.append).run(code, name)
+    return outputs
+
+
+def test_a_syntax_error_names_the_cell_and_no_frame_of_ast():
+    (error,) = _outputs("x = (1,")
+    assert error["traceback"].startswith('  File "<cell 4>", line 1')
+    assert "ast.py" not in error["traceback"] and "Traceback" not in error["traceback"]
+
+
+def test_an_error_inside_scalargrad_shows_the_learners_line_and_says_what_was_hidden():
+    (error,) = _outputs("import scalargrad as sg\nsg.Value('two')")
+    text = error["traceback"]
+    assert "sg.Value('two')" in text and "scalargrad/" not in text
+    assert "frames inside scalargrad and Python's own library hidden" in text
+
+
+def test_a_graph_is_sent_with_its_text_alternative():
+    pytest.importorskip("graphviz")
+    (shown,) = _outputs("import scalargrad as sg\na = sg.Value(3.0, label='a')\nb = a * a\n"
+                        "b.label = 'b'\nb.backward()\nsg.draw_dot(b)")
+    text = shown["data"]["text/plain"]
+    assert "b = 9.0  grad 1.0" in text and "a = 3.0  grad 6.0" in text

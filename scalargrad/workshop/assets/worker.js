@@ -31,13 +31,45 @@ function newKernel() {  // a fresh namespace for the lesson
   return py.runPython("from scalargrad.workshop.kernel import Kernel\nKernel(_emit)");
 }
 
+// Pyodide's loader logs a failed WebAssembly instantiation (console.warn, then the error) and
+// then waits for ever: while loading, such a warning or any console.error fails the load, with
+// the logged words.
+function loaderFailure() {
+  return new Promise((_, reject) => {
+    const said = [];
+    const fail = () => setTimeout(() => reject(new Error(said.join(": "))), 0);
+    for (const level of ["warn", "error"]) {
+      const log = console[level];
+      console[level] = (...args) => {
+        log.apply(console, args);
+        if (kernel) return;
+        said.push(args.map(String).join(" "));
+        if (level === "error" || /instantiation failed/i.test(said.join(" "))) fail();
+      };
+    }
+  });
+}
+
+async function missingFiles() {  // a site copied in part: say which file is missing
+  for (const name of ["pyodide.asm.wasm", "pyodide.asm.mjs", "python_stdlib.zip", "pyodide-lock.json"]) {
+    const url = new URL(`./pyodide/${name}`, import.meta.url);
+    const response = await fetch(url, { method: "HEAD" });
+    if (!response.ok) {
+      throw new Error(`the site's file ${url.pathname} is missing (HTTP ${response.status}): `
+        + "copy the whole site folder again");
+    }
+  }
+}
+
 async function start() {
   try {
     if (typeof WebAssembly !== "object") {
       throw new Error("this browser has no WebAssembly, which Python in the browser needs");
     }
+    await missingFiles();
     postMessage({ type: "progress", text: "Loading Python (Pyodide, about 13 MB; the first visit takes longest)…" });
-    py = await loadPyodide({ indexURL: new URL("./pyodide/", import.meta.url).href });
+    py = await Promise.race([
+      loadPyodide({ indexURL: new URL("./pyodide/", import.meta.url).href }), loaderFailure()]);
     postMessage({ type: "progress", text: "Python loaded; unpacking scalargrad…" });
     const site = py.runPython("import site; site.getsitepackages()[0]");
     await unpack("./py/scalargrad.zip", site);

@@ -63,9 +63,11 @@ function makePlayer(render, extraKeys, speedIndex, label) {
     showPlaying();
   }
   function pause() {
+    const wasPlaying = timer !== null;
     if (timer) window.clearTimeout(timer);
     timer = null;
     showPlaying();
+    if (wasPlaying) render(pos); // the live regions speak again: where playing stopped
   }
   function faster(d) {
     speed.value = String(Math.max(0, Math.min(SPEEDS.length - 1, Number(speed.value) + d)));

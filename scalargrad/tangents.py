@@ -10,9 +10,10 @@ closure with upstream 1 (`graph.local_gradients`), the numbers the backward pass
 So forward mode is right for every op the backward pass is right for: the built-in ops, `sum`
 and `dot`, nn's fused losses and a user's `Value.from_op` closures alike.
 
-`tangent_out` is the one place the rule is applied; `tangent_pass` runs it over a recorded
-graph in topological order (what a narration or a stepper shows, edge by edge), and
-`tangents_of` finds the tangents of some nodes from nodes whose tangents are known.
+`tangent_out` is the one place the rule is applied: forward mode's duals apply it as each op
+makes its node (`dual.py`); `tangent_pass` runs it over a recorded graph in topological order
+(what a narration or a stepper shows, edge by edge), and `tangents_of` finds the tangents of
+some nodes from nodes whose tangents are known (a node made by hand, whose tangent waits).
 A tangent is `None` where nothing is known to move (a constant): None × anything is nothing,
 so an infinite local gradient next to a constant does not turn into NaN.
 """
@@ -39,13 +40,15 @@ def tangent_out(node: Value, tangent_in: Callable[[Value], Tangent]) -> Tangent:
     parents = node._prev
     if not parents:
         return None
+    ins = [tangent_in(p) for p in parents]
+    if ins.count(None) == len(ins):
+        return None  # nothing moves: the closure is not even asked
     local = graph.local_gradients(node)
     if len(local) != len(parents):
         raise ValueError(f"node {node._op!r} has {len(parents)} parents but its backward gave "
                          f"{len(local)} local gradients; was its _prev edited by hand?")
     total: Tangent = None
-    for parent, slope in zip(parents, local):
-        t = tangent_in(parent)
+    for slope, t in zip(local, ins):
         if t is not None:
             total = slope * t if total is None else total + slope * t
     return total

@@ -499,3 +499,16 @@ def test_a_graph_is_sent_with_its_text_alternative():
                         "b.label = 'b'\nb.backward()\nsg.draw_dot(b)")
     text = shown["data"]["text/plain"]
     assert "b = 9.0  grad 1.0" in text and "a = 3.0  grad 6.0" in text
+
+
+def test_a_plot_drawn_without_matplotlib_is_sent_with_its_text_alternative():
+    from scalargrad.see.svg_figure import SvgFigure
+    from scalargrad.workshop.kernel import mime_bundle
+
+    figure = SvgFigure(6, 4)
+    figure.suptitle("Training")
+    figure.axes[0].plot([0, 1, 2], [0.69, 0.3, 0.1], label="loss")
+    figure.axes[0].set_xlabel("step")
+    assert mime_bundle(figure)["text/plain"] == (
+        "A figure: Training. Panel 1; x: step; loss: 3 values from 0.69 to 0.1 "
+        "(lowest 0.1, highest 0.69).")

@@ -50,8 +50,36 @@ def mime_bundle(obj: Any) -> dict[str, str]:
                 shown = _call(obj, method)
                 if shown is not None:
                     data[mime] = _text(shown)
+    if type(obj).__name__ == "SvgFigure" and hasattr(obj, "axes"):
+        data["text/plain"] = figure_text(obj)
     data.setdefault("text/plain", repr(obj))
     return data
+
+
+def figure_text(figure: Any) -> str:
+    """The text alternative of a plot drawn without matplotlib (scalargrad.see.svg_figure):
+    its titles and axes, and what each panel draws (a line from its first to its last value,
+    with its lowest and highest; how many points; the shaded regions)."""
+    parts = [f"A figure: {figure.title}." if figure.title else "A figure."]
+    for k, ax in enumerate(figure.axes, 1):
+        said = [f"Panel {k}" + (f", {ax.title}" if ax.title else "")
+                + (f"; x: {ax.xlabel}" if ax.xlabel else "")
+                + (f"; y: {ax.ylabel}" if ax.ylabel else "")
+                + ("; log scale" if ax.yscale == "log" else "")]
+        for kind, item in ax.items:
+            name = item.get("label") or kind
+            ys = item.get("ys") or []
+            if kind == "line" and ys:
+                said.append(f"{name}: {len(ys)} values from {ys[0]:.4g} to {ys[-1]:.4g} "
+                            f"(lowest {min(ys):.4g}, highest {max(ys):.4g})")
+            elif kind in ("points", "scatter"):
+                said.append(f"{name}: {len(ys)} points")
+            elif kind == "region":
+                said.append("shaded regions: where the model says each class")
+            elif kind == "zero":
+                said.append("a line where the model's output is zero (the decision boundary)")
+        parts.append("; ".join(said) + ".")
+    return " ".join(parts)
 
 
 def graph_text(graph: Any) -> str | None:

@@ -116,11 +116,13 @@ class _Level:
         not yet filled in), `out` itself filled in as an ordinary recorded node when its
         tangent must wait (see below), or None for an ordinary node (no dual among the
         parents: a constant, or a hand-made node's graph whose tangent is found later)."""
-        live = False
+        live = history = False  # a live dual among the parents; a dual with a graph
         for p in parents:
-            if type(p) is Dual and p._level is self:
-                live = True
-                break
+            if type(p) is Dual:
+                if p._level is self:
+                    live = True
+                if p._prev or p._tracked:
+                    history = True
         if not live and (recording or not any(p._prev for p in parents)):
             return None
         # (not live, inside no_grad(): a parent may be a hand-made node over duals, whose
@@ -138,8 +140,7 @@ class _Level:
         # a node of the graph inside grad(), and after it wherever a dual that grad()
         # differentiates, or one with a history, goes (a backward pass built later, such as
         # a fused loss's graph form, must reach the inputs)
-        keep = recording and (_modes.differentiating > 0 or any(
-            type(p) is Dual and (p._prev or p._tracked) for p in parents))
+        keep = recording and (history or _modes.differentiating > 0)
         return _dual(out.data, t, self, out if keep else None)
 
     def known(self, node: Value) -> Any:

@@ -81,19 +81,20 @@ def _evaluate(f: Callable[..., Any], argnums: ArgNums, args: tuple, who: str
         xs[i] = v
         wrt.append(v)
     _dual.track(wrt)  # duals differentiated here keep their graph (forward over reverse)
-    _modes.differentiating += 1
-    try:
-        out = f(*xs)
-    finally:
-        _modes.differentiating -= 1
-    if isinstance(out, Value):
-        grads = _gradients(out, wrt, create_graph=nested)
-    elif isinstance(out, Real) and not isinstance(out, bool):  # f does not depend on them
-        out = float(out)
-        grads = [_leaf(0.0) if nested else 0.0 for _ in wrt]
-    else:
-        raise TypeError(f"{who}: f must return a single Value or number, got "
-                        f"{type(out).__name__} {_short(out)}")
+    with enable_grad():  # a derivative is asked for: record even inside an outer no_grad()
+        _modes.differentiating += 1
+        try:
+            out = f(*xs)
+        finally:
+            _modes.differentiating -= 1
+        if isinstance(out, Value):
+            grads = _gradients(out, wrt, create_graph=nested)
+        elif isinstance(out, Real) and not isinstance(out, bool):  # f does not depend on them
+            out = float(out)
+            grads = [_leaf(0.0) if nested else 0.0 for _ in wrt]
+        else:
+            raise TypeError(f"{who}: f must return a single Value or number, got "
+                            f"{type(out).__name__} {_short(out)}")
     if not nested:
         out = out.data if isinstance(out, Value) else out
     return out, grads, single

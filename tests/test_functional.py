@@ -95,3 +95,24 @@ def test_newton_finds_a_minimum_with_grad_of_grad() -> None:
     for _ in range(20):
         x -= d1(x) / d2(x)
     assert abs(4 * x ** 3 - 6 * x + 1) < 1e-12 and 12 * x * x - 6 > 0
+
+
+def test_grad_inside_no_grad_still_differentiates() -> None:
+    """An outer no_grad() does not turn grad(f) into 0: d/dx x³ = 3x² (as torch.func.grad)."""
+    with sg.no_grad():
+        assert sg.grad(lambda x: x ** 3)(2.0) == pytest.approx(12.0, rel=1e-15)
+
+
+def test_hessian_inside_no_grad_still_differentiates() -> None:
+    """hessian of x²y inside no_grad() is [[2y, 2x], [2x, 0]], not zeros."""
+    with sg.no_grad():
+        h = sg.hessian(lambda x, y: x * x * y)(1.0, 2.0)
+    assert h == [[4.0, 2.0], [2.0, 0.0]]
+
+
+def test_grad_inside_no_grad_leaves_the_mode_off_afterwards() -> None:
+    """After grad(f) inside no_grad(), ops there record no graph again."""
+    with sg.no_grad():
+        sg.grad(lambda x: x * x)(1.0)
+        y = Value(2.0) * 3
+    assert y._prev == ()

@@ -107,6 +107,9 @@ function buildCells() {
     cell.label.className = "num";
     cell.label.textContent = `[${number}]`;
     cell.runButton = button("▶ Run", "Run this cell (Shift+Enter)", () => act(cell));
+    cell.runButton.setAttribute("aria-label", `Run cell ${number}`);
+    cell.resetButton = button("Reset", "Put this cell's code back as the lesson gave it, and clear its output", () => putBack(cell));
+    cell.resetButton.setAttribute("aria-label", `Reset cell ${number}`);
     cell.badge = document.createElement("span");
     cell.badge.className = "badge";
     cell.verdict = document.createElement("span");
@@ -119,8 +122,7 @@ function buildCells() {
     keys.id = `keys-${number}`;
     keys.textContent = "Esc then Tab to leave the editor";
     bar.append(cell.label, cell.runButton,
-      button("Reset", "Put this cell's code back as the lesson gave it, and clear its output", () => putBack(cell)),
-      cell.verdict, cell.badge, keys, cell.edited);
+      cell.resetButton, cell.verdict, cell.badge, keys, cell.edited);
     const holder = document.createElement("div");
     holder.className = "editor";
     textarea.after(holder);
@@ -189,8 +191,7 @@ function runCell(cell) {
   entry.promise = new Promise((resolve) => { entry.resolve = resolve; });
   queue.push(entry);
   cell.element.dataset.state = "queued";
-  cell.runButton.textContent = "✕ Cancel";
-  cell.runButton.title = "Take this cell out of the queue";
+  labelButton(cell, "✕ Cancel", "Take this cell out of the queue", "Cancel");
   showQueue();
   pump();
   return entry.promise;
@@ -204,9 +205,14 @@ function showQueue() {
   });
 }
 
+function labelButton(cell, text, title, word) {  // its name holds its visible word (WCAG 2.5.3)
+  cell.runButton.textContent = text;
+  cell.runButton.title = title;
+  cell.runButton.setAttribute("aria-label", `${word} cell ${cell.number}`);
+}
+
 function buttonToRun(cell) {
-  cell.runButton.textContent = "▶ Run";
-  cell.runButton.title = "Run this cell (Shift+Enter)";
+  labelButton(cell, "▶ Run", "Run this cell (Shift+Enter)", "Run");
 }
 
 function cancel(cell, why) {
@@ -229,8 +235,7 @@ function pump() {
   running = queue.shift();
   const cell = running.cell;
   cell.element.dataset.state = "running";
-  cell.runButton.textContent = "■ Stop";
-  cell.runButton.title = "Stop this cell";
+  labelButton(cell, "■ Stop", "Stop this cell", "Stop");
   setBadge(cell, "running…", "running");
   stopAll.hidden = false;
   setStatus(`Running cell [${cell.number}]… (■ Stop stops it)`, "running");
@@ -387,6 +392,7 @@ async function runAll() {
     }
   }
   root.dataset.state = "done";
+  setStatus(`Ran every cell (${todo.length}) in order: done`, "ready");
   return true;
 }
 

@@ -114,7 +114,8 @@ def test_the_index_has_no_wcag_violation(chromium, workshop_url):
 @pytest.fixture(scope="module")
 def lesson_audits(chromium, workshop_url) -> dict[str, Any]:
     """Each lesson after ?run=all: its state, axe's findings on the page and in each of its
-    frames (the stepper and the replay)."""
+    frames (the stepper and the replay), in the browser's window and then, the same page
+    narrowed to a phone's screen, again."""
     audits = {}
     for slug in LESSONS:
         chromium.get(f"{workshop_url}/{slug}.html?run=all")
@@ -123,15 +124,25 @@ def lesson_audits(chromium, workshop_url) -> dict[str, Any]:
         while time.monotonic() < deadline and state not in ("done", "error"):
             time.sleep(0.2)
             state = chromium.execute_script("return document.documentElement.dataset.state")
-        found = violations(chromium)
-        for k, frame in enumerate(chromium.find_elements("css selector", "iframe")):
-            chromium.switch_to.frame(frame)
-            try:
-                found += [f"frame {k}: {line}" for line in violations(chromium)]
-            finally:
-                chromium.switch_to.default_content()
-        audits[slug] = {"state": state, "violations": found}
+        audits[slug] = {"state": state, "violations": _audit(chromium)}
+        _viewport(chromium, PHONE)
+        try:
+            time.sleep(0.3)  # the frames lay themselves out again
+            audits[slug]["phone"] = _audit(chromium)
+        finally:
+            _viewport(chromium, None)
     return audits
+
+
+def _audit(driver: Any) -> list[str]:
+    found = violations(driver)
+    for k, frame in enumerate(driver.find_elements("css selector", "iframe")):
+        driver.switch_to.frame(frame)
+        try:
+            found += [f"frame {k}: {line}" for line in violations(driver)]
+        finally:
+            driver.switch_to.default_content()
+    return found
 
 
 @pytest.mark.parametrize("slug", LESSONS)
@@ -143,6 +154,30 @@ def test_every_lesson_after_run_all_has_no_wcag_violation(lesson_audits, slug):
     if found and all(VALUE_CARD in line for line in found):
         pytest.xfail(f"only the Value card's label colour (scalargrad/see/display/cards.py, "
                      f"#888 on white): {len(found)} elements")
+    assert found == []
+
+
+# Known on a phone, in the lesson page's own files (scalargrad/workshop/assets): code cells and
+# outputs that scroll sideways without taking focus, and the header's small targets.
+ON_A_PHONE = (("scrollable-region-focusable", ".cm-scroller"),
+              ("scrollable-region-focusable", " > .out:"),
+              ("scrollable-region-focusable", ".formula:"),
+              ("target-size", 'a[href="index.html"]:'),
+              ("target-size", 'button[title="Run every cell in order"]:'))
+
+
+def _known_on_a_phone(line: str) -> bool:
+    return VALUE_CARD in line or any(line.startswith(rule) and where in line
+                                     for rule, where in ON_A_PHONE)
+
+
+@pytest.mark.parametrize("slug", LESSONS)
+def test_every_lesson_on_a_phone_has_no_wcag_violation(lesson_audits, slug):
+    """The same page at 390 px: nothing, or only the lesson page's known phone findings (an
+    expected failure, listed); never anything in the stepper or replay frames."""
+    found = lesson_audits[slug]["phone"]
+    if found and all(_known_on_a_phone(line) for line in found):
+        pytest.xfail(f"only known findings of the lesson page at 390 px: {found}")
     assert found == []
 
 

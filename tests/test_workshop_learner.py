@@ -546,3 +546,34 @@ def test_stop_restarts_python_in_webkit_which_has_no_shared_memory(workshop_url)
         webkit.close(browser)
         proxy.shutdown()
         proxy.server_close()
+
+
+def test_every_package_the_editor_imports_is_in_the_import_map(workshop_site):
+    """Each bare import of the served editor modules (and of editor.js) names a package of the
+    page's import map: no module left out of the pinned set."""
+    import json
+
+    from scalargrad.workshop.build import import_map
+
+    mapped = json.loads(import_map())["imports"]
+    sources = [*(workshop_site / "editor").glob("*.js"), workshop_site / "editor.js"]
+    imported = set()
+    for path in sources:
+        imported |= set(re.findall(r"""^(?:import|export)[^'"]*?from ['"]([^'"./][^'"]*)['"]""",
+                                   path.read_text(encoding="utf-8"), re.M))
+    assert imported and imported <= set(mapped), imported - set(mapped)
+    assert all((workshop_site / target).is_file() for target in mapped.values())
+
+
+def test_the_pages_policy_allows_the_import_map_by_its_hash(workshop_site):
+    import base64
+    import hashlib
+    import html
+
+    from scalargrad.workshop.build import import_map
+
+    page = html.unescape((workshop_site / f"{SMALL}.html").read_text(encoding="utf-8"))
+    digest = base64.b64encode(hashlib.sha256(import_map().encode()).digest()).decode()
+    assert f'<script type="importmap">{import_map()}</script>' in page
+    assert f"'sha256-{digest}'" in page and "'unsafe-inline'" not in page.split("script-src")[1] \
+        .split(";")[0]

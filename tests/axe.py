@@ -30,11 +30,6 @@ INTEGRITY = ("sha512-ilYanEU8vxxBexpJd8cWM4ElSQq4QctCLKih0TSfjIfCQTeyH/6zVrmIJfL
              "QIjAlJmF1jQ==")
 TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa")
 SECONDS = 60  # one axe run, at most
-# A known violation outside the pages' own files: the Value card (scalargrad/see/display/
-# cards.py) writes its labels (data, grad, op, inputs) in #888 on white, 3.54:1 where 4.5:1 is
-# needed. This is how axe quotes those elements; the lesson tests mark them as expected
-# failures (xfail) until the colour is fixed, and fail on anything else.
-VALUE_CARD = '[<span style="color:#888">'
 
 _source: str | None = None
 

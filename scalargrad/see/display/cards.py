@@ -29,7 +29,7 @@ def _value_fields(v: Value) -> list[tuple[str, str]]:
 def value_html(v: Value) -> str:
     """A Value as a small card: its label (or "Value"), data, grad and the op that made it."""
     name = escape_html(v.label) if v.label else "<i>Value</i>"
-    cells = "".join(f'<span style="margin-left:10px"><span style="color:#888">{k}</span> '
+    cells = "".join(f'<span style="margin-left:10px"><span style="color:#595959">{k}</span> '
                     f"{escape_html(text)}</span>" for k, text in _value_fields(v))
     return ('<div class="scalargrad-value" style="display:inline-block;border:1px solid #bbb;'
             'border-radius:4px;padding:3px 8px;font-family:ui-monospace,Menlo,monospace;'

@@ -35,8 +35,11 @@ export function makeEditor({ parent, doc, label, describedBy, onChange, onRun })
         EditorState.tabSize.of(4),
         syntaxHighlighting(classHighlighter),
         keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
+        // tabindex states what a contenteditable already is (in the tab order), so that
+        // axe's scrollable-region-focusable, which counts only native controls and elements
+        // with a tabindex, sees the scroller's content as reachable by keyboard
         EditorView.contentAttributes.of({
-          "aria-label": label, "aria-describedby": describedBy, "aria-multiline": "true",
+          tabindex: "0", "aria-label": label, "aria-describedby": describedBy, "aria-multiline": "true",
           spellcheck: "false", autocapitalize: "off", autocorrect: "off",
         }),
         EditorView.updateListener.of((update) => {

@@ -12,7 +12,7 @@
 // "done" (or "error", dataset.failed naming the cell). Each cell's hidden <textarea> holds
 // its code: set its value and send it an "input" event to change the code from a script.
 import { makeEditor, setCode } from "./editor.js";
-import { pre, show, verdictOf, VERDICT_WORDS } from "./outputs.js";
+import { checkScrolling, pre, show, verdictOf, VERDICT_WORDS, watchScrolling } from "./outputs.js";
 
 const lesson = JSON.parse(document.getElementById("lesson").textContent);
 const root = document.documentElement;
@@ -138,6 +138,7 @@ function buildCells() {
     // a script may set the textarea and send "input" (tests and bench.site do)
     textarea.addEventListener("input", () => { if (textarea.value !== cell.view.state.doc.toString()) setCode(cell.view, textarea.value); });
     keep(cell);
+    watchScrolling(cell.out, `Output of cell ${number}`);
     cells.push(cell);
     byId.set(id, cell);
   }
@@ -254,6 +255,7 @@ function finish(cellId, ok, seconds) {
   cell.element.dataset.state = ok ? "ok" : "error";
   cell.element.dataset.seconds = seconds.toFixed(3);
   if (ok) ranOk.add(cell.id);
+  checkScrolling(cell.out);
   const verdict = verdictOf(cell.out);
   if (entry.stopping && !ok) {
     cell.element.dataset.state = "stopped";
@@ -452,6 +454,9 @@ tools.append(runAllButton, stopAll, button("Reset lesson", "Forget your edits an
   button("⤓ .ipynb", "Download this lesson with your edits as a Jupyter notebook", () => download(`${lesson.slug}.ipynb`, asNotebook(), "application/x-ipynb+json")));
 
 buildCells();
+for (const block of document.querySelectorAll(".prose pre")) {
+  watchScrolling(block, block.classList.contains("formula") ? "Formula" : "Example");
+}
 startWorker("Loading Python…");
 setInterval(() => {  // a long wait says so
   if (!ready && !failed && performance.now() - loadStarted > 60000) {

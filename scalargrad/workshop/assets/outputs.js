@@ -100,3 +100,34 @@ export function verdictOf(out) {
 }
 
 export const VERDICT_WORDS = { pass: "✓ PASS", fail: "✗ FAIL", todo: "… TODO", error: "! ERROR" };
+
+// A box that scrolls sideways (an output, a formula, on a narrow screen) must be reachable by
+// keyboard to be scrolled (WCAG 2.1.1; axe's scrollable-region-focusable): while it overflows
+// it is a named region in the tab order, and when it fits again it is plain once more.
+const scrollable = new Map();  // element -> its name as a region
+const watcher = typeof ResizeObserver === "function"
+  ? new ResizeObserver((entries) => entries.forEach((e) => markScrollable(e.target))) : null;
+
+function markScrollable(element) {
+  const name = scrollable.get(element);
+  if (!name) return;
+  if (element.scrollWidth > element.clientWidth + 1) {
+    element.tabIndex = 0;
+    element.setAttribute("role", "region");
+    element.setAttribute("aria-label", `${name} (scrolls sideways)`);
+  } else if (element.hasAttribute("tabindex")) {
+    element.removeAttribute("tabindex");
+    element.removeAttribute("role");
+    element.removeAttribute("aria-label");
+  }
+}
+
+// Watches `element` (its size changes as the window does and as outputs arrive); `check`
+// alone looks again after its content changed without changing its size.
+export function watchScrolling(element, name) {
+  scrollable.set(element, name);
+  if (watcher) watcher.observe(element);
+  markScrollable(element);
+}
+
+export { markScrollable as checkScrolling };

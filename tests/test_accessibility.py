@@ -352,6 +352,44 @@ def test_tab_reaches_the_sliders_and_the_graph(laptop, pages):
     assert {("speed", True), ("scrub", True), ("graph-wrap", True)} <= set(visited), visited
 
 
+def _wait_for(driver: Any, script: str, wanted: tuple[str, ...], *args: Any) -> Any:
+    """What `script` returns once it is one of `wanted`, or after SECONDS_PER_LESSON."""
+    deadline = time.monotonic() + SECONDS_PER_LESSON
+    got = driver.execute_script(script, *args)
+    while time.monotonic() < deadline and got not in wanted:
+        time.sleep(0.2)
+        got = driver.execute_script(script, *args)
+    return got
+
+
+REGION = ("const o = document.querySelector('section.cell .out');"
+          "return [o.getAttribute('tabindex'), o.getAttribute('role'),"
+          " o.getAttribute('aria-label')]")
+
+
+def test_an_output_is_a_tab_stop_only_while_it_scrolls_sideways(laptop, workshop_url):
+    """A short output is no tab stop; a line too long for the cell makes its output a region
+    named for the cell, in the tab order (its scroll reachable by keyboard); the cell's Reset
+    empties it, and it is plain again."""
+    laptop.get(f"{workshop_url}/01-a-program-is-a-graph.html")
+    assert _wait_for(laptop, "return document.documentElement.dataset.state",
+                     ("ready", "error")) == "ready"
+    cell = laptop.find_element("css selector", "section.cell")
+    seen = []
+    for code in ('print("short")', 'print("x" * 400)'):
+        laptop.execute_script("const t = arguments[0].querySelector('textarea');"
+                              "t.value = arguments[1]; t.dispatchEvent(new Event('input'));"
+                              "arguments[0].querySelector('.bar button').click()", cell, code)
+        time.sleep(0.2)
+        _wait_for(laptop, "return arguments[0].dataset.state", ("ok", "error"), cell)
+        seen.append(laptop.execute_script(REGION))
+    laptop.execute_script("arguments[0].querySelectorAll('.bar button')[1].click()", cell)
+    time.sleep(0.3)  # the box's size changes, then its observer looks again
+    seen.append(laptop.execute_script(REGION))
+    assert seen == [[None, None, None], ["0", "region", "Output of cell 1 (scrolls sideways)"],
+                    [None, None, None]]
+
+
 # -- text alternatives --------------------------------------------------------------------
 
 

@@ -23,16 +23,14 @@ from typing import (
     Any,
     NamedTuple,
     Sequence,
-    Union,
 )
 
 from scalargrad import graph
 from scalargrad.graph import topological_order
 from scalargrad.node import _as_float
+from scalargrad.see.narrate.lookup import NodeLookup, NodeRef
 from scalargrad.see.text import format_number, node_names, safe_text
 from scalargrad.value import Value
-
-NodeRef = Union[Value, str]
 
 
 def replay_gradients(order: Sequence[Value], seed: float = 1.0) -> list[float]:
@@ -137,21 +135,9 @@ class Trace:
         self.sums: tuple[GradientSum, ...] = tuple(sums)
         self.seed = seed
         self.root_name = names[-1]
-        self._names = list(names)
-        self._index = {node: i for i, node in enumerate(order)}
-        self._by_name = {name: i for i, name in enumerate(names)}
+        self._lookup = NodeLookup(order, names)  # a Value or a name -> its position in order
         self._steps_by_index = {s.index: s for s in self.steps}
         self._sums_by_index = {s.index: s for s in self.sums}
-
-    def _lookup(self, ref: NodeRef) -> int:
-        if isinstance(ref, Value):
-            if ref not in self._index:
-                raise KeyError(f"{ref!r} is not a node of this trace's graph")
-            return self._index[ref]
-        if ref not in self._by_name:
-            raise KeyError(f"no node named {ref!r} in this trace; names: "
-                           f"{', '.join(self._names[:20])}{' …' if len(self._names) > 20 else ''}")
-        return self._by_name[ref]
 
     def step(self, ref: NodeRef) -> Step:
         """The step of one node, by Value or by name."""

@@ -22,16 +22,15 @@ infinite local gradient. Nothing is run backward and no `.grad` is read or chang
 
 from __future__ import annotations
 
-from typing import Mapping, NamedTuple, Optional, Sequence, Union
+from typing import Mapping, NamedTuple, Optional, Sequence
 
 from scalargrad.graph import topological_order
 from scalargrad.node import _as_float
 from scalargrad.see.display.tables import html_table, markdown_table
+from scalargrad.see.narrate.lookup import NodeLookup, NodeRef
 from scalargrad.see.text import format_number, node_names, safe_text
 from scalargrad.tangents import tangent_pass
 from scalargrad.value import Value
-
-NodeRef = Union[Value, str]
 
 __all__ = ["TangentContribution", "TangentStep", "TangentTrace", "explain_tangents"]
 
@@ -107,9 +106,7 @@ class TangentTrace:
         # inputs given a tangent that the output does not depend on: (name, tangent)
         self.unused: tuple[tuple[str, float], ...] = tuple(unused)
         self.root_name = names[-1]
-        self._names = list(names)
-        self._index = {node: i for i, node in enumerate(order)}
-        self._by_name = {name: i for i, name in enumerate(names)}
+        self._lookup = NodeLookup(order, names)  # a Value or a name -> its position in order
 
     @property
     def output(self) -> float:
@@ -120,16 +117,6 @@ class TangentTrace:
     def seeds(self) -> tuple[tuple[str, float], ...]:
         """The tangents given, as (leaf name, tangent) in topological order."""
         return tuple((s.name, s.tangent) for s in self.steps if s.given)
-
-    def _lookup(self, ref: NodeRef) -> int:
-        if isinstance(ref, Value):
-            if ref not in self._index:
-                raise KeyError(f"{ref!r} is not a node of this trace's graph")
-            return self._index[ref]
-        if ref not in self._by_name:
-            raise KeyError(f"no node named {ref!r} in this trace; names: "
-                           f"{', '.join(self._names[:20])}{' …' if len(self._names) > 20 else ''}")
-        return self._by_name[ref]
 
     def step(self, ref: NodeRef) -> TangentStep:
         """The step of one node, by Value or by name."""

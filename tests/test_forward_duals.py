@@ -12,6 +12,7 @@ import threading
 from typing import Any, Callable
 
 import pytest
+from peak_memory import peak_bytes
 
 import nn
 import scalargrad as sg
@@ -23,16 +24,6 @@ def chain(x: Value, depth: int) -> Value:
     for _ in range(depth):
         x = (x * 0.5).sin() + x * 0.9
     return x
-
-
-def peak_bytes(fn: Callable[[], Any]) -> int:
-    tracemalloc = pytest.importorskip("tracemalloc", reason="PyPy has no tracemalloc")
-    tracemalloc.start()
-    try:
-        fn()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 # -- the lesson's examples ---------------------------------------------------------------------

@@ -13,28 +13,16 @@ from __future__ import annotations
 
 import math
 import threading
-from typing import Any, Callable
+from typing import Any
 
 import pytest
+from peak_memory import peak_bytes
 
 import nn
 import scalargrad as sg
 from scalargrad import Value
 from scalargrad import node as _node
 from scalargrad.modes import _modes
-
-
-def peak_bytes(fn: Callable[[], Any]) -> int:
-    """fn's peak memory (tracemalloc). Call the largest workload once before measuring: the
-    interpreter's free lists (up to 2000 tuples of each size) fill during the first runs and
-    are then reused, which would otherwise count as memory of whichever run came first."""
-    tracemalloc = pytest.importorskip("tracemalloc", reason="PyPy has no tracemalloc")
-    tracemalloc.start()
-    try:
-        fn()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 def fused_chain(x: Value, y: Value, repeats: int) -> Value:

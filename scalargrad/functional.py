@@ -188,10 +188,7 @@ def jacfwd(f: Callable[..., Any]) -> Callable[..., list]:
 
     @functools.wraps(f)
     def jacobian(*args: Any) -> list:
-        xs = _numbers(args, "jacfwd", "arguments", values_allowed=True)
-        if not xs:
-            raise TypeError("jacfwd: f needs at least one argument to differentiate")
-        _check_arity(f, len(xs), "jacfwd", "arguments")
+        xs = _arguments(f, args, "jacfwd")
         columns = []
         single = True
         for j in range(len(xs)):
@@ -213,10 +210,7 @@ def jacrev(f: Callable[..., Any]) -> Callable[..., list]:
 
     @functools.wraps(f)
     def jacobian(*args: Any) -> list:
-        xs = _numbers(args, "jacrev", "arguments", values_allowed=True)
-        if not xs:
-            raise TypeError("jacrev: f needs at least one argument to differentiate")
-        _check_arity(f, len(xs), "jacrev", "arguments")
+        xs = _arguments(f, args, "jacrev")
         leaves = [_leaf(x) for x in xs]
         with enable_grad():
             outs, single = _outputs(f(*leaves), "jacrev")
@@ -248,6 +242,16 @@ def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
 def _check_function(f: Any, who: str) -> None:
     if not callable(f):
         raise TypeError(f"{who}: f must be a function, got {type(f).__name__}")
+
+
+def _arguments(f: Callable[..., Any], args: tuple, who: str) -> list[float]:
+    """The numbers a Jacobian is taken at (numbers or Values), one per argument of f and at
+    least one, with a clear error otherwise."""
+    xs = _numbers(args, who, "arguments", values_allowed=True)
+    if not xs:
+        raise TypeError(f"{who}: f needs at least one argument to differentiate")
+    _check_arity(f, len(xs), who, "arguments")
+    return xs
 
 
 def _check_lengths(xs: list, ts: list, who: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -75,3 +76,10 @@ def requests_made(driver: Any) -> list[str]:
         if message.get("method") == "Network.requestWillBeSent":
             urls.append(message["params"]["request"]["url"])
     return urls
+
+
+def open_page(driver: Any, path: Path) -> None:
+    """Open a page written to disk, and drop its own load from the network log, so that
+    `requests_made` then tells what the page asked for afterwards."""
+    driver.get(path.resolve().as_uri())
+    requests_made(driver)

@@ -1,5 +1,5 @@
-"""Shared fixtures: PyTorch as an optional oracle; the workshop site served for the browser
-tests; hypothesis settings for CI."""
+"""Shared fixtures: PyTorch as an optional oracle; a headless Chromium per browser-test module;
+the workshop site served for the browser tests; hypothesis settings for CI."""
 
 from __future__ import annotations
 
@@ -27,6 +27,17 @@ def torch() -> Any:
     """
     return pytest.importorskip("torch", reason="PyTorch is the gradient oracle: "
                                "pip install torch==2.13.0 (the [torch] extra) to run this test")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A headless Chromium (tests/browser.py) for all the tests of one module, closed after;
+    the module is skipped, saying what to install, without it."""
+    from browser import close, open_chromium
+
+    driver = open_chromium()
+    yield driver
+    close(driver)
 
 
 @pytest.fixture(scope="session")

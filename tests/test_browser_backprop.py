@@ -9,10 +9,8 @@ every other node is compared with `explain`, whose numbers the page promises to 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
-import pytest
-from browser import close, open_chromium, requests_made
+from browser import open_page, requests_made
 from lesson_graphs import multivariate_graph, sigmoid_graph
 
 from scalargrad import Value, backprop_page, explain, to_html
@@ -23,18 +21,6 @@ NODES = """return Array.from(document.querySelectorAll('#graph .node')).map(g =>
   g.querySelector('.val-grad').textContent, g.getAttribute('class')]);"""
 EDGES = ("return Array.from(document.querySelectorAll('#graph .edge'))"
          ".map(g => g.getAttribute('class'));")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    driver = open_chromium()
-    yield driver
-    close(driver)
-
-
-def open_page(browser, path: Path) -> None:
-    browser.get(path.resolve().as_uri())
-    requests_made(browser)  # (drop the page's own load from the network log)
 
 
 def state(browser) -> tuple:

@@ -9,17 +9,9 @@ from __future__ import annotations
 import io
 import time
 
-import pytest
-from browser import close, open_chromium, requests_made
+from browser import requests_made
 
 from demos import moons, spiral
-
-
-@pytest.fixture(scope="module")
-def browser():
-    driver = open_chromium()
-    yield driver
-    close(driver)
 
 
 def text(browser, element_id: str) -> str:

@@ -12,8 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-from browser import close, open_chromium, requests_made
+from browser import open_page, requests_made
 from lesson_graphs import multivariate_graph, sigmoid_graph
 
 from scalargrad import Value, explain_tangents, to_html
@@ -23,18 +22,6 @@ NODES = """return Array.from(document.querySelectorAll('#graph .node')).map(g =>
   g.getAttribute('data-name'), g.querySelector('.val-grad-label').textContent,
   g.querySelector('.val-grad').textContent]);"""
 SUM = "const e = document.getElementById('panel-sum'); return e && e.textContent"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    driver = open_chromium()
-    yield driver
-    close(driver)
-
-
-def open_page(browser, path: Path) -> None:
-    browser.get(path.resolve().as_uri())
-    requests_made(browser)  # (drop the page's own load from the network log)
 
 
 def body(browser):

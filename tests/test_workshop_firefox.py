@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socketserver
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from lesson_runs import FINISHED, SETTLED, why
 from marionette import Marionette, free_port, start_firefox, stop_firefox
+from recording_proxy import RecordingProxy, recording_proxy
 
 from scalargrad.workshop.lessons import notebooks_folder, read_lessons
 
@@ -114,49 +114,6 @@ def offline_prefs(proxy_port: int) -> dict[str, bool | int | str]:
             "network.proxy.no_proxies_on": "localhost, 127.0.0.1"}
 
 
-class RecordingProxy(socketserver.ThreadingTCPServer):
-    """A "proxy" on 127.0.0.1 that writes down what it is asked for and refuses all of it."""
-
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Refuse)
-        self.port = int(self.server_address[1])
-        self._asked: list[str] = []
-        self._lock = threading.Lock()
-
-    def record(self, what: str) -> None:
-        with self._lock:
-            self._asked.append(what)
-
-    def take(self) -> list[str]:
-        """What was asked since the last call ("GET http://host/ HTTP/1.1 (Host: host)")."""
-        with self._lock:
-            asked, self._asked = self._asked, []
-        return asked
-
-
-class _Refuse(socketserver.StreamRequestHandler):
-    timeout = 5
-
-    def handle(self) -> None:
-        try:
-            line = self.rfile.readline(8192).decode("latin-1").strip()
-            host = ""
-            while True:
-                header = self.rfile.readline(8192).decode("latin-1").strip()
-                if not header:
-                    break
-                if header.lower().startswith("host:"):
-                    host = header[5:].strip()
-        except OSError:
-            return
-        if line:  # (Firefox may open a connection ahead of need and say nothing)
-            self.server.record(f"{line} (Host: {host})")  # type: ignore[attr-defined]
-            self.wfile.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n"
-                             b"Connection: close\r\n\r\n")
-
-
 def firefox_binary() -> str | None:
     """$FIREFOX, else Debian's firefox-esr, else firefox; None if none is there."""
     for name in (os.environ.get("FIREFOX"), "firefox-esr", "firefox"):
@@ -168,11 +125,8 @@ def firefox_binary() -> str | None:
 
 @pytest.fixture(scope="module")
 def proxy() -> Iterator[RecordingProxy]:
-    server = RecordingProxy()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with recording_proxy() as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -205,31 +159,6 @@ def firefox(proxy) -> Iterator[Marionette]:
         shutil.rmtree(profile, ignore_errors=True)
         shutil.rmtree(home, ignore_errors=True)
 
-
-# Has ?run=all finished (every cell ran, or one failed, or Python could not start)?
-FINISHED = """
-return ["done", "error"].includes(document.documentElement.dataset.state)
-    || document.getElementById("status").dataset.state === "failed";
-"""
-
-# One look at the page once it has settled: everything the tests below ask about.
-SETTLED = """
-const root = document.documentElement, status = document.getElementById("status");
-const failed = root.dataset.failed ? document.querySelector(
-    `section.cell[data-cell="${root.dataset.failed}"] .out`) : null;
-return {
-  state: root.dataset.state || null, failed: root.dataset.failed || null,
-  failedOutput: failed ? failed.innerText : null,
-  status: status ? status.innerText : null, statusState: status ? status.dataset.state : null,
-  cellsInError: [...document.querySelectorAll('section.cell[data-state="error"]')]
-      .map((cell) => cell.dataset.cell),
-  text: document.querySelector("main").innerText,
-  graphs: document.querySelectorAll(".graph svg").length,
-  holders: document.querySelectorAll("div.graph").length,
-  undrawn: [...document.querySelectorAll("div.graph pre.stderr")].map((pre) => pre.textContent),
-  images: document.querySelectorAll(".out img").length,
-};
-"""
 
 # The errors Firefox logged (its console service, in the parent process): uncaught exceptions
 # of pages and workers, policy violations; not the browser's own (chrome:, resource:).
@@ -271,24 +200,18 @@ def runs(firefox, workshop_url, proxy) -> dict[str, Any]:
     return results
 
 
-def _why(result: dict[str, Any]) -> str:
-    return (f"state {result['state']} after {result['seconds']} s, failed cell "
-            f"{result['failed']}: {result['failedOutput']!r}; status {result['status']!r}; "
-            f"errors {result['errors']}")
-
-
 @pytest.mark.parametrize("slug", LESSONS)
 def test_every_lesson_runs_to_the_end_in_firefox(runs, slug):
     """?run=all reaches "done": Python started in the module worker and every cell ran."""
     result = runs[slug]
-    assert result["state"] == "done", f"{slug}: {_why(result)}"
+    assert result["state"] == "done", f"{slug}: {why(result)}"
 
 
 @pytest.mark.parametrize("slug", LESSONS)
 def test_no_cell_fails_and_python_says_ready(runs, slug):
     """No cell is marked as failed, and the status line is the "ready" one."""
     result = runs[slug]
-    assert (result["cellsInError"], result["statusState"]) == ([], "ready"), _why(result)
+    assert (result["cellsInError"], result["statusState"]) == ([], "ready"), why(result)
 
 
 @pytest.mark.parametrize("slug", LESSONS)

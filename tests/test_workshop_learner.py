@@ -518,7 +518,7 @@ def test_stop_restarts_python_in_webkit_which_has_no_shared_memory(workshop_url)
     """Safari's engine family (WebKitGTK, tests/webkit.py): a runaway cell stopped, the next
     cell run in the fresh Python."""
     webkit = pytest.importorskip("webkit", reason="tests/webkit.py drives WebKitGTK")
-    from test_workshop_firefox import RecordingProxy
+    from recording_proxy import RecordingProxy
 
     proxy = RecordingProxy()
     threading.Thread(target=proxy.serve_forever, daemon=True).start()

@@ -4,21 +4,21 @@ with `?run=all`, offline, in Debian's WebKitGTK MiniBrowser on a virtual display
 Chromium; and the standalone stepper page stepped to its end.
 
 One browser serves the whole module. It sends every request not for 127.0.0.1 to a recording
-proxy that refuses it (the Firefox test's `RecordingProxy`); each lesson must ask it nothing.
+proxy that refuses it (tests/recording_proxy.py); each lesson must ask it nothing.
 WebKit has no SharedArrayBuffer, even on a cross-origin isolated page: the lessons must not
 need it. Skipped, saying what to install, without WebKitGTK's driver or Xvfb.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any, Iterator
 
 import pytest
 from axe import violations
 from lesson_graphs import multivariate_graph
-from test_workshop_firefox import FINISHED, SETTLED, RecordingProxy
+from lesson_runs import FINISHED, SETTLED, why
+from recording_proxy import RecordingProxy, recording_proxy
 from webkit import close, open_webkit
 
 from scalargrad import to_html
@@ -30,11 +30,8 @@ SECONDS_PER_LESSON = 180  # WebKit compiles Pyodide's WebAssembly more slowly th
 
 @pytest.fixture(scope="module")
 def proxy() -> Iterator[RecordingProxy]:
-    server = RecordingProxy()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with recording_proxy() as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -79,24 +76,19 @@ def runs(webkit, workshop_url, proxy) -> dict[str, Any]:
     return results
 
 
-def _why(result: dict[str, Any]) -> str:
-    return (f"state {result['state']} after {result['seconds']} s, failed cell "
-            f"{result['failed']}: {result['failedOutput']!r}; status {result['status']!r}")
-
-
 @pytest.mark.parametrize("slug", LESSONS)
 def test_every_lesson_runs_to_the_end_in_webkit(runs, slug):
     """?run=all reaches "done" in WebKit: Python started without SharedArrayBuffer and every
     cell ran."""
     result = runs[slug]
-    assert result["state"] == "done", f"{slug}: {_why(result)}"
+    assert result["state"] == "done", f"{slug}: {why(result)}"
 
 
 @pytest.mark.parametrize("slug", LESSONS)
 def test_no_cell_fails_in_webkit(runs, slug):
     """No cell is marked as failed, and the status line is the "ready" one."""
     result = runs[slug]
-    assert (result["cellsInError"], result["statusState"]) == ([], "ready"), _why(result)
+    assert (result["cellsInError"], result["statusState"]) == ([], "ready"), why(result)
 
 
 @pytest.mark.parametrize("slug", LESSONS)

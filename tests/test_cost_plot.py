@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 
 import pytest
+from without_matplotlib import run_without_matplotlib
 
 import scalargrad as sg
 from scalargrad.see.costs import crossovers
@@ -40,12 +38,7 @@ def test_the_crossover_is_named_in_the_picture() -> None:
 
 
 MAKE = r"""
-import json, sys
-class Block:
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in ("matplotlib", "numpy"):
-            raise ImportError(name)
-sys.meta_path.insert(0, Block())
+import json
 import scalargrad as sg
 fig = sg.plot_costs([1, 2, 3, 4], {"jacfwd": [1.0, 2.0, 3.0, 4.0], "jacrev": [2.5, 2.5, 2.5, 2.5]},
                     xlabel="n", ylabel="ms", title="<b>costs</b>", log=True)
@@ -56,9 +49,7 @@ print(json.dumps({"type": type(fig).__name__, "svg": fig._repr_svg_()}))
 def test_without_matplotlib_the_plot_is_svg() -> None:
     """With matplotlib and numpy unimportable (the browser), plot_costs returns an SVG figure
     that parses, names the crossover at n ≈ 2.5 and shows its title as text, escaped."""
-    done = subprocess.run([sys.executable, "-c", MAKE], capture_output=True, text=True,
-                          timeout=120, check=True)
-    made = json.loads(done.stdout)
+    made = run_without_matplotlib(MAKE, timeout=120)
     assert made["type"] == "SvgFigure"
     root = ET.fromstring(made["svg"])
     texts = ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")]

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 
 import pytest
+from without_matplotlib import run_without_matplotlib
 
 MAKE = r"""
-import json, sys
-class Block:
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in ("matplotlib", "numpy"):
-            raise ImportError(name)
-sys.meta_path.insert(0, Block())
+import json
 import nn, scalargrad as sg
 X, y = nn.moons(60, noise=0.1, seed=0, signed=True)
 model = nn.MLP(2, [8, 1], seed=1)
@@ -39,9 +32,7 @@ NS = "{http://www.w3.org/2000/svg}"
 @pytest.fixture(scope="module")
 def made(tmp_path_factory):
     folder = tmp_path_factory.mktemp("svg")
-    done = subprocess.run([sys.executable, "-c", MAKE], capture_output=True, text=True,
-                          cwd=folder, timeout=300, check=True)
-    return json.loads(done.stdout)
+    return run_without_matplotlib(MAKE, timeout=300, cwd=folder)
 
 
 @pytest.mark.parametrize("name", ["history", "boundary", "function", "curvature"])

@@ -518,34 +518,32 @@ def test_stop_restarts_python_in_webkit_which_has_no_shared_memory(workshop_url)
     """Safari's engine family (WebKitGTK, tests/webkit.py): a runaway cell stopped, the next
     cell run in the fresh Python."""
     webkit = pytest.importorskip("webkit", reason="tests/webkit.py drives WebKitGTK")
-    from recording_proxy import RecordingProxy
+    from recording_proxy import recording_proxy
 
-    proxy = RecordingProxy()
-    threading.Thread(target=proxy.serve_forever, daemon=True).start()
-    browser = webkit.open_webkit(proxy.server_address[1])
-    try:
-        browser.get(f"{workshop_url}/{SMALL}.html")
-        assert _wait(lambda: browser.execute_script(STATE), ("ready", "error"), 180) == "ready"
-        assert browser.execute_script("return typeof SharedArrayBuffer") == "undefined"
-        cells = browser.find_elements("css selector", "section.cell")[:3]
-        for cell, code in zip(cells, ("x = 41", "while True: pass", "1 + 1")):
-            browser.execute_script("arguments[0].value = arguments[1];"
-                                   "arguments[0].dispatchEvent(new Event('input'));",
-                                   cell.find_element("tag name", "textarea"), code)
-        click = "arguments[0].querySelector('.bar button').click()"  # Run, then Stop
-        browser.execute_script(click, cells[0])
-        browser.execute_script(click, cells[1])
-        assert _wait(lambda: cells[1].get_attribute("data-state"), ("running",)) == "running"
-        browser.execute_script(click, cells[1])
-        assert _wait(lambda: cells[1].get_attribute("data-state"), ("stopped",), 15) == "stopped"
-        assert "Python was restarted" in cells[1].find_element("css selector", ".out").text
-        browser.execute_script(click, cells[2])
-        assert _wait(lambda: cells[2].get_attribute("data-state"), ("ok", "error"), 180) == "ok"
-        assert cells[2].find_element("css selector", ".out").text == "2"
-    finally:
-        webkit.close(browser)
-        proxy.shutdown()
-        proxy.server_close()
+    with recording_proxy() as proxy:
+        browser = webkit.open_webkit(proxy.server_address[1])
+        try:
+            browser.get(f"{workshop_url}/{SMALL}.html")
+            assert _wait(lambda: browser.execute_script(STATE), ("ready", "error"), 180) == "ready"
+            assert browser.execute_script("return typeof SharedArrayBuffer") == "undefined"
+            cells = browser.find_elements("css selector", "section.cell")[:3]
+            for cell, code in zip(cells, ("x = 41", "while True: pass", "1 + 1")):
+                browser.execute_script("arguments[0].value = arguments[1];"
+                                       "arguments[0].dispatchEvent(new Event('input'));",
+                                       cell.find_element("tag name", "textarea"), code)
+            click = "arguments[0].querySelector('.bar button').click()"  # Run, then Stop
+            browser.execute_script(click, cells[0])
+            browser.execute_script(click, cells[1])
+            assert _wait(lambda: cells[1].get_attribute("data-state"), ("running",)) == "running"
+            browser.execute_script(click, cells[1])
+            assert _wait(lambda: cells[1].get_attribute("data-state"), ("stopped",),
+                         15) == "stopped"
+            assert "Python was restarted" in cells[1].find_element("css selector", ".out").text
+            browser.execute_script(click, cells[2])
+            assert _wait(lambda: cells[2].get_attribute("data-state"), ("ok", "error"), 180) == "ok"
+            assert cells[2].find_element("css selector", ".out").text == "2"
+        finally:
+            webkit.close(browser)
 
 
 def test_every_package_the_editor_imports_is_in_the_import_map(workshop_site):

@@ -24,6 +24,8 @@ from scalargrad.graph import local_gradients, replay, topological_order
 from .derive import const, fmt
 from .guard import TimeLimitError, exit_text, time_limit
 from .local import _ENGINE
+from .predict_tasks import _p1 as _sigmoid  # the lesson's graphs, as Part B asks about them
+from .predict_tasks import _p3 as _twice
 from .verdict import Outcome, error_text, shown
 
 NAME = "backward"
@@ -55,14 +57,6 @@ class Graph:
         return self.build(*leaves), leaves
 
 
-def _twice(a: Value) -> Value:
-    b = a + a
-    b.label = "b"
-    out = b + b
-    out.label = "c"
-    return out
-
-
 def _diamond(x: Value) -> Value:
     # Two diamonds, mirrored: in p = a + b the shared a comes first, in q = k + g the shared
     # g comes last, so an order that is not topological goes wrong on one of them whichever
@@ -82,18 +76,6 @@ def _diamond(x: Value) -> Value:
     f = p + q
     f.label = "f"
     return f
-
-
-def _sigmoid(z: Value) -> Value:
-    m = -z
-    m.label = "m"
-    e = m.exp()
-    e.label = "e"
-    s = const(1.0) + e
-    s.label = "s"
-    y = s.reciprocal()
-    y.label = "y"
-    return y
 
 
 def _chain(x: Value) -> Value:

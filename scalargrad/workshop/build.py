@@ -88,6 +88,11 @@ BOOT = """(function () {
 })();"""
 
 
+class BuildError(Exception):
+    """The site could not be built, and nothing in the target folder was lost: the message
+    names what was wrong and what to do."""
+
+
 def build(out: Path, *, cache: Path | None = None, source: Path | None = None,
           offline: bool = False, lessons: Path | None = None) -> dict[str, Any]:
     """Write the site into `out` (created, or emptied of a previous build); the manifest."""

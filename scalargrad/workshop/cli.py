@@ -77,15 +77,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "Python instead of interrupting the cell, as on any static server)")
     args = parser.parse_args(argv)
     if args.command == "build":
-        from scalargrad.workshop.build import build
+        from scalargrad.workshop.build import BuildError, build
         from scalargrad.workshop.fetch import FetchError
 
         try:
             manifest = build(args.dir, cache=args.cache, source=args.source,
                              offline=args.offline, lessons=args.lessons)
-        except (FetchError, FileNotFoundError, FileExistsError) as e:
+        except (BuildError, FetchError, FileNotFoundError, FileExistsError) as e:
             print(f"scalargrad-workshop: {e}", file=sys.stderr)
-            return 1
+            return 2
         print(f"wrote {args.dir}: {len(manifest['lessons'])} lessons, "
               f"{manifest['bytes'] / 1e6:.1f} MB in {len(manifest['files'])} files")
         python = os.path.relpath(sys.executable) if sys.executable.startswith(os.getcwd()) \

@@ -12,11 +12,15 @@ registered, or for `gradients()` without touching `.grad`) and for Values alike.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
+from contextlib import nullcontext
+from numbers import Real
+from typing import TYPE_CHECKING, Any, Callable, ContextManager, Optional, Sequence
 
 from . import graph
 from . import node as _node
 from . import ops as _ops
+from .grad_mode import enable_grad
+from .modes import _modes
 from .node import _as_float, _backward_not_set, _leaf
 
 if TYPE_CHECKING:
@@ -131,7 +135,7 @@ def walk(root: Value, seed: Any, down: Down, stop: Optional[set] = None) -> dict
         if hooked:
             hooks = getattr(node, "_hooks", None)
             if hooks:
-                g = grads[node] = run_hooks(hooks, g)
+                g = grads[node] = run_hooks(hooks, g, node)
         parents = node._prev
         if not parents:
             continue
@@ -194,13 +198,42 @@ def partials(output: Value, inputs: Sequence[Value], upstream: Value) -> list:
     return downs
 
 
-def run_hooks(hooks: dict, grad: Any) -> Any:
-    """`grad` passed through a node's hooks in the order they were registered."""
+def run_hooks(hooks: dict, grad: Any, node: Optional[Value] = None) -> Any:
+    """`grad` passed through a node's hooks in the order they were registered.
+
+    A hook returns None (the gradient stays), a real number or a Value (it replaces the
+    gradient). The replacement keeps the pass's kind: in a plain backward (a float
+    gradient) a Value's number is taken, so `.grad` stays a float; in a pass built as a
+    graph (a Value gradient) a number becomes a constant leaf. Anything else is a
+    TypeError naming the hook and `node`."""
     for fn in list(hooks.values()):
         out = fn(grad)
         if out is not None:
-            grad = out
+            grad = _hook_result(fn, out, isinstance(grad, _node._Value), node)
     return grad
+
+
+def _hook_result(fn: Any, out: Any, as_value: bool, node: Optional[Value]) -> Any:
+    """What hook `fn` returned, as the gradient of a pass of floats or of Values."""
+    if isinstance(out, _node._Value):
+        return out if as_value else out.data  # type: ignore[attr-defined]
+    if isinstance(out, Real) and not isinstance(out, bool):
+        number = _as_float(out, "a gradient hook's result")
+        return _leaf(number) if as_value else number
+    name = getattr(fn, "__qualname__", None) or type(fn).__qualname__
+    where = "" if node is None else f" on {_node_text(node)}"
+    shown = repr(out)
+    shown = shown if len(shown) <= 60 else shown[:60] + "…"
+    raise TypeError(f"gradient hook {name!r}{where} returned {type(out).__name__} {shown}; "
+                    "a hook must return None (keep the gradient), a real number or a Value "
+                    "(the new gradient)")
+
+
+def _node_text(node: Value) -> str:
+    """A node as an error message names it: its label or op, and its data."""
+    what = f"label {node.label!r}" if node.label else (
+        f"op {node._op!r}" if node._prev else "a leaf")
+    return f"the node {node!r} ({what})"
 
 
 def backward(root: Value, seed: Any, create_graph: bool) -> None:
@@ -208,7 +241,8 @@ def backward(root: Value, seed: Any, create_graph: bool) -> None:
     if create_graph:
         if not isinstance(seed, _node._Value):
             seed = _seed(seed)
-        grads = walk(root, seed, downstream_values)
+        with _recording():
+            grads = walk(root, seed, downstream_values)
     else:
         grads = walk(root, seed, float_downstream)
     for node, g in grads.items():
@@ -222,6 +256,12 @@ def backward(root: Value, seed: Any, create_graph: bool) -> None:
             node.grad = 0.0
 
 
+def _recording() -> ContextManager[None]:
+    """Recording on for a backward pass built as a graph, inside `no_grad()` too (the pass
+    was asked for with create_graph=True); nothing to switch when it is already on."""
+    return nullcontext() if _modes.grad else enable_grad()
+
+
 def _seed(x: Any) -> Value:
     """The upstream at the root of a backward pass built as a graph: a leaf named "seed"."""
     leaf = _leaf(_as_float(x, "backward grad"))
@@ -233,10 +273,15 @@ def gradients(output: Value, inputs: Sequence[Value], create_graph: bool = False
               seed: Any = 1.0) -> list:
     """∂output/∂x for each x in `inputs` (0 for an input `output` does not depend on), as
     floats, or as Values whose graph is the backward pass when `create_graph`. Nothing's
-    `.grad` is read or changed."""
+    `.grad` is read or changed.
+
+    As `torch.autograd.grad`, the backward pass is recorded when `create_graph` is True
+    even inside `no_grad()` (the gradients can be differentiated again), and never when
+    it is False (floats, whatever the mode)."""
     if create_graph:
         start = seed if isinstance(seed, _node._Value) else _seed(seed)
-        grads = walk(output, start, downstream_values)
+        with _recording():
+            grads = walk(output, start, downstream_values)
         return [grads[x] if x in grads else _leaf(0.0) for x in inputs]
     grads = walk(output, _as_float(seed, "seed"), float_downstream)
     out = []

@@ -34,7 +34,11 @@ ArgNums = Union[int, Sequence[int]]
 def gradients(output: Value, inputs: Sequence[Value], *, create_graph: bool = False) -> list:
     """∂output/∂x for each Value x in `inputs`, without reading or changing any `.grad`
     (PyTorch's `torch.autograd.grad`): floats, or Values whose graph is the backward pass
-    when `create_graph=True`. An input that `output` does not depend on gets 0."""
+    when `create_graph=True`. An input that `output` does not depend on gets 0.
+
+    Inside `no_grad()` it works as `torch.autograd.grad` does there: with
+    `create_graph=True` the backward pass is still recorded (the gradients can be
+    differentiated again), with False the gradients are plain floats as always."""
     if not isinstance(output, Value):
         raise TypeError(f"gradients: output must be a Value, got {type(output).__name__}")
     inputs = list(inputs)

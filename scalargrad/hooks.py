@@ -2,6 +2,11 @@
 during backward (its whole gradient: every consumer's share added up), and uses what `fn`
 returns, if not None, in its place — for `v.grad` and for everything upstream of `v`.
 
+A hook returns None, a real number (int, float, a numpy scalar) or a Value; anything else
+is a TypeError naming the hook and the node. In a plain backward the gradients are floats,
+so a Value returned gives its number; with `create_graph=True` they are Values, so a number
+returned becomes a constant (`backward_graph.run_hooks`).
+
 As in PyTorch, the handle's `remove()` takes the hook off again. While any hook is
 registered, `backward()` runs the dict-based walk of `backward_graph` (which calls them);
 with none, its usual pass, at its usual speed. A hook also goes when its node is garbage
@@ -80,7 +85,8 @@ class RemovableHandle:
 
 
 def register_hook(node: Value, fn: Hook) -> RemovableHandle:
-    """Call `fn(grad)` with the gradient arriving at `node` in every backward pass."""
+    """Call `fn(grad)` with the gradient arriving at `node` in every backward pass; what it
+    returns (None, a real number or a Value) replaces that gradient unless None."""
     if not callable(fn):
         raise TypeError(f"register_hook expects a function of the gradient, got "
                         f"{type(fn).__name__} {fn!r}")

@@ -138,3 +138,51 @@ def test_gradient_does_not_flow_through_detach() -> None:
     x = Value(2.5)
     (x * x.detach()).backward()
     assert x.grad == 2.5
+
+
+# -- derivatives asked for inside no_grad() ------------------------------------------------------
+# As torch.autograd.grad: create_graph=True records the backward pass even inside no_grad();
+# create_graph=False gives floats. x³ at 2: first derivative 3x² = 12, second 6x = 12.
+
+
+def test_gradients_with_create_graph_inside_no_grad_can_be_differentiated_again() -> None:
+    """gradients(x³, [x], create_graph=True) inside no_grad() is a Value with a graph, and its
+    own gradient is the second derivative 6x = 12."""
+    x = Value(2.0)
+    y = x ** 3
+    with no_grad():
+        (g,) = sg.gradients(y, [x], create_graph=True)
+        (second,) = sg.gradients(g, [x])
+    assert (g.data, second) == (12.0, 12.0)
+
+
+def test_recording_goes_off_again_after_a_derivative_inside_no_grad() -> None:
+    """Only the backward pass is recorded: an op after it in the same no_grad() block records
+    nothing, and its gradient (recorded) has a graph."""
+    x = Value(2.0)
+    y = x ** 3
+    with no_grad():
+        (g,) = sg.gradients(y, [x], create_graph=True)
+        after = x * x
+    assert (bool(g._prev), after._prev) == (True, ())
+
+
+def test_the_engines_own_gradients_function_records_inside_no_grad() -> None:
+    """scalargrad.backward_graph.gradients, the function under sg.gradients, records too."""
+    from scalargrad.backward_graph import gradients
+
+    x = Value(2.0)
+    y = x ** 3
+    with no_grad():
+        (g,) = gradients(y, [x], create_graph=True)
+    assert g._prev and sg.gradients(g, [x]) == [12.0]
+
+
+def test_backward_with_create_graph_inside_no_grad_records_the_pass() -> None:
+    """x³.backward(create_graph=True) inside no_grad(): x.grad is a Value with a graph."""
+    x = Value(2.0)
+    y = x ** 3
+    with no_grad():
+        y.backward(create_graph=True)
+    assert x.grad.data == 12.0 and sg.gradients(x.grad, [x]) == [12.0]
+

@@ -47,7 +47,7 @@ def node_names(order: Sequence[Value]) -> list[str]:
     A name held by more than one node gets its index appended (w#3, 1#7), so names are unique
     and the same on every run (they never depend on `id()`).
     """
-    bases = [_one_line(node.label) if node.label
+    bases = [one_line(node.label) if node.label
              else constant_name(node.data) if not node._prev else "" for node in order]
     counts = Counter(base for base in bases if base)
     names = []
@@ -75,8 +75,9 @@ def safe_text(text: Any) -> str:
     return _UNSAFE.sub(lambda m: repr(m.group())[1:-1], str(text))
 
 
-def _one_line(text: Any) -> str:
-    """A name for tables and narration: safe, and a newline shown as \\n."""
+def one_line(text: Any) -> str:
+    """A label as every view shows it (graphs, tables, narration, cards, pages): safe, and a
+    line break shown as a visible \\n, so a name always stays one line."""
     return safe_text(text).replace("\n", "\\n")
 
 

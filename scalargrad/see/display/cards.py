@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from scalargrad.see.display.tables import _num, _status, html_table, markdown_table
-from scalargrad.see.text import escape_html, escape_markdown, literal_markdown
+from scalargrad.see.text import escape_html, escape_markdown, literal_markdown, one_line
 
 if TYPE_CHECKING:  # (the narrations import this module to show themselves)
     from scalargrad.gradcheck import GradcheckResult
@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # (the narrations import this module to show themselves)
 
 
 def _value_fields(v: Value) -> list[tuple[str, str]]:
-    op = v._op or "leaf"
+    op = one_line(v._op) if v._op else "leaf"
     fields = [("data", _num(v.data)), ("grad", _num(v.grad)), ("op", op)]
     if v._prev:
         fields.append(("inputs", str(len(v._prev))))
@@ -28,7 +28,7 @@ def _value_fields(v: Value) -> list[tuple[str, str]]:
 
 def value_html(v: Value) -> str:
     """A Value as a small card: its label (or "Value"), data, grad and the op that made it."""
-    name = escape_html(v.label) if v.label else "<i>Value</i>"
+    name = escape_html(one_line(v.label)) if v.label else "<i>Value</i>"
     cells = "".join(f'<span style="margin-left:10px"><span style="color:#595959">{k}</span> '
                     f"{escape_html(text)}</span>" for k, text in _value_fields(v))
     return ('<div class="scalargrad-value" style="display:inline-block;border:1px solid #bbb;'
@@ -38,7 +38,7 @@ def value_html(v: Value) -> str:
 
 def value_markdown(v: Value) -> str:
     """A Value as one Markdown line: **label** data … grad … op …."""
-    name = f"**{escape_markdown(v.label)}**" if v.label else "*Value*"
+    name = f"**{escape_markdown(one_line(v.label))}**" if v.label else "*Value*"
     return name + "".join(f" · {k} {literal_markdown(text)}" for k, text in _value_fields(v))
 
 

@@ -29,6 +29,7 @@ from scalargrad.see.draw.layout import (
     value_lines,
 )
 from scalargrad.see.draw.spec import CheckOption, GraphSpec, NamesOption, ParamsOption, graph_spec
+from scalargrad.see.text import safe_text
 from scalargrad.value import Value
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -268,11 +269,11 @@ def draw_title(ax: Axes, look: Look, lay: Layout, detail: str = "") -> None:
     """The title (and the edge-label key, or a frame's detail lines) above the graph."""
     fonts = _fonts(look.font_size)
     y = lay.height - 0.3 * look.font_size
-    if look.title:
-        ax.text(lay.width / 2, y, look.title, ha="center", va="top", fontsize=fonts.title,
-                fontweight="bold", gid="title", parse_math=False)
+    if look.title:  # (safe_text: matplotlib cannot draw a lone surrogate; it raises)
+        ax.text(lay.width / 2, y, safe_text(look.title), ha="center", va="top",
+                fontsize=fonts.title, fontweight="bold", gid="title", parse_math=False)
         y -= fonts.title * 1.5
-    extra = "\n".join(line for line in (look.key, detail) if line)
+    extra = safe_text("\n".join(line for line in (look.key, detail) if line))
     if extra:
         ax.text(lay.width / 2, y, extra, ha="center", va="top", fontsize=fonts.key,
                 color="#424242", linespacing=1.3, gid="title-key", parse_math=False)

@@ -16,7 +16,7 @@ from typing import (
 from scalargrad import graph as graph_walk
 from scalargrad.graph import topological_order
 from scalargrad.see.narrate.check import GraphCheck, check_graph
-from scalargrad.see.text import node_names
+from scalargrad.see.text import node_names, one_line
 from scalargrad.value import Value
 
 CheckOption = Union[bool, GraphCheck, None]
@@ -138,9 +138,9 @@ def graph_spec(root: Value, *, params: ParamsOption = (), max_nodes: int | None 
                 edges.append(EdgeSpec(j, i, k, local, down, (i, k) in bad_edges, node.grad))
             elif j not in absorbed.get(i, ()):
                 hidden += 1
-        nodes.append(NodeSpec(i, shown[i], _op_text(node), node.data, node.grad, role,
-                              i in bad_nodes or any(j in bad_nodes for j in absorbed.get(i, ())),
-                              tuple(shown[j] for j in absorbed.get(i, ())), hidden))
+        bad = i in bad_nodes or any(j in bad_nodes for j in absorbed.get(i, ()))
+        nodes.append(NodeSpec(i, shown[i], one_line(_op_text(node)), node.data, node.grad,
+                              role, bad, tuple(shown[j] for j in absorbed.get(i, ())), hidden))
     return GraphSpec(tuple(nodes), tuple(edges), n)
 
 
@@ -226,7 +226,7 @@ def _names(order: Sequence[Value], consumers: Sequence[set[int]],
                                 f"{type(key).__name__} → {type(value).__name__}")
             if node in index:
                 result[index[node]] = name
-    return result
+    return [one_line(name) for name in result]  # names= too are shown as labels are
 
 
 def _resolve_check(root: Value, check: CheckOption) -> GraphCheck | None:

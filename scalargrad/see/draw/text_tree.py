@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scalargrad.graph import topological_order
 from scalargrad.see.draw.spec import _op_text
-from scalargrad.see.text import format_number, node_names
+from scalargrad.see.text import format_number, node_names, one_line
 from scalargrad.value import Value
 
 # -- text --------------------------------------------------------------------------------------
@@ -23,8 +23,8 @@ def text_tree(root: Value, *, max_lines: int | None = 200, digits: int = 4) -> s
 
     def describe(node: Value) -> str:
         i = index[node]
-        kind = f"← {_op_text(node)}" if node._prev else ("(output)" if i == len(order) - 1 else
-                                                    "(leaf)" if node.label else "(constant)")
+        kind = (f"← {one_line(_op_text(node))}" if node._prev else
+                "(output)" if i == len(order) - 1 else "(leaf)" if node.label else "(constant)")
         return f"{names[i]} = {fmt(node.data)}  grad {fmt(node.grad)}  {kind}"
 
     lines = [describe(root)]

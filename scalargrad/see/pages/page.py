@@ -35,7 +35,7 @@ from scalargrad.files import write_atomic
 from scalargrad.see.narrate.explain import GradientSum, Trace, explain
 from scalargrad.see.narrate.tangents import NodeRef
 from scalargrad.see.pages.tangent_steps import tangent_timeline
-from scalargrad.see.text import format_number
+from scalargrad.see.text import escape_html, format_number, safe_text
 from scalargrad.value import Value
 
 __all__ = ["MAX_NODES", "Page", "backprop_page", "graph_data", "to_html"]
@@ -51,7 +51,7 @@ class Page:
 
     def __init__(self, html_text: str, title: str, height: int = 760) -> None:
         self.html = html_text
-        self.title = title
+        self.title = safe_text(title)
         self.height = height
 
     def __repr__(self) -> str:
@@ -298,12 +298,12 @@ def render(kind: str, title: str, data: Any) -> str:
     script = player_script(kind)
     style = _asset("page.css")
     parts = {
-        "TITLE": html.escape(title),
+        "TITLE": escape_html(title),
         "CSP": _csp(script),
         "STYLE": style,
         "BODY": _asset(f"{kind}.html"),
         "TOOLS": _asset(f"{kind}_tools.html") if (ASSETS / f"{kind}_tools.html").exists() else "",
-        "DATA": json_for_script(data),
+        "DATA": json_for_script(_safe_strings(data)),
         "SCRIPT": script,
     }
     # One pass: text substituted in is never scanned again for {{...}}.
@@ -317,6 +317,18 @@ def json_for_script(data: Any) -> str:
                     ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(ch, esc)
     return text
+
+
+def _safe_strings(data: Any) -> Any:
+    """`data` with every string in it (keys too) made safe_text: a label's lone surrogate
+    is shown as its escape, never left to make the page unencodable."""
+    if isinstance(data, str):
+        return safe_text(data)
+    if isinstance(data, dict):
+        return {_safe_strings(k): _safe_strings(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_safe_strings(v) for v in data]
+    return data
 
 
 def player_script(kind: str) -> str:

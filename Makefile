@@ -18,6 +18,10 @@ $(VENV)/.test: $(BIN)/python setup.cfg
 	$(BIN)/python -m pip install --quiet -e '.[graph,plots,test,torch]'
 	touch $@
 
+$(VENV)/.site: $(BIN)/python setup.cfg
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
 $(VENV)/.bench: $(BIN)/python setup.cfg
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	touch $@
@@ -40,8 +44,7 @@ bench: $(VENV)/.bench
 # cell in place); SERVE_FLAGS="--host 0.0.0.0" lets the room's laptops reach it.
 SITE ?= site
 SERVE_FLAGS ?=
-site: $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+site: $(VENV)/.site
 	$(BIN)/python -m scalargrad.workshop build $(SITE)
 
 serve: site

@@ -19,7 +19,7 @@ from axe import violations
 from lesson_graphs import multivariate_graph
 from lesson_runs import FINISHED, SETTLED, why
 from recording_proxy import RecordingProxy, recording_proxy
-from webkit import close, open_webkit
+from webkit import close, driver_log, open_webkit, script
 
 from scalargrad import to_html
 from scalargrad.workshop.lessons import notebooks_folder, read_lessons
@@ -48,30 +48,46 @@ def _frame_at_its_end(driver: Any, frame: Any) -> tuple[str, list[str]]:
     what axe finds wrong there."""
     driver.switch_to.frame(frame)
     try:
-        driver.execute_script("document.dispatchEvent(new KeyboardEvent('keydown', "
-                              "{key: 'End', bubbles: true}))")
+        script(driver, "document.dispatchEvent(new KeyboardEvent('keydown', "
+                       "{key: 'End', bubbles: true}))")
         return driver.find_element("tag name", "body").text, violations(driver)
     finally:
         driver.switch_to.default_content()
 
 
+def _run_all(driver: Any, url: str) -> dict[str, Any]:
+    """One lesson opened with ?run=all and looked at once it settled (see `runs`)."""
+    t0 = time.monotonic()
+    driver.get(url)
+    while time.monotonic() - t0 < SECONDS_PER_LESSON and not script(driver, FINISHED):
+        time.sleep(0.5)
+    result = {**script(driver, SETTLED), "seconds": round(time.monotonic() - t0, 1),
+              "axe": violations(driver)}
+    frames = [_frame_at_its_end(driver, frame) for frame in
+              driver.find_elements("css selector", ".out iframe")]
+    result["frames"] = [text for text, _ in frames]
+    result["axe"] += [f"frame {k}: {line}" for k, (_, found) in enumerate(frames)
+                      for line in found]
+    return result
+
+
 @pytest.fixture(scope="module")
 def runs(webkit, workshop_url, proxy) -> dict[str, Any]:
     """Each lesson opened with ?run=all: how it settled, how long it took, what the proxy saw,
-    what axe found, and the text of its stepper or replay frames played to their end."""
+    what axe found, and the text of its stepper or replay frames played to their end. A lesson
+    the driver failed on is recorded with the driver's error (and its log), not raised, so that
+    the other lessons are still looked at."""
+    from selenium.common.exceptions import WebDriverException
+
     results: dict[str, Any] = {"startup": {"asked": proxy.take()}}
     for slug in LESSONS:
-        t0 = time.monotonic()
-        webkit.get(f"{workshop_url}/{slug}.html?run=all")
-        while time.monotonic() - t0 < SECONDS_PER_LESSON and not webkit.execute_script(FINISHED):
-            time.sleep(0.5)
-        result = {**webkit.execute_script(SETTLED), "seconds": round(time.monotonic() - t0, 1),
-                  "axe": violations(webkit)}
-        frames = [_frame_at_its_end(webkit, frame) for frame in
-                  webkit.find_elements("css selector", ".out iframe")]
-        result["frames"] = [text for text, _ in frames]
-        result["axe"] += [f"frame {k}: {line}" for k, (_, found) in enumerate(frames)
-                          for line in found]
+        try:
+            result = _run_all(webkit, f"{workshop_url}/{slug}.html?run=all")
+        except WebDriverException as exc:
+            result = {"state": None, "failed": None, "failedOutput": None, "seconds": None,
+                      "status": f"the driver failed: {exc.msg}\n{driver_log(webkit)}",
+                      "cellsInError": None, "statusState": None, "text": "", "graphs": 0,
+                      "holders": None, "axe": [f"not checked: {exc.msg}"], "frames": []}
         results[slug] = {**result, "asked": proxy.take()}
     return results
 
@@ -144,8 +160,8 @@ def test_the_standalone_stepper_steps_to_the_end_in_webkit(webkit, runs, tmp_pat
         if not step.is_enabled():
             break
         step.click()
-    position = webkit.execute_script("return [document.body.dataset.position, "
-                                     "document.body.dataset.count]")
+    position = script(webkit, "return [document.body.dataset.position, "
+                      "document.body.dataset.count]")
     assert (position[0], position[0] == position[1]) == ("13", True)
     assert "x.grad = 2.0 + 3.0 = 5.0" in webkit.find_element("id", "panel").text
 

@@ -5,7 +5,10 @@ WebKitWebDriver through selenium, on a virtual X display (Xvfb) that the tests s
 127.0.0.1 to the proxy on `proxy_port` (a recording proxy that refuses it), or skips the
 calling tests saying what to install (`apt-get install webkit2gtk-driver xvfb`). Every command
 to the driver has a time limit (`COMMAND_SECONDS`): a hung WebKit fails a test with a message
-instead of hanging it. `close(driver)` ends the browser, its driver and the display.
+instead of hanging it. `script(driver, source)` runs a script, asking again while WebKit answers
+with an unreadable result (it does, now and then, while a page is starting); `driver_log(driver)`
+is what the driver and the browser printed, for failure messages. `close(driver)` ends the
+browser, its driver and the display.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +27,9 @@ import pytest
 MINIBROWSER = "/usr/lib/*/webkit2gtk-4.1/MiniBrowser"  # Debian's, for every architecture
 COMMAND_SECONDS = 150  # one WebDriver command (a page load, a script), at most
 SIZE = (1366, 768)
+# WebKitWebDriver's answer when the page's reply to a script could not be read as JSON: seen
+# once in CI on the first script after opening a lesson; asking again is the remedy.
+UNREADABLE = "Could not parse script result"
 
 
 def minibrowser() -> str | None:
@@ -76,7 +84,7 @@ def open_webkit(proxy_port: int) -> Any:
     for argument in ("--automation", f"--proxy=http://127.0.0.1:{proxy_port}",
                      "--ignore-host=127.0.0.1"):
         options.add_argument(argument)
-    service = Service(executable_path=driver_path, env=env, log_output=subprocess.DEVNULL)
+    service = Service(executable_path=driver_path, env=env, log_output=f"{home}/driver.log")
     driver = None
     try:
         service.start()
@@ -95,6 +103,36 @@ def open_webkit(proxy_port: int) -> Any:
                     f"Xvfb {display}: {exc}")
     driver.scalargrad_parts = (service, display_process, home)
     return driver
+
+
+def driver_log(driver: Any, lines: int = 40) -> str:
+    """The last `lines` lines the driver and MiniBrowser printed (their stderr and stdout)."""
+    _, _, home = driver.scalargrad_parts
+    try:
+        text = Path(home, "driver.log").read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        return f"(no driver log: {exc})"
+    return "\n".join(text.splitlines()[-lines:]) or "(the driver printed nothing)"
+
+
+def script(driver: Any, source: str, *args: Any, seconds: float = 60) -> Any:
+    """`driver.execute_script(source, *args)`, asked again for up to `seconds` while WebKit
+    says it could not read the page's answer (UNREADABLE); any other error is raised as is."""
+    from selenium.common.exceptions import WebDriverException
+
+    deadline, tries = time.monotonic() + seconds, 0
+    while True:
+        tries += 1
+        try:
+            return driver.execute_script(source, *args)
+        except WebDriverException as exc:
+            if UNREADABLE not in str(exc.msg):
+                raise
+            if time.monotonic() > deadline:
+                raise WebDriverException(
+                    f"WebKit could not read a script's result {tries} times in {seconds} s; "
+                    f"the driver's log ends:\n{driver_log(driver)}") from exc
+        time.sleep(0.5)
 
 
 def close(driver: Any) -> None:

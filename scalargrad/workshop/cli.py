@@ -3,53 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import os
 import sys
 from pathlib import Path
 from typing import Sequence
 
-# The types a browser insists on for modules and WebAssembly (older Pythons guess others).
-TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm",
-         ".json": "application/json", ".zip": "application/zip", ".whl": "application/zip",
-         ".css": "text/css", ".html": "text/html; charset=utf-8",
-         ".txt": "text/plain; charset=utf-8"}
+from scalargrad.workshop.server import serve
 
-
-# The two headers that make a page cross-origin isolated: it may then share memory with its
-# worker (SharedArrayBuffer), so Stop can interrupt a cell in place instead of restarting
-# Python. The site asks nothing of another origin, so nothing it loads is refused by them.
-ISOLATION = {"Cross-Origin-Opener-Policy": "same-origin",
-             "Cross-Origin-Embedder-Policy": "require-corp"}
-
-
-class Handler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **TYPES}
-
-    def end_headers(self) -> None:
-        if getattr(self.server, "isolate", False):
-            for name, value in ISOLATION.items():
-                self.send_header(name, value)
-        super().end_headers()
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base's name
-        if not getattr(self.server, "quiet", False):
-            super().log_message(format, *args)
-
-
-def serve(folder: Path, port: int = 8000, host: str = "127.0.0.1",
-          quiet: bool = False, isolate: bool = False) -> http.server.ThreadingHTTPServer:
-    """A server for the site in `folder` (call serve_forever(), or run it in a thread);
-    `isolate` sends the cross-origin isolation headers (Stop then interrupts in place)."""
-    if not (folder / "index.html").is_file():
-        raise FileNotFoundError(f"{folder} has no index.html: build the site first "
-                                f"(scalargrad-workshop build {folder})")
-    server = http.server.ThreadingHTTPServer(
-        (host, port), functools.partial(Handler, directory=str(folder)))
-    server.quiet = quiet  # type: ignore[attr-defined]
-    server.isolate = isolate  # type: ignore[attr-defined]
-    return server
+__all__ = ["main", "serve"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

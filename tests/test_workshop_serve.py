@@ -40,11 +40,11 @@ class Served:
         new, self._seen = text[self._seen:], len(text)
         return new
 
-    def get(self, path: str, timeout: float = 20,
-            **headers: str) -> tuple[http.client.HTTPResponse, bytes]:
+    def get(self, path: str, headers: dict[str, str] | None = None,
+            timeout: float = 20) -> tuple[http.client.HTTPResponse, bytes]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
-            conn.request("GET", path, headers=headers)
+            conn.request("GET", path, headers=headers or {})
             response = conn.getresponse()
             return response, response.read()
         finally:
@@ -112,7 +112,7 @@ def test_a_byte_range_is_a_206_of_those_bytes(served: Served, workshop_site: Pat
     client that accepts gzip."""
     whole = (workshop_site / WASM).read_bytes()
     want = whole[first:] if last is None else whole[first:last + 1]
-    response, body = served.get("/" + WASM, Range=header, **{"Accept-Encoding": "gzip"})
+    response, body = served.get("/" + WASM, {"Range": header, "Accept-Encoding": "gzip"})
     start = first % len(whole)
     assert (response.status, response.getheader("Content-Range"),
             response.getheader("Content-Encoding"), body == want) == (
@@ -122,7 +122,7 @@ def test_a_byte_range_is_a_206_of_those_bytes(served: Served, workshop_site: Pat
 def test_a_range_past_the_end_is_a_416(served: Served, workshop_site: Path) -> None:
     """A range starting past the end is 416 with `Content-Range: bytes */size`."""
     size = (workshop_site / WASM).stat().st_size
-    response, _ = served.get("/" + WASM, Range=f"bytes={size}-")
+    response, _ = served.get("/" + WASM, {"Range": f"bytes={size}-"})
     assert (response.status, response.getheader("Content-Range")) == (416, f"bytes */{size}")
 
 
@@ -132,9 +132,9 @@ def test_a_current_copy_is_a_304(served: Served) -> None:
     first, _ = served.get("/lesson.js")
     etag, modified = first.getheader("ETag"), first.getheader("Last-Modified")
     assert etag and modified
-    by_tag, body = served.get("/lesson.js", **{"If-None-Match": etag})
-    by_date, _ = served.get("/lesson.js", **{"If-Modified-Since": modified})
-    other, _ = served.get("/lesson.js", **{"If-None-Match": '"another-version"'})
+    by_tag, body = served.get("/lesson.js", {"If-None-Match": etag})
+    by_date, _ = served.get("/lesson.js", {"If-Modified-Since": modified})
+    other, _ = served.get("/lesson.js", {"If-None-Match": '"another-version"'})
     assert (by_tag.status, body, by_date.status, other.status) == (304, b"", 304, 200)
 
 
@@ -150,8 +150,8 @@ def test_gzip_when_accepted_and_it_unpacks_to_the_file(served: Served,
                                                        workshop_site: Path) -> None:
     """A client accepting gzip gets the wasm gzipped (Vary: Accept-Encoding), and it unpacks
     to the file's bytes; `gzip;q=0` gets the identity body."""
-    zipped, body = served.get("/" + WASM, **{"Accept-Encoding": "gzip, deflate, br"})
-    plain, plain_body = served.get("/" + WASM, **{"Accept-Encoding": "gzip;q=0"})
+    zipped, body = served.get("/" + WASM, {"Accept-Encoding": "gzip, deflate, br"})
+    plain, plain_body = served.get("/" + WASM, {"Accept-Encoding": "gzip;q=0"})
     whole = (workshop_site / WASM).read_bytes()
     assert (zipped.getheader("Content-Encoding"), zipped.getheader("Vary"),
             len(body) < len(whole) // 2, gzip.decompress(body) == whole) == (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Sequence
 
@@ -59,6 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (FileNotFoundError, OSError) as e:
         print(f"scalargrad-workshop: {e}", file=sys.stderr)
         return 1
+    threading.Thread(target=server.compress_all, daemon=True).start()
     print(f"serving {args.dir} at http://{args.host}:{server.server_address[1]}/ (Ctrl-C stops)")
     try:
         server.serve_forever()

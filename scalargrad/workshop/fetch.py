@@ -122,8 +122,16 @@ def default_cache() -> Path:
 
 def fetch(artifact: Artifact, cache: Path, source: Path | None = None,
           offline: bool = False) -> Path:
-    """The checked local copy of `artifact`: from `source` or the cache, else downloaded."""
-    cache.mkdir(parents=True, exist_ok=True)
+    """The checked local copy of `artifact`: from `source` or the cache, else downloaded.
+
+    A file in `source` that is not the pinned one is refused; a damaged file in the cache is
+    downloaded again (offline, refused), each named with both SHA-256 hashes."""
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise FetchError(f"cannot make the download cache folder {cache}: {e.strerror}; "
+                         "give another with --cache DIR") from e
+    damaged = None  # the cached copy and its hash, when it is there but not the pinned file
     for folder in ([source] if source else []) + [cache]:
         path = folder / artifact.filename
         if not path.is_file():
@@ -133,11 +141,20 @@ def fetch(artifact: Artifact, cache: Path, source: Path | None = None,
             return path
         if folder == source:
             raise FetchError(f"{path} is not the pinned {artifact.name}: its SHA-256 is "
-                             f"{got}, expected {artifact.sha256}")
+                             f"{got}, expected {artifact.sha256}; replace it with the file "
+                             f"from {artifact.url}")
+        damaged = (path, got)
     if offline:
-        raise FetchError(f"{artifact.name} ({artifact.filename}) is not in "
-                         f"{source or cache}; build once with the network, or copy the file "
-                         f"there (from {artifact.url})")
+        if damaged:
+            path, got = damaged
+            raise FetchError(f"{path} is in the cache but damaged (SHA-256 mismatch: expected "
+                             f"{artifact.sha256}, got {got}); delete it and build once with "
+                             f"the network, or copy the right file there (from "
+                             f"{artifact.url})")
+        where = f"{source} nor in the cache {cache}" if source else f"the cache {cache}"
+        raise FetchError(f"{artifact.name} ({artifact.filename}) is not in {where}; build "
+                         f"once with the network, or copy the file there (from "
+                         f"{artifact.url})")
     target = cache / artifact.filename
     partial = target.with_name(target.name + ".part")
     try:
@@ -147,12 +164,16 @@ def fetch(artifact: Artifact, cache: Path, source: Path | None = None,
                 out.write(chunk)
     except OSError as e:
         partial.unlink(missing_ok=True)
-        raise FetchError(f"could not download {artifact.name} from {artifact.url}: {e}") from e
+        raise FetchError(f"could not download {artifact.name} from {artifact.url}: {e}; "
+                         "check the network (or build with --from DIR or --offline from "
+                         "files copied from another machine)") from e
     got = _sha256(partial)
     if got != artifact.sha256:
         partial.unlink()
-        raise FetchError(f"the download of {artifact.name} from {artifact.url} is not the "
-                         f"pinned file: SHA-256 {got}, expected {artifact.sha256}")
+        raise FetchError(f"the download of {artifact.filename} from {artifact.url} is not the "
+                         f"pinned file (SHA-256 mismatch: expected {artifact.sha256}, got "
+                         f"{got}); check the network (a proxy or a captive portal may have "
+                         "answered instead) and build again")
     os.replace(partial, target)
     return target
 

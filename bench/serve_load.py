@@ -337,18 +337,32 @@ def render(run: dict[str, Any]) -> str:
                     f"{per} ({r['bytes'] / 1e9:.2f} GB in all) |")
     return (f"Recorded run: `{run['command']} --json {RECORDED}` on {run['date']} "
             f"({run['seconds']} s), written in by `python -m bench.serve_load --docs`. "
-            f"{run['machine']} {run['versions'].get('nginx') or ''}; "
-            f"{run['versions'].get('caddy') or 'caddy not installed'}.\n\n"
+            f"{run['machine']} {run['versions'].get('nginx') or 'nginx not installed'}; "
+            f"caddy {run['versions'].get('caddy') or 'not installed'}.\n\n"
             f"Each learner asks for lesson 1's first visit as Chromium does ({run['requests']} "
             f"requests: the page, then the rest over {run['connections']} keep-alive "
             "connections, accepting gzip); all start at once over loopback, the client and the "
             "server sharing the machine. *Abandoned*: a request not answered within "
             f"{run['timeout_s']:.0f} s (or answered with an error). Times are of the learners "
             "not abandoned: the median learner's and the slowest's, from the first request to "
-            "the last byte.\n\n"
+            "the last byte. The client is Python (a thread per connection, http.client), so "
+            "its own CPU is in every time: compare the servers within one run.\n\n"
             "| server | learners | abandoned | median learner | slowest learner | "
             "bytes per learner |\n| --- | --- | --- | --- | --- | --- |\n"
-            + "\n".join(rows) + "\n")
+            + "\n".join(rows) + "\n" + summary(run))
+
+
+def summary(run: dict[str, Any]) -> str:
+    """A sentence on the biggest room: ours against http.server, medians."""
+    big = max(r["learners"] for r in run["runs"])
+    by = {r["server"]: r for r in run["runs"] if r["learners"] == big and "skipped" not in r}
+    if "scalargrad" not in by or "http.server" not in by:
+        return ""
+    ours, std = by["scalargrad"], by["http.server"]
+    return (f"\nWith {big} learners, `scalargrad-workshop serve` left {ours['abandoned']} "
+            f"abandoned (median learner {ours['median_s']:.1f} s); `python3 -m http.server` "
+            f"left {std['abandoned']} of {big} with a request unanswered after "
+            f"{run['timeout_s']:.0f} s.\n")
 
 
 def fill(text: str, run: dict[str, Any]) -> str:

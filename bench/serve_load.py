@@ -18,7 +18,8 @@ per server and room: abandoned learners, the median and the slowest learner's to
 (first request sent until last byte read, among learners not abandoned), and the bytes
 transferred (bodies as sent, compressed or not). `--json FILE` records the run (bench/serve.json);
 `--docs` writes docs/workshop.md's table (between `<!-- serve-load:start -->` and
-`<!-- serve-load:end -->`) from the recorded file without measuring.
+`<!-- serve-load:end -->`, inside its `bench:serve-load` region) from the recorded file
+without measuring; `--check` exits 1 if the table is not the recorded run.
 """
 
 from __future__ import annotations
@@ -383,13 +384,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help=f"record the run in this file (e.g. {RECORDED})")
     parser.add_argument("--docs", action="store_true",
                         help=f"measure nothing: rewrite {DOC}'s table from {RECORDED}")
+    parser.add_argument("--check", action="store_true",
+                        help=f"measure and write nothing: exit 1 if {DOC} is not {RECORDED}")
     args = parser.parse_args(argv)
-    if args.docs:
+    if args.docs or args.check:
         from scalargrad.files import write_atomic
 
         run = json.loads((ROOT / RECORDED).read_text(encoding="utf-8"))
         old = (ROOT / DOC).read_text(encoding="utf-8")
         new = fill(old, run)
+        if args.check:
+            if new != old:
+                print(f"{DOC} is not the recorded run (python -m bench.serve_load --docs)",
+                      file=sys.stderr)
+            return int(new != old)
         if new != old:
             write_atomic(ROOT / DOC, new, "bench.serve_load writes only a regular file")
             print(f"wrote {DOC}")

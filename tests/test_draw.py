@@ -563,3 +563,30 @@ def test_import_scalargrad_loads_no_optional_package() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "[]"
+
+
+# -- a title of two lines ----------------------------------------------------------------------
+
+
+def test_a_line_break_in_a_title_starts_a_new_line_in_dot() -> None:
+    """`dot` gets each line of the title as its own bold line (an HTML-like label would
+    otherwise run the lines together)."""
+    _, y = sigmoid_graph()
+    assert "<b>Line one</b><br/><b>line two</b>" in sg.to_dot(y, title="Line one\nline two")
+
+
+def test_a_two_line_title_leaves_room_for_the_key_in_matplotlib() -> None:
+    """The matplotlib drawing makes room for every line of the title: the edge-label key
+    under it overlaps neither the title nor the graph."""
+    pytest.importorskip("matplotlib")
+    _, y = sigmoid_graph()
+    y.backward()
+    figure = sg.draw_matplotlib(y, edge_labels=True, title="Line one\nline two")
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    (ax,) = figure.axes
+    box = {t.get_gid(): t.get_window_extent(renderer) for t in ax.texts
+           if t.get_gid() in ("title", "title-key")}
+    graph_top = max(p.get_window_extent(renderer).y1 for p in ax.patches)
+    assert box["title"].y0 >= box["title-key"].y1
+    assert box["title-key"].y0 >= graph_top

@@ -148,7 +148,10 @@ def dot_body(spec: GraphSpec, look: Look | None = None, *, edge_labels: bool = F
         attrs = []
         if edge_labels:
             text = _dot_text(edge_label(e, digits))
-            if uses[(e.parent, e.child)] > 1:  # labels of repeated uses sit side by side
+            # An em space each side: labels of repeated uses sit side by side, and top to
+            # bottom so do the labels of edges into one op; dot leaves them only a few points
+            # apart, so without it they touch once a wider font than dot assumed draws them.
+            if not sideways or uses[(e.parent, e.child)] > 1:
                 text = f"\u2003{text}\u2003"
             attrs.append(f'label="{text}"')
         if band[e.parent] != band[e.child]:
@@ -186,7 +189,7 @@ def dot_attributes(look: Look) -> tuple[dict[str, str], dict[str, str], dict[str
              "labelloc": "t"}
     parts = []
     if look.title:
-        parts.append(f"<b>{_html_text(look.title)}</b>")
+        parts += [f"<b>{_html_text(line)}</b>" for line in look.title.split("\n")]
     if look.key:
         parts.append(f'<font point-size="{fonts.key:g}">{_html_text(look.key)}</font>')
     if parts:

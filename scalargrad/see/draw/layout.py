@@ -317,11 +317,13 @@ def arrange(spec: GraphSpec, look: Look, *, edge_labels: bool = False, digits: i
 
 
 def _title_height(look: Look) -> float:
+    """The room above the graph: the title's lines (a line break in it starts a new one) and
+    the key line."""
     fonts = _fonts(look.font_size)
     if not look.title and not look.key:
         return 0.0
-    return (fonts.title * 1.5 if look.title else 0.0) + (fonts.key * 1.5 if look.key else 0.0) \
-        + 0.3 * look.font_size
+    return (fonts.title * 1.5 * _lines(look.title) if look.title else 0.0) \
+        + (fonts.key * 1.5 if look.key else 0.0) + 0.3 * look.font_size
 
 
 def default_title(spec: GraphSpec) -> str:

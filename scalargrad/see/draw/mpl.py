@@ -21,6 +21,7 @@ from scalargrad.see.draw.layout import (
     Layout,
     Look,
     _fonts,
+    _lines,
     _text_width,
     arrange,
     choose_look,
@@ -271,8 +272,9 @@ def draw_title(ax: Axes, look: Look, lay: Layout, detail: str = "") -> None:
     y = lay.height - 0.3 * look.font_size
     if look.title:  # (safe_text: matplotlib cannot draw a lone surrogate; it raises)
         ax.text(lay.width / 2, y, safe_text(look.title), ha="center", va="top",
-                fontsize=fonts.title, fontweight="bold", gid="title", parse_math=False)
-        y -= fonts.title * 1.5
+                fontsize=fonts.title, fontweight="bold", linespacing=1.5, gid="title",
+                parse_math=False)
+        y -= fonts.title * 1.5 * _lines(look.title)
     extra = safe_text("\n".join(line for line in (look.key, detail) if line))
     if extra:
         ax.text(lay.width / 2, y, extra, ha="center", va="top", fontsize=fonts.key,

@@ -12,7 +12,8 @@ Writes to the output folder (default ./out):
   moons_curves.png       loss and accuracy, step by step
   moons_model.json       the trained model (reload it with nn.load)
   moons_history.json     the numbers behind the curves
-  moons_neuron.svg/.png  the computation graph of one trained neuron, with its gradients
+  moons_neuron.svg/.png  the computation graph of one trained neuron on one point, with the
+                         gradients of its output
   moons_training.html    the training replay, to open in a browser: boundary, curves, a neuron
 """
 
@@ -26,7 +27,6 @@ from typing import Any, TextIO
 
 import nn
 from scalargrad import Value, plot_decision_boundary, topological_order
-from scalargrad.see.draw.spec import parameter_name
 
 from ._common import Report, training_main
 from ._replay import recorder, write_replay
@@ -92,10 +92,11 @@ def run(seed: int = 0, steps: int = 100, *, out: Path | str | None = "out", plot
     write_replay(r, replay, "moons_training.html", "Two moons: training replay")
     neuron_out, neuron, index, names = one_neuron(model, X)
     r.graph(neuron_out, "moons_neuron",
-            f"the first hidden neuron, trained, on point {index}; each edge shows upstream × "
-            "local = downstream",
+            f"layer 1, neuron 1, trained, on data point {index + 1} (X[{index}]); each grad is "
+            "the gradient of the neuron's output o; each edge shows upstream × local = "
+            "downstream",
             edge_labels=True, params=neuron.parameters(), names=names,
-            title=f"Neuron 0 of layer 1, trained, on point {index}")
+            title=neuron_title(index, len(X)))
     r.no_pictures_note()
     return {"accuracy": accuracy, "correct": correct, "loss": data_loss,
             "initial_accuracy": acc0, "initial_loss": loss0, "history": history,
@@ -103,27 +104,37 @@ def run(seed: int = 0, steps: int = 100, *, out: Path | str | None = "out", plot
             "files": r.written, "figures": r.figures}
 
 
+def neuron_title(index: int, points: int) -> str:
+    """The title of the neuron picture for the data point X[index] of `points`: counted from
+    1 as the lesson counts (layer 1, neuron 1, data point index + 1), and saying whose
+    gradients the boxes show: the neuron's output o's, since backward() starts there."""
+    return (f"Layer 1, neuron 1, trained, on data point {index + 1} of {points}\n"
+            "grad = ∂o/∂(value), o the neuron's output (not the loss)")
+
+
 def one_neuron(model: nn.MLP, X: list[list[float]]) -> tuple[Value, nn.Neuron, int,
                                                                dict[Value, str]]:
     """The first hidden neuron as elementary ops, on the first point that switches it on
-    (pre-activation > 0, so gradients flow through its ReLU), after backward(); and the names
-    to draw its nodes with (w1[0,0], b1[0]: the parameters' places in the model)."""
+    (pre-activation > 0, so gradients flow through its ReLU), after o.backward() from its own
+    output o; its index in X; and the names to draw its nodes with, those of the lesson's
+    neuron o = relu(n), n = w1·x1 + w2·x2 + b (inputs and weights counted from 1)."""
     neuron = model.layers[0].neurons[0]
     index = next((i for i, x in enumerate(X)
                   if neuron.b.data + sum(w.data * xi for w, xi in zip(neuron.w, x)) > 0.0), 0)
     fused = neuron.fused
     neuron.fused = False  # draw every multiply and add, as in the neuron demo
     try:
-        out = neuron([Value(x, label=f"x{i}") for i, x in enumerate(X[index])])
+        out = neuron([Value(x, label=f"x{i + 1}") for i, x in enumerate(X[index])])
     finally:
         neuron.fused = fused
-    names = {p: parameter_name(path) for path, p in model.named_parameters()}
+    names: dict[Value, str] = {w: f"w{i + 1}" for i, w in enumerate(neuron.w)}
+    names[neuron.b] = "b"
     for node in topological_order(out):  # name the interior nodes by what they compute
         if node._prev and node is not out:
             left, right = (names.get(p, p.label) for p in node._prev)
             names[node] = f"{left}·{right}" if node._op == "*" else f"{left} + {right}"
-    names[out._prev[0]] = "z1[0]"
-    names[out] = "h1[0]"
+    names[out._prev[0]] = "n"
+    names[out] = "o"
     neuron.zero_grad()
     out.backward()
     return out, neuron, index, names

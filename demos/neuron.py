@@ -129,7 +129,7 @@ def run(activation: str = "sigmoid", *, out: Path | str | None = "out", plots: b
             edge_labels=True, params=neuron.parameters(),
             title="The same neuron with one fused dot node")
     r.graph(y, "mlp_graph", "MLP(2, [4, 4, 1]); each dot node names the weights and bias "
-            "folded into it (w1[0,:] b1[0] is neuron 0 of layer 1)",
+            "folded into it (w1[0,:] b1[0] is layer 1's first neuron: the brackets count from 0)",
             params=mlp, collapse={"dot"},
             title="MLP(2, [4, 4, 1]): each dot node holds its neuron's weights and bias")
     r.no_pictures_note()

@@ -188,3 +188,56 @@ def test_pictures_in_the_docs_fit_a_slide(path: Path) -> None:
     else:
         width, height = png_size(path)
     assert width <= MAX_ASPECT * height, (path.name, width, height)
+
+
+@needs_dot
+@pytest.mark.parametrize("name", [name for name in GRAPHS if name != "mlp"])
+def test_dot_edge_labels_do_not_touch(name: str) -> None:
+    """Where `dot` puts the edge labels (its JSON output), no two of them overlap once each
+    is given the width of the widest font that may draw it (`layout._text_width`, an upper
+    estimate: dot measures with Helvetica, DejaVu Sans draws wider). Two labels into one op
+    of a top-to-bottom graph used to touch."""
+    import json
+    import subprocess
+
+    root, options = GRAPHS[name]()
+    done = subprocess.run(["dot", "-Tjson"], input=sg.to_dot(root, **options).encode("utf-8"),
+                          capture_output=True, check=True, timeout=60)
+    boxes = []
+    for edge in json.loads(done.stdout).get("edges", []):
+        size = 0.0
+        for op in edge.get("_ldraw_", []):
+            if op["op"] == "F":
+                size = op["size"]
+            elif op["op"] == "T":
+                text = op["text"].strip("\u2003 ")
+                half = layout._text_width(text, size) / 2
+                (x, y) = op["pt"]
+                boxes.append((text, x - half, x + half, y, y + size))
+    assert boxes
+    clashes = [(a[0], b[0]) for a, b in itertools.combinations(boxes, 2)
+               if a[1] < b[2] and b[1] < a[2] and a[3] < b[4] and b[3] < a[4]]
+    assert not clashes, clashes
+
+
+def test_the_moons_neuron_picture_says_what_it_shows() -> None:
+    """The trained-neuron picture counts as the lesson does (layer 1, neuron 1; data point
+    X[1] is point 2) and says its grads are the neuron output's gradients, not the loss's."""
+    from demos.moons import neuron_title
+
+    title = neuron_title(1, 100)
+    assert title.splitlines() == [
+        "Layer 1, neuron 1, trained, on data point 2 of 100",
+        "grad = ∂o/∂(value), o the neuron's output (not the loss)"]
+
+
+def test_the_moons_neuron_is_named_as_the_lessons_neuron() -> None:
+    """Its nodes have the names of lesson 6's neuron, counted from 1: x1, x2, w1, w2, b, n, o
+    (it used to mix x0, x1 with w1[0,0] and neuron 0)."""
+    import nn
+    from demos.moons import one_neuron
+    from scalargrad.see.draw.spec import graph_spec
+
+    out, _, _, names = one_neuron(nn.MLP(2, [3, 1], seed=0), [[1.0, 2.0], [-1.0, 0.5]])
+    drawn = {s.name for s in graph_spec(out, names=names).nodes}
+    assert drawn == {"x1", "x2", "w1", "w2", "b", "w1·x1", "w2·x2", "b + w1·x1", "n", "o"}

@@ -25,7 +25,6 @@ import html
 import json
 import os
 import shutil
-import tempfile
 import urllib.parse
 import zipfile
 from pathlib import Path
@@ -33,7 +32,7 @@ from typing import Any
 
 import scalargrad
 from scalargrad.see.pages import page as pages
-from scalargrad.workshop import fetch
+from scalargrad.workshop import fetch, target
 from scalargrad.workshop.lessons import (
     Lesson,
     NotebookError,
@@ -42,6 +41,7 @@ from scalargrad.workshop.lessons import (
     notebooks_folder,
     read_lessons,
 )
+from scalargrad.workshop.target import BuildError
 
 ASSETS = Path(__file__).with_name("assets")
 PACKAGES = ("scalargrad", "nn", "exercises", "demos")
@@ -93,11 +93,6 @@ BOOT = """(function () {
 })();"""
 
 
-class BuildError(Exception):
-    """The site could not be built, and nothing in the target folder was lost: the message
-    names what was wrong and what to do."""
-
-
 def build(out: Path, *, cache: Path | None = None, source: Path | None = None,
           offline: bool = False, lessons: Path | None = None) -> dict[str, Any]:
     """Write the site into `out`; its manifest. `out` is a new folder, an empty one, or one
@@ -109,18 +104,19 @@ def build(out: Path, *, cache: Path | None = None, source: Path | None = None,
     cache = cache or fetch.default_cache()
     if out.is_symlink():
         out = out.resolve()
-    previous = _previous_build(out)
+    previous = target.previous_build(out)
     got = {a.filename: fetch.fetch(a, cache, source, offline) for a in fetch.ALL}
     try:
         all_lessons = read_lessons(lessons or notebooks_folder())
     except NotebookError as e:
         raise BuildError(f"{e}; nothing was changed") from e
     in_place = out.is_dir() and (os.path.ismount(out) or (
-        not _writable(out.parent) and _writable(out)))
-    stage = _stage(out, in_place)
+        not target.writable(out.parent) and target.writable(out)))
+    stage = target.stage(out, in_place)
     try:
         manifest = _write_site(stage, got, all_lessons)
-        foreign = _foreign(out, previous, manifest, skip=stage.name if in_place else None)
+        foreign = target.foreign_files(out, previous, manifest,
+                                       skip=stage.name if in_place else None)
     except BaseException as e:
         shutil.rmtree(stage, ignore_errors=True)
         if isinstance(e, OSError):
@@ -128,164 +124,10 @@ def build(out: Path, *, cache: Path | None = None, source: Path | None = None,
                              "changed") from e
         raise
     if in_place:
-        _update_in_place(stage, out, previous, manifest)
+        target.update_in_place(stage, out, previous, manifest)
     else:
-        _swap(stage, out, foreign)
+        target.swap(stage, out, foreign)
     return manifest
-
-
-def _previous_build(out: Path) -> set[str]:
-    """The files a previous build wrote into `out` (as its manifest.json lists them, with the
-    manifest itself); empty for a new or empty folder. BuildError for anything else."""
-    if not out.exists():
-        return set()
-    if not out.is_dir():
-        raise BuildError(f"{out} is a file, not a folder: give a folder for the site (a new "
-                         "one, or one holding a previous build)")
-    if not _writable(out):
-        raise BuildError(f"cannot write in {out}: it is read-only (or not yours); give a "
-                         "folder you can write to")
-    try:
-        empty = not any(os.scandir(out))
-        text = (out / "manifest.json").read_text(encoding="utf-8") \
-            if (out / "manifest.json").is_file() else None
-    except (OSError, UnicodeDecodeError) as e:
-        raise BuildError(f"cannot read {out}: {e}") from e
-    if empty:
-        return set()
-    pick = "a new or empty folder, e.g. " + str(out / "site")
-    if text is None:
-        raise BuildError(f"{out} is not empty and holds no previous build of the site (no "
-                         f"manifest.json): give {pick}; nothing was changed")
-    try:
-        manifest = json.loads(text)
-        files = set(manifest["files"]) if "scalargrad" in manifest else None
-    except (ValueError, TypeError, KeyError):
-        files = None
-    if files is None or not all(isinstance(f, str) for f in files):
-        raise BuildError(f"{out / 'manifest.json'} is not the manifest of a workshop build, so "
-                         f"which files in {out} a build wrote is unknown: give {pick}; "
-                         "nothing was changed")
-    return files | {"manifest.json"}
-
-
-def _writable(folder: Path) -> bool:
-    return os.access(folder, os.W_OK | os.X_OK)
-
-
-def _stage(out: Path, in_place: bool) -> Path:
-    """A new empty folder to write the site into: inside `out` for a build in place, else
-    beside it (on the same file system, so that it can be renamed into place)."""
-    parent = out if in_place else out.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=f".{out.name or 'site'}.building-", dir=parent))
-    except OSError as e:
-        raise BuildError(f"cannot write in {parent}: {e.strerror or e}; give a folder you "
-                         "can write to") from e
-
-
-def _ancestors(path: str) -> list[str]:
-    """The folders above a relative path: "a/b/c" -> ["a", "a/b"]."""
-    parts = path.split("/")
-    return ["/".join(parts[:k]) for k in range(1, len(parts))]
-
-
-def _foreign(out: Path, previous: set[str], manifest: dict[str, Any],
-             skip: str | None) -> list[str]:
-    """What is in `out` that no previous build wrote (the teacher's), as paths relative to
-    it; a folder of such files counts as one. BuildError if the new site writes any of them."""
-    if not previous:
-        return []
-    new = set(manifest["files"]) | {"manifest.json"}
-    new_folders = {a for f in new for a in _ancestors(f)}
-    folders = {a for f in previous for a in _ancestors(f)} | new_folders
-    found, todo = [], [""]
-    while todo:
-        rel = todo.pop()
-        for entry in os.scandir(out / rel):
-            path = f"{rel}/{entry.name}" if rel else entry.name
-            if path == skip or (path in previous and not entry.is_dir(follow_symlinks=False)):
-                continue
-            if path in folders and entry.is_dir(follow_symlinks=False):
-                todo.append(path)
-                continue
-            found.append(path)
-    for path in sorted(found):
-        if path in new or path in new_folders or any(a in new for a in _ancestors(path)):
-            raise BuildError(f"{out / path} was not written by a previous build (manifest.json "
-                             "does not list it), and the site has a file of that name: move "
-                             "or rename yours, then build again; nothing was changed")
-    return sorted(found)
-
-
-def _swap(stage: Path, out: Path, foreign: list[str]) -> None:
-    """Put the site built in `stage` in the place of `out`, moving the teacher's files
-    (`foreign`) across; then delete the previous build."""
-    try:
-        if not out.exists():
-            os.rename(stage, out)
-            return
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.previous-", dir=out.parent))
-    except OSError as e:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise BuildError(f"cannot put the site in {out}: {e.strerror or e}; nothing was "
-                         "changed") from e
-    try:
-        os.rename(out, old)  # onto an empty folder: allowed
-    except OSError as e:
-        shutil.rmtree(stage, ignore_errors=True)
-        old.rmdir()
-        raise BuildError(f"cannot replace {out}: {e.strerror or e}; nothing was changed (if "
-                         "it is a mount point or in use, build into a sub-folder of it)") from e
-    try:
-        os.rename(stage, out)
-    except OSError as e:
-        os.rename(old, out)
-        shutil.rmtree(stage, ignore_errors=True)
-        raise BuildError(f"cannot replace {out}: {e.strerror or e}; nothing was changed") from e
-    try:
-        for path in foreign:
-            (out / path).parent.mkdir(parents=True, exist_ok=True)
-            os.rename(old / path, out / path)
-    except OSError as e:
-        raise BuildError(f"the new site is in {out}, but moving your own files into it "
-                         f"failed ({e}): the rest of them are still in {old}") from e
-    try:
-        shutil.rmtree(old)
-    except OSError as e:
-        raise BuildError(f"the new site is in {out}, but the previous build (now in {old}, "
-                         f"none of your files) could not be deleted: {e}") from e
-
-
-def _update_in_place(stage: Path, out: Path, previous: set[str],
-                     manifest: dict[str, Any]) -> None:
-    """Move the site built in `stage` (inside `out`) into `out` file by file, then delete
-    the previous build's files that the new one has not; nothing else in `out` is touched."""
-    new = sorted(manifest["files"])
-    try:
-        # Until the end, a manifest listing both builds: a build stopped half-way leaves no
-        # file of either that a next build would take for the teacher's.
-        both = dict(manifest, files={f: {} for f in set(new) | previous - {"manifest.json"}})
-        _write_json(out / "manifest.json", both)
-        for path in new:
-            (out / path).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(stage / path, out / path)
-        for path in sorted(previous - set(new) - {"manifest.json"}, reverse=True):
-            (out / path).unlink(missing_ok=True)
-        for folder in sorted({a for f in previous for a in _ancestors(f)}, reverse=True):
-            if not (out / folder).is_dir() or any(os.scandir(out / folder)):
-                continue
-            (out / folder).rmdir()
-        _write_json(out / "manifest.json", manifest)
-        shutil.rmtree(stage)
-    except OSError as e:
-        raise BuildError(f"updating {out} in place failed half-way ({e}); none of your own "
-                         "files was touched: build again") from e
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
 
 def _write_site(out: Path, got: dict[str, Path], all_lessons: list[Lesson]) -> dict[str, Any]:
@@ -314,7 +156,7 @@ def _write_site(out: Path, got: dict[str, Path], all_lessons: list[Lesson]) -> d
                                                  encoding="utf-8")
     (out / "index.html").write_text(index_page(all_lessons, python), encoding="utf-8")
     manifest = _manifest(out, all_lessons, python)
-    _write_json(out / "manifest.json", manifest)
+    target.write_json(out / "manifest.json", manifest)
     return manifest
 
 

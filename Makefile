@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench bench-docs bench-site clean test-pypy site serve
+.PHONY: demo test bench bench-docs bench-site bench-serve clean test-pypy site serve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -83,3 +83,9 @@ test-pypy: $(PYPY_VENV)/bin/python
 clean:
 	rm -rf $(VENV) out build *.egg-info $(SITE)
 	rm -rf $(PYPY_VENV)
+
+# Record a room of 60 and 200 learners opening lesson 1 at once against our server,
+# python3 -m http.server, nginx and Caddy, and write it into docs/workshop.md.
+bench-serve: $(VENV)/.test
+	$(BIN)/python -m bench.serve_load --json bench/serve.json
+	$(BIN)/python -m bench.serve_load --docs

@@ -200,13 +200,15 @@ def groups_json(groups: list[Group]) -> list[dict]:
 
 def update(path: str, groups: list[Group], facts: dict) -> None:
     """Put this run's groups into the recorded run at `path` (a group with the same key is
-    replaced, a new one added at the end) and note the update, so the docs say which groups
-    were measured when, without running the others again."""
+    replaced where it stood, a new one added at the end) and note the update, so the docs say
+    which groups were measured when, without running the others again."""
     with open(path, encoding="utf-8") as f:
         data = json.load(f)
-    mine = groups_json(groups)
-    keys = [g["key"] for g in mine]
-    data["groups"] = [g for g in data["groups"] if g["key"] not in keys] + mine
+    mine = {g["key"]: g for g in groups_json(groups)}
+    keys = list(mine)
+    old = [g["key"] for g in data["groups"]]
+    data["groups"] = ([mine.get(g["key"], g) for g in data["groups"]]
+                      + [g for k, g in mine.items() if k not in old])
     notes = [u for u in data.get("updates", []) if set(u["groups"]) - set(keys)]
     data["updates"] = notes + [{**facts, "groups": keys}]
     tmp = path + ".tmp"

@@ -57,15 +57,17 @@ def read(path: str) -> Recorded:
         return Recorded(json.load(f))
 
 
-def run_line(run: Recorded, updates: bool = True) -> str:
-    """Which run the figures are from (and, with `updates`, which groups were measured
-    later on their own)."""
+def run_line(run: Recorded, shown: Optional[set[str]] = None) -> str:
+    """Which run the figures are from, and which groups were measured later on their own
+    (of the groups `shown`, or all)."""
     clock = "CPU time per step" if run.clock == "cpu" else "wall-clock time per step"
     took = "" if not run.seconds else (f", {run.seconds} s" if run.seconds < 120
                                        else f", {run.seconds // 60} min")
     text = (f"Recorded run: `{run.command}` on {run.date} ({clock}{took}), written in by "
             f"`python -m bench.docs` from `{RECORDED}`. {run.machine}\n")
-    for u in run.updates if updates else []:  # groups run later on their own (--update)
+    for u in run.updates:  # groups run later on their own (--update)
+        if shown is not None and not shown & set(u["groups"]):
+            continue
         clock = "CPU time per step" if u.get("clock") == "cpu" else "wall-clock time per step"
         load = re.search(r"load average [\d.]+ at start", u.get("machine", ""))
         text += (f"\nGroups {', '.join(u['groups'])} measured on their own: `{u['command']}` on "
@@ -75,11 +77,13 @@ def run_line(run: Recorded, updates: bool = True) -> str:
 
 
 def readme(run: Recorded) -> str:
-    """The README's short table: the demo step, PyPy, one elementary size, bytes, targets."""
+    """The README's short table: the demo step (with the collector as it comes and off), PyPy,
+    one elementary size, bytes, targets."""
     keep = ("demo", "demo-pypy", "chain-10000")
     groups = [g for g in run.groups if g.key in keep]
-    return (run_line(run, updates=False) + "\n" + report.summary(groups).split("\n", 2)[2] + "\n"
-            + _met_line(run))
+    headline = report.collector_headline(run.groups)
+    return (run_line(run, shown=set(keep)) + "\n" + (headline + "\n" if headline else "")
+            + report.summary(groups).split("\n", 2)[2] + "\n" + _met_line(run))
 
 
 def _met_line(run: Recorded) -> str:
@@ -100,6 +104,7 @@ def results(run: Recorded) -> str:
 
 RENDER: dict[str, Callable[[Recorded], str]] = {
     "run": run_line,
+    "collector": lambda run: report.collector_headline(run.groups),
     "readme": readme,
     "summary": lambda run: report.summary(run.groups).split("\n", 2)[2],
     "targets": lambda run: report.targets(run.groups).split("\n", 2)[2],

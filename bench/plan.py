@@ -47,6 +47,12 @@ class Group:
     note: str = ""
 
     @property
+    def collector_pairs(self) -> bool:
+        """True for the demo: each engine runs twice, with CPython's collector as it comes
+        and with it off, and the table sets the two side by side."""
+        return self.workload == "demo" and any(r.gc == "off" for r in self.rows)
+
+    @property
     def ops(self) -> Optional[int]:
         """Op nodes of the elementary graph (the same in every engine), None for a model."""
         if self.workload not in OPS_PER_BLOCK:  # the demo and fit: models, not chains
@@ -88,22 +94,39 @@ def _plan(quick: bool, pypy: bool) -> list[Group]:
     return groups
 
 
+COLLECTOR_OFF = (
+    "Collector off: the worker calls gc.disable() after its set-up and untimed warm-up steps "
+    "and gc.enable() after the last timed step, so CPython's cyclic collector runs no "
+    "collection while timing (nothing is collected between steps either; reference counting "
+    "still frees every acyclic object at once). As it comes: the collector on, with its "
+    "default thresholds. Each ÷ ours divides by our default row under the same setting.")
+
+
+def collector_off(row: Row) -> Row:
+    """The same engine and step as `row`, timed with the cyclic collector off."""
+    return Row(f"{row.label}, collector off", row.engine, python=row.python,
+               warmup=row.warmup, steps=row.steps, gc="off", root=row.root)
+
+
 def _demo(quick: bool) -> Group:
     n = 10 if quick else 100
+    as_it_comes = [
+        Row(f"{OURS}: nn.MLP, one `dot` node per neuron (the default)", "ours",
+            warmup=1 if quick else 3, steps=2 if quick else 30),
+        Row(f"{OURS}: micrograd's elementary graph, node for node", "ours-elementary",
+            steps=1 if quick else 5),
+        Row(MICROGRAD, "micrograd", steps=1 if quick else 3),
+        Row("PyTorch, 0-d tensors, micrograd's graph", "torch-scalar",
+            steps=1 if quick else 3),
+        Row("PyTorch, batched tensors (one matmul per layer)", "torch-batched",
+            warmup=1 if quick else 10, steps=2 if quick else 200),
+    ]
     return Group(
         "demo", f"micrograd's demo step: MLP(2, [16, 16, 1]), {n} moons points (noise 0.1), "
-        "hinge loss + 1e-4·L2, forward + backward + SGD update, same starting weights",
-        "demo", n, "ms/step", repeats=1 if quick else 5, rows=[
-            Row(f"{OURS}: nn.MLP, one `dot` node per neuron (the default)", "ours",
-                warmup=1 if quick else 3, steps=2 if quick else 30),
-            Row(f"{OURS}: micrograd's elementary graph, node for node", "ours-elementary",
-                steps=1 if quick else 5),
-            Row(MICROGRAD, "micrograd", steps=1 if quick else 3),
-            Row("PyTorch, 0-d tensors, micrograd's graph", "torch-scalar",
-                steps=1 if quick else 3),
-            Row("PyTorch, batched tensors (one matmul per layer)", "torch-batched",
-                warmup=1 if quick else 10, steps=2 if quick else 200),
-        ])
+        "hinge loss + 1e-4·L2, forward + backward + SGD update, same starting weights; "
+        "each engine with CPython's collector as it comes and off",
+        "demo", n, "ms/step", repeats=1 if quick else 5, note=COLLECTOR_OFF,
+        rows=[r for row in as_it_comes for r in (row, collector_off(row))])
 
 
 def _demo_pypy(quick: bool) -> Group:

@@ -152,10 +152,65 @@ def _num(x: Optional[float], digits: int = 3) -> str:
     return f"{x:.{digits}g}"
 
 
+def collector_off_row(group: Group, row: Row) -> Optional[Row]:
+    """The row that ran the same engine as `row` with the collector off (None if none did)."""
+    return next((r for r in group.rows if r.gc == "off" and r.engine == row.engine
+                 and r.python == row.python and r.root == row.root), None)
+
+
+def _median_and_runs(group: Group, row: Optional[Row]) -> str:
+    if row is None:
+        return "–"
+    runs = [per_unit(group, s) for s in run_medians(row)]
+    if not runs:
+        return "failed" if row.errors else "–"
+    return f"{_num(value(group, row))} ({_num(min(runs))} – {_num(max(runs))})"
+
+
+def _in_collector(row: Optional[Row]) -> str:
+    g = gc_per_step(row) if row is not None else None
+    return "–" if g is None else f"{100 * g[1]:.0f}%"
+
+
+def collector_table(group: Group) -> str:
+    """The demo as one line per engine: its step with CPython's collector as it comes and
+    with it off, each with its ratio to ours under the same setting."""
+    ours_on = group.rows[0]
+    ours_off = collector_off_row(group, ours_on)
+    refs = {"on": value(group, ours_on), "off": value(group, ours_off) if ours_off else None}
+    lines = [f"### {group.title}", "",
+             f"| engine | collector as it comes: {group.unit} (median; runs: min – max) | "
+             f"÷ ours | collector off: {group.unit} (median; runs: min – max) | ÷ ours | "
+             "share of the step in the collector (as it comes / off) | nodes per step | "
+             "bytes per node | check |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for row in group.rows:
+        if row.gc != "on":
+            continue
+        off = collector_off_row(group, row)
+        ratios = []
+        for r, ref in ((row, refs["on"]), (off, refs["off"])):
+            v = value(group, r) if r is not None else None
+            ratios.append(_times(v / ref) if v is not None and ref else "–")
+        nodes = extras(row).get("nodes")
+        failed = [r.errors[-1] for r in (row, off) if r is not None and r.errors]
+        lines.append(
+            f"| {row.label} | {_median_and_runs(group, row)} | {ratios[0]} | "
+            f"{_median_and_runs(group, off)} | {ratios[1]} | "
+            f"{_in_collector(row)} / {_in_collector(off)} | "
+            f"{'–' if nodes is None else f'{nodes:,}'} | {_num(bytes_per_node(row))} | "
+            f"{'FAILED: ' + failed[0] if failed else check(group, row)} |")
+    if group.note:
+        lines += ["", group.note]
+    return "\n".join(lines) + "\n"
+
+
 def table(group: Group) -> str:
     """The group as a Markdown table (a depth group is a short list of outcomes)."""
     if modes.is_modes(group):
         return modes.table(group)
+    if group.collector_pairs:
+        return collector_table(group)
     lines = [f"### {group.title}", ""]
     if group.unit == "":
         lines += [f"- {row.label}: {check(group, row)}" for row in group.rows]
@@ -197,17 +252,19 @@ def summary(groups: list[Group]) -> str:
                      f"{_cell(g, ours_pypy, None)} (PyPy)" if ours_pypy else "–",
                      f"{_cell(g, mg, ours)} (PyPy)" if mg else "–", "", ""]
         else:
-            cells = [_cell(g, g.rows[0], None)]
-            for engine in ("micrograd", "torch-scalar", "torch-batched"):
-                _, r = _row(groups, g.key, engine)
-                cells.append(_cell(g, r, ours) if r else "")
+            cells = _peer_cells(groups, g, "on")
         _, mine = _row(groups, g.key, "ours-elementary" if g.key == "demo" else "ours")
         _, theirs = _row(groups, g.key, "micrograd")
         a = bytes_per_node(mine) if mine else None
         b = bytes_per_node(theirs) if theirs else None
         cells.append(f"{a:.0f} vs {b:.0f}" if a and b else "")
         name = g.key if g.key != "demo" else f"demo step ({g.size} moons points)"
+        if g.collector_pairs:
+            name += ", collector as it comes"
         out.append(f"| {name} ({g.unit}) | " + " | ".join(cells) + " |")
+        if g.collector_pairs:
+            out.append(f"| demo step ({g.size} moons points), collector off ({g.unit}) | "
+                       + " | ".join(_peer_cells(groups, g, "off")) + " | |")
     nodes = [(g, value(g, r)) for g in groups if g.key.startswith("scaling")
              for r in g.rows if r.gc == "on"]
     if nodes:
@@ -220,6 +277,17 @@ def summary(groups: list[Group]) -> str:
             f"{65 * g.size:,.0f}" for g, _ in fit) + " nodes | "
             + " / ".join(_num(v) for _, v in fit) + " | | | | |")
     return "\n".join(out) + "\n"
+
+
+def _peer_cells(groups: list[Group], g: Group, gc: str) -> list[str]:
+    """Ours, then micrograd and PyTorch with their ratio to ours, all under collector `gc`."""
+    _, mine = _row(groups, g.key, "ours", gc=gc)
+    ours = value(g, mine) if mine else None
+    cells = [_cell(g, mine, None) if mine else "–"]
+    for engine in ("micrograd", "torch-scalar", "torch-batched"):
+        _, r = _row(groups, g.key, engine, gc=gc)
+        cells.append(_cell(g, r, ours) if r else "")
+    return cells
 
 
 def _cell(group: Group, row: Row, ours: Optional[float]) -> str:
@@ -246,13 +314,48 @@ def _row(groups: list[Group], key: str, engine: str, python: str = "cpython",
 
 
 def _ratio(groups: list[Group], key: str, peer: str, python: str = "cpython",
-           mine: str = "ours") -> Optional[float]:
-    g, theirs = _row(groups, key, peer, python)
-    _, ours = _row(groups, key, mine)
+           mine: str = "ours", gc: str = "on") -> Optional[float]:
+    g, theirs = _row(groups, key, peer, python, gc)
+    _, ours = _row(groups, key, mine, gc=gc)
     if g is None or theirs is None or ours is None:
         return None
     a, b = value(g, theirs), value(g, ours)
     return None if a is None or b is None else a / b
+
+
+def collector_share(groups: list[Group], engine: str) -> Optional[float]:
+    """The share of `engine`'s timed demo steps spent in the cyclic collector (as it comes)."""
+    _, row = _row(groups, "demo", engine)
+    g = gc_per_step(row) if row is not None else None
+    return None if g is None else g[1]
+
+
+def collector_headline(groups: list[Group]) -> str:
+    """The demo's headline in one sentence: ours against micrograd with CPython's collector as
+    it comes and with it off, as medians and ratios ("" if the demo ran no collector-off rows)."""
+    g, mg_on = _row(groups, "demo", "micrograd")
+    _, mg_off = _row(groups, "demo", "micrograd", gc="off")
+    _, ours_on = _row(groups, "demo", "ours")
+    _, ours_off = _row(groups, "demo", "ours", gc="off")
+    rows = [r for r in (ours_on, mg_on, ours_off, mg_off) if r is not None]
+    if g is None or len(rows) < 4:
+        return ""
+    ms = [v for v in (value(g, r) for r in rows) if v]
+    shares = [s for s in (collector_share(groups, "micrograd"), collector_share(groups, "ours"))
+              if s is not None]
+    if len(ms) < 4 or len(shares) < 2:
+        return ""
+    runs = min(len(run_medians(r)) for r in rows)
+    return (f"On micrograd's demo step ({g.size} points) scalargrad is **{_times(ms[1] / ms[0])}** "
+            f"faster than micrograd with CPython's cyclic collector as it comes ({_num(ms[1])} "
+            f"against {_num(ms[0])} ms per step; micrograd spends {100 * shares[0]:.0f}% of "
+            "its step in the collector, as its closures make every node cyclic garbage that "
+            f"only the collector frees; we spend {100 * shares[1]:.0f}%), and "
+            f"**{_times(ms[3] / ms[2])}** faster with the collector off in both ({_num(ms[3])} "
+            f"against {_num(ms[2])} ms; `gc.disable()` after warm-up). The first ratio swings "
+            "with when the collector happens to run, from run to run and machine to machine; "
+            "the second is the engines' own work. Each figure is the median over "
+            f"{runs} run{'s' if runs != 1 else ''} of each run's median step.\n")
 
 
 DEMO_SPEEDUP = 35.0  # the demo step, ours (default nn.MLP) against micrograd 0.1.0
@@ -278,6 +381,14 @@ def targets(groups: list[Group], quick: bool = False) -> str:
     line(f"demo step ≥ {DEMO_SPEEDUP:.0f}× faster than micrograd, same loss to 1e-9",
          "–" if r is None else f"{r:.0f}× faster; losses differ by ≤ {max(gaps):.0e}",
          None if r is None else r >= DEMO_SPEEDUP and max(gaps) <= LOSS_TOLERANCE)
+    r = _ratio(groups, "demo", "micrograd", gc="off")
+    if r is not None:
+        line("demo step with the collector off in both (the engines' own work)",
+             f"{r:.1f}× faster", "reported")
+    in_gc = collector_share(groups, "micrograd"), collector_share(groups, "ours")
+    if in_gc[0] is not None and in_gc[1] is not None:
+        line("share of the demo step in CPython's collector (as it comes)",
+             f"micrograd {100 * in_gc[0]:.0f}%, ours {100 * in_gc[1]:.0f}%", "reported")
     r = _ratio(groups, "demo-pypy", "micrograd", "pypy")
     line("ours on CPython faster than micrograd on PyPy",
          "–" if r is None else f"{r:.1f}× faster", None if r is None else r > 1)

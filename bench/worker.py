@@ -7,7 +7,9 @@ for another's garbage, imports or JIT state. The spec names:
   workload  demo (size = number of moons points) | chain | wide (size = number of blocks)
             | jac-in (f: R^n -> R, size = n) | jac-out (f: R -> R^m, size = m)
   warmup, steps   untimed, then timed repetitions of one step (demo) or one forward+backward
-  gc        on (the default: CPython's collector as it comes) | off (disabled while timing)
+  gc        on (the default: CPython's collector as it comes) | off (gc.disable() after
+            set-up and the untimed warm-up steps, gc.enable() after the last timed step: no
+            collection runs while timing, and cyclic garbage stays until then)
             | freeze (gc.freeze() after set-up, collector on) | off-in-backward (with phases)
   phases    (chain and wide only) also time forward, backward() and freeing the graph apart
   extras    also count the graph's nodes, its bytes (tracemalloc) and its cyclic garbage
@@ -71,14 +73,18 @@ def build(spec: dict) -> tuple[Any, Callable[[int], Any], int]:
 
 
 class GCWatch:
-    """Counts CPython's collections per generation, and the time spent in them."""
+    """Counts CPython's collections per generation, and the time spent in them (none while
+    `paused`: a collection between two timed steps is not part of either)."""
 
-    def __init__(self) -> None:
+    def __init__(self, paused: bool = False) -> None:
         self.collections = [0, 0, 0]
         self.seconds = 0.0
+        self.paused = paused
         self._start = 0.0
 
     def __call__(self, phase: str, info: dict) -> None:
+        if self.paused:
+            return
         if phase == "start":
             self._start = clock()
         else:
@@ -97,22 +103,30 @@ class GCWatch:
 
 def time_steps(step: Callable[[int], Any], warmup: int, steps: int,
                gc_mode: str) -> tuple[list[float], Any, GCWatch]:
-    """Per-step seconds of `steps` timed steps after `warmup` untimed ones, and step 0's result."""
+    """Per-step seconds of `steps` timed steps after `warmup` untimed ones, and step 0's result.
+
+    With `gc_mode` "off" the collector is disabled from the end of the warm-up to the end of
+    the last timed step (nothing collected in between, not even between steps).
+    """
     first = step(0)
     for k in range(1, warmup):
         step(k)
     if gc_mode == "freeze" and hasattr(gc, "freeze"):
         gc.freeze()
     times = []
-    with GCWatch() as watch:
-        for k in range(warmup, warmup + steps):
-            if gc_mode == "off":
-                gc.disable()
-            start = clock()
-            step(k)
-            elapsed = clock() - start
-            gc.enable()
-            times.append(elapsed)
+    if gc_mode == "off":
+        gc.disable()
+    try:
+        with GCWatch(paused=True) as watch:
+            for k in range(warmup, warmup + steps):
+                watch.paused = False
+                start = clock()
+                step(k)
+                elapsed = clock() - start
+                watch.paused = True
+                times.append(elapsed)
+    finally:
+        gc.enable()
     if gc_mode == "freeze" and hasattr(gc, "unfreeze"):
         gc.unfreeze()
     return times, first, watch

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from statistics import median
 
 import pytest
 
@@ -36,7 +37,8 @@ def test_the_docs_show_the_recorded_run() -> None:
 
 @pytest.mark.parametrize("name, regions", [
     ("README.md", {"readme"}),
-    (os.path.join("docs", "performance.md"), {"run", "summary", "targets", "results"}),
+    (os.path.join("docs", "performance.md"),
+     {"run", "collector", "summary", "targets", "results"}),
 ])
 def test_each_document_has_its_regions(name: str, regions: set) -> None:
     assert set(docs.regions(_text(name))) == regions
@@ -87,15 +89,56 @@ def test_the_recorded_run_is_a_full_run_with_every_target_met() -> None:
                                                   if k not in ("met", "reported")]
 
 
+def _demo_rows() -> dict:
+    """The recorded demo group's rows by (engine, gc)."""
+    with open(os.path.join(ROOT, docs.RECORDED), encoding="utf-8") as f:
+        demo = next(g for g in json.load(f)["groups"] if g["key"] == "demo")
+    return {(r["engine"], r["gc"]): r for r in demo["rows"]}
+
+
+def test_the_recorded_demo_ran_every_engine_with_the_collector_off() -> None:
+    """Each demo engine ran as it comes and with the collector off, and the off runs counted
+    no collection while timing."""
+    rows = _demo_rows()
+    engines = {e for e, _ in rows}
+    assert {"ours", "micrograd"} <= engines and set(rows) == {(e, g) for e in engines
+                                                               for g in ("on", "off")}
+    assert all(r["results"] and not r["errors"] for r in rows.values())
+    assert all(res["gc_collections"] == [0, 0, 0] for (_, gc), r in rows.items() if gc == "off"
+               for res in r["results"])
+
+
+def _ratio(theirs: dict, ours: dict) -> float:
+    """Median over runs of each run's median step, theirs ÷ ours (from the raw times)."""
+    def ms(row: dict) -> float:
+        return median(median(res["times"]) for res in row["results"])
+    return ms(theirs) / ms(ours)
+
+
+@pytest.mark.parametrize("name, region", [
+    ("README.md", "readme"), (os.path.join("docs", "performance.md"), "collector")])
+def test_the_headline_gives_the_ratio_as_it_comes_and_with_the_collector_off(
+        name: str, region: str) -> None:
+    """Where the docs quote the demo's speed-up over micrograd they give both ratios of the
+    recorded run: CPython's collector as it comes, and off in both engines."""
+    rows = _demo_rows()
+    text = docs.regions(_text(name))[region]
+    for gc in ("on", "off"):
+        ratio = _ratio(rows[("micrograd", gc)], rows[("ours", gc)])
+        assert f"**{ratio:.1f}×**" in text, (gc, ratio)
+    assert "collector off" in text and "gc.disable()" in text
+
+
 def _site_run() -> dict:
     with open(os.path.join(ROOT, site.RECORDED), encoding="utf-8") as f:
         return json.load(f)
 
 
 def test_the_workshop_page_shows_the_recorded_site_run() -> None:
-    """docs/workshop.md's speed figures are bench/site.json's (python -m bench.site --docs)."""
+    """docs/workshop.md's speed figures are bench/site.json's (python -m bench.site --docs);
+    its serve-load region is bench/serve_load.py's, checked by that script."""
     text = _text(str(site.DOC))
-    assert set(docs.regions(text)) == {"site"}
+    assert set(docs.regions(text)) == {"site", "serve-load"}
     assert site.fill(text, _site_run()) == text, "run python -m bench.site --docs"
 
 

@@ -9,6 +9,7 @@ out in plain floats (`bench.workloads.chain_reference`).
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import os
@@ -18,10 +19,10 @@ import sys
 
 import pytest
 
-from bench import workloads
+from bench import report, workloads
 from bench.peers import ours
-from bench.plan import build_plan
-from bench.worker import measure
+from bench.plan import Group, build_plan
+from bench.worker import measure, time_steps
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 POINTS = 6  # moons points in the tiny demo
@@ -200,6 +201,96 @@ def test_a_worker_imports_its_own_engine_only(engine: str, own: str) -> None:
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout) == [own]
+
+
+def test_collector_off_is_off_for_every_timed_step_and_on_again_after() -> None:
+    """gc "off": the warm-up runs with the collector on, every timed step with it off, and it
+    is on again afterwards, even when a timed step raises."""
+    seen: list[bool] = []
+
+    def step(k: int) -> int:
+        seen.append(gc.isenabled())
+        if k == 3:
+            raise ArithmeticError("step 3")
+        return k
+
+    time_steps(step, warmup=2, steps=1, gc_mode="off")
+    assert seen == [True, True, False] and gc.isenabled()
+    with pytest.raises(ArithmeticError):
+        time_steps(step, warmup=2, steps=2, gc_mode="off")
+    assert gc.isenabled()
+
+
+def test_worker_with_the_collector_off_counts_no_collection() -> None:
+    """micrograd's demo step collects with the collector as it comes, never with it off."""
+    needs("micrograd")
+    spec = {"engine": "micrograd", "workload": "demo", "size": POINTS, "warmup": 1, "steps": 2}
+    assert sum(measure(spec)["gc_collections"]) > 0
+    off = measure({**spec, "gc": "off"})
+    assert off["gc_collections"] == [0, 0, 0] and off["gc_seconds"] == 0.0
+
+
+def test_the_demo_runs_every_engine_with_the_collector_as_it_comes_and_off() -> None:
+    """Each demo row has a twin with gc "off" (same engine, interpreter, warm-up and steps);
+    no other group gains rows."""
+    for quick in (True, False):
+        demo = next(g for g in build_plan(quick, pypy=False) if g.key == "demo")
+        on = [r for r in demo.rows if r.gc == "on"]
+        off = [r for r in demo.rows if r.gc == "off"]
+        assert [r.engine for r in on] == [r.engine for r in off] == [
+            "ours", "ours-elementary", "micrograd", "torch-scalar", "torch-batched"]
+        assert all((a.python, a.warmup, a.steps) == (b.python, b.warmup, b.steps)
+                   for a, b in zip(on, off))
+        assert demo.rows[0] is on[0] and demo.collector_pairs
+    others = [g for g in build_plan(True, pypy=True) if g.key != "demo"]
+    assert not any(g.collector_pairs for g in others)
+
+
+def _timed(demo: Group, ms: dict) -> Group:
+    """`demo` with one made-up run per row: `ms[(engine, gc)]` ms per step, a tenth of it in
+    the collector with the collector on."""
+    for row in demo.rows:
+        t = ms[(row.engine, row.gc)] / 1e3
+        row.results = [{"times": [t, t], "first": 0.5, "gc_collections": [1, 0, 0],
+                        "gc_seconds": 0.2 * t if row.gc == "on" else 0.0}]  # of 2·t
+    return demo
+
+
+def test_the_demo_tables_give_both_ratios() -> None:
+    """The demo table, the summary and the targets divide each peer by ours under the same
+    collector setting: 700 ms ÷ 10 ms as it comes, 40 ms ÷ 8 ms with the collector off."""
+    demo = next(g for g in build_plan(True, pypy=False) if g.key == "demo")
+    engines = ("ours", "ours-elementary", "micrograd", "torch-scalar", "torch-batched")
+    ms = {**{(e, "on"): 100.0 for e in engines}, **{(e, "off"): 80.0 for e in engines}}
+    ms.update({("ours", "on"): 10.0, ("ours", "off"): 8.0, ("micrograd", "on"): 700.0,
+               ("micrograd", "off"): 40.0})
+    _timed(demo, ms)
+    line = next(x for x in report.table(demo).splitlines() if x.startswith("| micrograd"))
+    assert "| 700 (700 – 700) | 70.0× | 40 (40 – 40) | 5.0× | 10% / 0% |" in line
+    summary = report.summary([demo])
+    assert "collector as it comes (ms/step) | 10 | 700 (70.0×) |" in summary
+    assert "collector off (ms/step) | 8 | 40 (5.0×) |" in summary
+    targets = report.targets([demo])
+    assert "| demo step with the collector off in both (the engines' own work) | 5.0× faster |"\
+        in targets
+
+
+def test_update_replaces_a_group_where_it_stood(tmp_path: object) -> None:
+    """--update puts a measured group in place of the recorded one with its key (the docs'
+    tables keep their order) and a new group at the end, and notes the update."""
+    from bench.__main__ import update
+    path = os.path.join(str(tmp_path), "recorded.json")
+    with open(path, "w") as f:
+        json.dump({"groups": [{"key": k, "rows": []} for k in ("demo", "demo-pypy", "depth")],
+                   "updates": []}, f)
+    new = [Group(k, "t", "demo", 4, "ms/step", rows=[]) for k in ("demo", "extra")]
+    update(path, new, {"command": "python -m bench --only demo"})
+    with open(path) as f:
+        data = json.load(f)
+    assert [(g["key"], g["title"] if "title" in g else None) for g in data["groups"]] == [
+        ("demo", "t"), ("demo-pypy", None), ("depth", None), ("extra", "t")]
+    assert data["updates"] == [{"command": "python -m bench --only demo",
+                                "groups": ["demo", "extra"]}]
 
 
 def test_depth_check_at_the_default_recursion_limit() -> None:

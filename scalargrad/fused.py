@@ -1,7 +1,9 @@
 """Fused ops of many inputs, each one node: `sum(values)` and `dot(weights, inputs, bias)`.
 
-A neuron's pre-activation Σ wᵢ·xᵢ + b is one `dot` node instead of 2n elementary ones; its
-closure is a `graph.Scaled` holding the local gradients.
+A neuron's pre-activation Σ wᵢ·xᵢ + b is one `dot` node instead of 2n elementary ones. Its
+closure is a `DotBackward` (defined here, beside `dot`) when every operand is a Value: it
+reads the local gradients from the parents' numbers, copying none. With plain-number operands
+it is a `graph.Scaled` holding the local gradients.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ import builtins
 import operator
 from typing import Any, Iterable, Sequence
 
+from . import graph
 from . import ops as _ops
-from .graph import DOT_BACKWARD, Scaled
-from .node import Operand, _add_backward, _as_float, _make, _pass_backward
+from .graph import Scaled
+from .node import Operand, _add_backward, _as_float, _make, _new, _pass_backward
 from .value import Value
 
 
@@ -83,8 +86,44 @@ def dot(weights: Sequence[Operand], inputs: Sequence[Operand],
         return _dot_with_constants(operands, n, bias is not None)
     if type(total) is not float:  # something else with a .data (a tensor, say)
         return _dot_with_constants(operands, n, bias is not None)
-    # The local gradients are the parents' own numbers: DOT_BACKWARD reads them.
-    return _make(total, operands, DOT_BACKWARD, _ops.DOT if bias is None else _ops.DOT_BIAS)
+    # The local gradients are the parents' own numbers (every operand is a Value: .data worked)
+    # and the closure reads them.
+    back = _new(DotBackward)
+    back.parents = operands  # type: ignore[assignment]
+    return _make(total, operands, back, _ops.DOT if bias is None else _ops.DOT_BIAS)
+
+
+class DotBackward:
+    """dot's `_backward` closure when every operand is a Value: upstream in, each parent's
+    downstream out. A weight's local gradient is its input's number, an input's is its
+    weight's and the bias's is 1, so weight i gets upstream × xᵢ, input i upstream × wᵢ and
+    the bias the upstream.
+
+    The numbers are read from the parents when it is called (as micrograd's closures read
+    `other.data`), so no local gradient is copied per node; it holds the node's parents
+    tuple (`parents`, weights then inputs then the bias), never the node. backward()
+    (`graph.backward`) adds the same products inline instead of calling it."""
+
+    __slots__ = ("parents",)
+
+    parents: tuple[Value, ...]
+
+    def __call__(self, upstream: float) -> list[float]:
+        parents = self.parents
+        n = len(parents) >> 1
+        downs = [x.data * upstream for x in parents[n:2 * n]]
+        downs += [w.data * upstream for w in parents[:n]]
+        if len(parents) & 1:
+            downs.append(upstream)
+        return downs
+
+    def __repr__(self) -> str:
+        n = len(self.parents) >> 1
+        bias = " and a bias" if len(self.parents) & 1 else ""
+        return f"<dot backward of {n} weight{'s' if n != 1 else ''}{bias}>"
+
+
+graph._DotBackward = DotBackward  # (backward() applies it inline)
 
 
 @_ops.graph_form("dot")
@@ -165,7 +204,9 @@ def _dot_with_constants(operands: tuple, n: int, has_bias: bool) -> Value:
     total = builtins.sum(map(operator.mul, data[:n], data[n:2 * n]),
                          data[-1] if has_bias else 0.0)
     if all(values):  # Value subclasses: the same node as the usual case
-        return _make(total, operands, DOT_BACKWARD, _ops.DOT_BIAS if has_bias else _ops.DOT)
+        back = _new(DotBackward)
+        back.parents = operands
+        return _make(total, operands, back, _ops.DOT_BIAS if has_bias else _ops.DOT)
     layout = tuple(layout_list)
     # (declarations are cached by layout: the same constant inputs come back)
     kind = _ops._DOT_CACHE.get(layout) or _ops.dot_op(layout, n, has_bias)

@@ -72,37 +72,9 @@ class Scaled(tuple):
         return Scaled, (tuple(self),)
 
 
-class DotBackward:
-    """The backward of a `dot` node whose operands are all Values: a weight's local gradient
-    is its input's number, an input's is its weight's, the bias's is 1. They are read from
-    the parents when backward runs (as micrograd's closures read `other.data`), so nothing
-    is copied per node; `DOT_BACKWARD` is the one instance, shared by every such node.
-
-    Its downstream needs the node's parents, so it is asked through `downstream(node, up)`.
-    """
-
-    __slots__ = ()
-
-    def local_of(self, parents: Sequence[Value]) -> tuple[float, ...]:
-        """The local gradients for `parents` (weights, then inputs, then the bias if any)."""
-        n = len(parents) // 2
-        local = [p.data for p in parents[n:2 * n]] + [p.data for p in parents[:n]]
-        if len(parents) % 2:
-            local.append(1.0)
-        return tuple(local)
-
-    def __call__(self, upstream: float) -> None:
-        raise TypeError("a dot node's backward reads its parents: use "
-                        "graph.downstream(node, upstream)")
-
-    def __repr__(self) -> str:
-        return "DOT_BACKWARD"
-
-    def __reduce__(self) -> str:
-        return "DOT_BACKWARD"
-
-
-DOT_BACKWARD = DotBackward()
+# Set by fused.py: the type of `dot`'s backward (`fused.DotBackward`), whose products
+# backward() adds inline, as it does for `Scaled`.
+_DotBackward: type = type(None)
 
 
 def step(node: Value) -> None:
@@ -127,8 +99,6 @@ def downstream(node: Value, upstream: float) -> Optional[Sequence[float]]:
     fn = node._fn
     if fn is None:
         return None
-    if fn is DOT_BACKWARD:
-        return [c * upstream for c in DOT_BACKWARD.local_of(node._prev)]
     if type(fn) is not MicrogradBackward:
         return fn(upstream)
     parents = node._prev
@@ -242,9 +212,11 @@ def backward(root: Value, grad: float = 1.0) -> None:
     try:
         for node in reversed(interior):
             fn = node._fn
-            if fn is DOT_BACKWARD:
-                # w·x + b with Values only: each weight gets upstream × its input's number
-                # and each input upstream × its weight's; the bias gets the upstream.
+            kind = type(fn)
+            if kind is _DotBackward:
+                # w·x + b with Values only: the products dot's closure returns, added as they
+                # are made: each weight gets upstream × its input's number and each input
+                # upstream × its weight's; the bias gets the upstream.
                 upstream = node.grad
                 parents = node._prev
                 n = len(parents) >> 1
@@ -256,7 +228,7 @@ def backward(root: Value, grad: float = 1.0) -> None:
                 if len(parents) & 1:
                     parents[-1].grad += upstream
                 continue
-            if type(fn) is Scaled:
+            if kind is Scaled:
                 # Fixed local gradients (a dot node: one per weight and input): the products
                 # the closure would return, added as they are made, with no list in between.
                 upstream = node.grad

@@ -18,6 +18,7 @@ from ops_table import OPS, Op
 
 import scalargrad as sg
 from scalargrad import Value
+from scalargrad.fused import DotBackward
 from scalargrad.graph import local_gradients
 
 
@@ -245,10 +246,14 @@ def _captured(fn: Any) -> list[Any]:
 
 @pytest.mark.parametrize("op", OPS, ids=str)
 def test_no_closure_refers_to_its_node(op: Op) -> None:
-    """No op's closure captures a Value (so no node↔closure cycle): only numbers."""
+    """No op's closure holds its own node (so no node↔closure cycle): only numbers, or, for
+    a dot of Values (whose local gradients are its parents' numbers), the node's parents."""
     out = op.engine(*map(Value, op.at))
     for node in sg.topological_order(out):
-        if node._prev:
+        if type(node._fn) is DotBackward:
+            assert node._fn.parents is node._prev, op.name
+            assert all(p is not node for p in node._fn.parents), op.name
+        elif node._prev:
             held = _captured(node._fn)
             assert all(isinstance(h, (float, int, tuple, list)) for h in held), op.name
             assert not any(isinstance(h, Value) for h in held), op.name
@@ -410,7 +415,17 @@ def test_backward_applies_a_dot_closure_exactly_as_calling_it() -> None:
 
 
 def test_a_dot_of_values_copies_no_local_gradients() -> None:
-    """Every dot node of Values shares DOT_BACKWARD, which reads the parents' numbers."""
-    w, x = [Value(1.0), Value(2.0)], [Value(3.0), Value(4.0)]
-    nodes = [sg.dot(w, x, Value(0.5)), sg.dot(x, w)]
-    assert all(node._fn is sg.graph.DOT_BACKWARD for node in nodes)
+    """A dot node of Values holds no local gradients: called with an upstream like every
+    op's closure, it reads its parents' numbers then (a weight changed after the forward
+    pass changes its input's downstream)."""
+    w, x, b = [Value(1.0), Value(2.0)], [Value(3.0), Value(4.0)], Value(0.5)
+    node = sg.dot(w, x, b)
+    assert node._fn(2.0) == [6.0, 8.0, 2.0, 4.0, 2.0]  # weights get 2·x, inputs 2·w, bias 2
+    w[0].data = 10.0
+    assert node._fn(2.0) == [6.0, 8.0, 20.0, 4.0, 2.0]
+
+
+def test_dot_backward_is_declared_beside_dot() -> None:
+    """One op, one place: a dot node's closure is of a type defined in dot's own module."""
+    node = sg.dot([Value(1.0)], [Value(2.0)])
+    assert type(node._fn) is DotBackward and DotBackward.__module__ == sg.dot.__module__

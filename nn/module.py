@@ -28,6 +28,19 @@ _ACTIVATION_OP = {"relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmo
                   "linear": None}
 _NEURON_NAME = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear"}
 
+# The model-file module (nn/serialize.py), which Module.save, load and load_state call. It
+# imports this module for the classes it builds, so it is not imported here (that would be
+# an import cycle): it hands itself over when it is imported, as `import nn` does.
+_serialize: Any = None
+
+
+def _model_files() -> Any:
+    """nn/serialize.py, or a RuntimeError if it has not been imported yet."""
+    if _serialize is None:
+        raise RuntimeError("nn.serialize is not imported: `import nn` (which imports it) "
+                           "before saving or loading a module")
+    return _serialize
+
 
 class Module:
     """Anything with parameters: a neuron, a layer, a network, or your own combination.
@@ -80,9 +93,7 @@ class Module:
         Raises `ModelFileError` (a ValueError) if a name is missing or unexpected, or a value
         is not a finite real number; the module is then left unchanged. Gradients are reset to 0.
         """
-        from .serialize import apply_state
-
-        apply_state(self, state)
+        _model_files().apply_state(self, state)
 
     def config(self) -> dict[str, Any] | None:
         """The constructor arguments that rebuild this module's shape, or None if unknown.
@@ -93,15 +104,11 @@ class Module:
 
     def save(self, path: Any) -> None:
         """Write the architecture and parameters to a JSON file, atomically (see `nn.save`)."""
-        from .serialize import save
-
-        save(self, path)
+        _model_files().save(self, path)
 
     def load(self, path: Any) -> Module:
         """Load parameters from a file written by `save` into this model (see `nn.load_into`)."""
-        from .serialize import load_into
-
-        return load_into(self, path)
+        return _model_files().load_into(self, path)
 
     def set_fused(self, fused: bool) -> Module:
         """Switch every neuron between the fused view (one dot node) and the elementary view."""

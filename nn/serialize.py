@@ -21,10 +21,12 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 from typing import Any, Iterator, Mapping, NamedTuple, Union
 
 from scalargrad.files import read_regular, write_atomic
 
+from . import module as _module
 from ._checks import is_real
 from .module import ACTIVATIONS, MLP, Layer, Module, Neuron
 
@@ -376,3 +378,8 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise ModelFileError(f"the key {_show(key)} appears twice in one object")
         out[key] = value
     return out
+
+
+# Module.save, load and load_state call this module's functions; module.py cannot import it
+# (this module imports module.py), so it is handed over here.
+_module._serialize = sys.modules[__name__]

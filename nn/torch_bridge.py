@@ -199,6 +199,15 @@ def from_torch(module: Any) -> Module:
             if not m.weight.dtype.is_floating_point:
                 raise TorchBridgeError(f"from_torch: {where} is {_show(m)} with "
                                        f"{m.weight.dtype} weights; expected real floats")
+            for part in ("weight", "bias"):
+                if getattr(m, part).is_meta:
+                    # (named as in the state dict of what was passed: a lone Linear's "weight")
+                    key = part if m is module else f"{name}.{part}"
+                    raise TorchBridgeError(
+                        f"from_torch: parameter {key} of {where} ({_show(m)}) is a meta "
+                        "tensor: it has a shape but no numbers (made on device='meta'); give "
+                        "the module real weights first (module.to_empty(device='cpu'), then "
+                        "initialise or load them)")
             if linears:
                 prev = linears[-1][1]
                 if m.in_features != prev.out_features:

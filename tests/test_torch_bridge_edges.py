@@ -47,6 +47,22 @@ def test_a_meta_tensor_is_refused_by_key(torch) -> None:
              r"0\.weight is a meta tensor")
 
 
+def test_from_torch_of_a_meta_linear_names_its_weight(torch) -> None:
+    """from_torch(Linear(3, 2, device='meta')) is a TorchBridgeError naming the parameter
+    (it failed inside torch with "Tensor.item() cannot be called on meta tensors")."""
+    with pytest.raises(nn.TorchBridgeError, match=r"parameter weight of layer 0 .* meta"):
+        nn.from_torch(torch.nn.Linear(3, 2, device="meta"))
+
+
+def test_from_torch_names_a_meta_bias_inside_a_sequential(torch) -> None:
+    """A Sequential whose last Linear has a meta bias is refused naming it as its state
+    dict key, 2.bias."""
+    stack = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1))
+    stack[2].bias = torch.nn.Parameter(torch.empty(1, device="meta"))
+    with pytest.raises(nn.TorchBridgeError, match=r"parameter 2\.bias of layer 2 .* meta"):
+        nn.from_torch(stack)
+
+
 @pytest.mark.parametrize("layout", ["to_sparse", "to_sparse_csr"])
 def test_a_sparse_tensor_is_refused_by_key(torch, layout: str) -> None:
     sparse = getattr(nn.torch_state_dict(_model())["0.weight"], layout)()

@@ -44,7 +44,47 @@ def true_gradient(task: PredictTask) -> float:
 
 
 def _is_number(x: Any) -> bool:
+    """A real number, numpy's scalars included (numpy.float64(0.25) is 0.25); not a bool."""
     return isinstance(x, Real) and not isinstance(x, bool)
+
+
+def _numbers_of(x: Any) -> list | None:
+    """A list, tuple or 1-d numpy array of numbers as a list, else None."""
+    items: Any
+    if isinstance(x, (tuple, list)):
+        items = list(x)
+    elif _is_array(x):
+        try:
+            items = x.tolist() if x.ndim == 1 else None
+        except Exception:  # (a hostile object that only looks like an array)
+            return None
+        if not isinstance(items, list):
+            return None
+    else:
+        return None
+    return items if all(_is_number(a) for a in items) else None
+
+
+def _is_array(x: Any) -> bool:
+    """A numpy array (or anything shaped like one), read without importing numpy."""
+    try:
+        return all(hasattr(x, name) for name in ("shape", "ndim", "tolist"))
+    except Exception:  # (an attribute lookup that raises something else)
+        return False
+
+
+def _not_a_number(name: str, answer: Any) -> str:
+    """Why `answer` is not accepted, saying what to give instead."""
+    if _is_array(answer):
+        try:
+            shape: tuple | None = tuple(answer.shape)
+        except Exception:  # (a hostile object's shape: say nothing of it)
+            shape = None
+        what = ("a numpy array" if shape is None else "a 0-d numpy array" if shape == ()
+                else f"a numpy array of shape {shape}") + f", {shown(answer)}"
+        return (f"{name} should be one number, got {what}; give the number itself "
+                f"(float({name}) for an array of one number)")
+    return f"{name} should be a number, got {type(answer).__name__} {shown(answer)}"
 
 
 def _close(x: float, y: float) -> bool:
@@ -59,17 +99,15 @@ def check_predict(module: Any, task: PredictTask, reveal: bool = False) -> Outco
     if answer is None:
         return Outcome(task.name, "todo", title, (f"set {task.name} to your number",), part)
     truth = true_gradient(task)
-    if task.direction is not None and isinstance(answer, (tuple, list)) and \
-            len(answer) == len(task.at) and all(_is_number(a) for a in answer):
+    items = _numbers_of(answer) if task.direction is not None else None
+    if items is not None and task.direction is not None and len(items) == len(task.at):
         grad = engine_gradient(task.f, *task.at)
         said = ("that is the gradient ∇f: the directional derivative is one number, ∇f · "
-                f"{_vec(task.direction)}" if all(_close(a, g) for a, g in zip(answer, grad))
+                f"{_vec(task.direction)}" if all(_close(a, g) for a, g in zip(items, grad))
                 else "the directional derivative is one number, not a list")
         return Outcome(task.name, "fail", title, (said,), part, said)
     if not _is_number(answer):
-        return Outcome(task.name, "error", title,
-                       (f"{task.name} should be a number, got {type(answer).__name__} "
-                        f"{shown(answer)}",), part)
+        return Outcome(task.name, "error", title, (_not_a_number(task.name, answer),), part)
     try:
         number = float(answer)
     except OverflowError:

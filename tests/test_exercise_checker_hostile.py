@@ -150,3 +150,40 @@ def test_an_answer_that_cannot_be_shown_still_gets_a_verdict() -> None:
 
     text = str(check.check("neg", loud))
     assert "ValueError: xxx" in text and len(text) < 2000
+
+
+# -- numpy answers ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["float64", "float32", "longdouble"])
+def test_a_numpy_scalar_answer_is_checked_as_its_number(kind: str) -> None:
+    """P1 = numpy.float64(0.25) (or another numpy float) is the number 0.25: PASS."""
+    numpy = pytest.importorskip("numpy")
+    assert check.check("P1", getattr(numpy, kind)(0.25))["P1"].status == "pass"
+
+
+def test_a_numpy_integer_answer_gets_its_mistake_named() -> None:
+    """P2 = numpy.int64(3), a known wrong answer, is a FAIL naming that mistake."""
+    numpy = pytest.importorskip("numpy")
+    report = check.check("P2", numpy.int64(3))
+    assert report["P2"].status == "fail" and "only one contribution" in str(report)
+
+
+@pytest.mark.parametrize("shape", [(), (1,), (2, 2)], ids=["0-d", "one number", "2x2"])
+def test_a_numpy_array_answer_is_refused_as_an_array(shape: tuple) -> None:
+    """P1 = numpy.array(0.25) or numpy.array([0.25]) is an ERROR that says it is a numpy
+    array and to give the number itself."""
+    numpy = pytest.importorskip("numpy")
+    report = check.check("P1", numpy.full(shape, 0.25))
+    text = str(report)
+    assert report["P1"].status == "error"
+    assert "numpy array" in text and "give the number itself" in text
+
+
+def test_the_gradient_as_a_numpy_array_is_named_like_the_gradient_as_a_list() -> None:
+    """D1 = numpy.array(∇f) gets the same diagnosis as D1 = [∇f]: that is the gradient."""
+    numpy = pytest.importorskip("numpy")
+    as_list = check.check("D1", [-1.0, 3.0])["D1"]
+    as_array = check.check("D1", numpy.array([-1.0, 3.0]))["D1"]
+    assert as_array.status == as_list.status == "fail"
+    assert "that is the gradient" in str(check.check("D1", numpy.array([-1.0, 3.0])))

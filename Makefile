@@ -70,7 +70,7 @@ PYPY_VENV ?= .venv-pypy
 PYPY_TESTS := $(addprefix tests/test_,anomaly.py backward.py edges.py errors.py grad_mode.py \
 	gradcheck.py lesson.py ops.py trace.py traps.py display.py lecture_compat.py nn_data.py \
 	nn_losses.py nn_module.py nn_optim.py nn_serialize.py nn_train.py forward_duals.py \
-	forward_memory.py functional.py)
+	forward_memory.py functional.py hooks.py hooks_returns.py import_graph.py closures.py)
 
 $(PYPY_VENV)/bin/python:
 	$(PYPY) -m venv $(PYPY_VENV)

@@ -213,7 +213,7 @@ def _checked_backward(root: Value, grad: float = 1.0) -> None:
     for node in reversed(order):
         parents = node._prev
         if node in hooked:  # its gradient is complete here: every consumer came before it
-            node.grad = run_hooks(node.__dict__["_hooks"], node.grad)
+            node.grad = run_hooks(node.__dict__["_hooks"], node.grad, node)
         if not parents:
             continue
         upstream = node.grad

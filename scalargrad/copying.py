@@ -6,7 +6,7 @@ node's backward is saved as its local gradients (the shared closures of `node.py
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import graph
 from . import node as _node
@@ -40,8 +40,12 @@ def deepcopy(root: Value, memo: dict) -> Value:
                                 f"{node._op!r}): its function refers to the original "
                                 "nodes; build it with Value.from_op(..., backward=...)")
             parents = tuple([memo[id(parent)] for parent in node._prev])
-            copy = _rebuild(node.data, node.grad, node.label, parents, node._fn,
-                            node._kind)
+            fn = node._fn
+            if type(fn) is graph._DotBackward:  # it holds its node's parents: give it the copies
+                dot_fn: Any = _node._new(graph._DotBackward)
+                dot_fn.parents = parents
+                fn = dot_fn
+            copy = _rebuild(node.data, node.grad, node.label, parents, fn, node._kind)
             if node.__dict__:
                 copy.__dict__.update(node.__dict__)
             memo[id(node)] = copy

@@ -429,3 +429,11 @@ def test_dot_backward_is_declared_beside_dot() -> None:
     """One op, one place: a dot node's closure is of a type defined in dot's own module."""
     node = sg.dot([Value(1.0)], [Value(2.0)])
     assert type(node._fn) is DotBackward and DotBackward.__module__ == sg.dot.__module__
+
+
+def test_a_copied_dot_reads_its_own_parents() -> None:
+    """deepcopy of a dot node: its closure reads the copies, not the originals."""
+    w = [Value(1.0), Value(2.0)]
+    node = copy.deepcopy(sg.dot(w, [Value(3.0), Value(4.0)], Value(0.5)))
+    w[0].data = 10.0
+    assert node._fn(1.0) == [3.0, 4.0, 1.0, 2.0, 1.0] and node._fn.parents is node._prev

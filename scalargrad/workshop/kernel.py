@@ -2,7 +2,9 @@
 
 `Kernel.run(code)` executes one cell in the lesson's namespace and reports what it produced
 through `emit(output)`, one plain dict per output, in order: printed text
-(`{"type": "stream", "name": "stdout", "text": ...}`), a displayed object (`{"type":
+(`{"type": "stream", "name": "stdout", "text": ...}`; a flood of prints is sent in a few
+pieces a second, and past `Printed.HEAD` characters only its last `Printed.TAIL` are sent,
+after a `{"type": "hidden", ...}` note counting the lines left out), a displayed object (`{"type":
 "display", "data": {mime: content}}`: the value of the cell's last expression, or anything
 passed to `display()`), and an error (`{"type": "error", "ename", "evalue", "traceback"}`).
 Objects display by IPython's protocol (`_repr_mimebundle_`, `_repr_html_`, `_repr_svg_`,
@@ -11,6 +13,8 @@ DOT source (`text/vnd.graphviz`) for the page to draw, since the browser has no 
 its text alternative as `text/plain` (the graph as a text tree: nodes, values, gradients).
 An error's traceback shows the learner's lines only (the cells' frames, named `<cell N>`),
 not the frames of Python's standard library, Pyodide or scalargrad that it passed through.
+No keyboard reaches the browser's Python: `input()` in a cell raises a RuntimeError saying so,
+and to assign the value in the cell instead.
 
 Pure Python with no browser in it, so the same code runs, and is tested, under CPython.
 """
@@ -21,6 +25,7 @@ import ast
 import base64
 import linecache
 import sys
+import time
 import traceback
 from typing import Any, Callable
 
@@ -113,19 +118,168 @@ def _text(content: Any) -> str:
     return str(content)
 
 
-class _Stream:
-    """sys.stdout / sys.stderr for a cell: each write goes out at once, in order."""
+NO_INPUT = ("input() cannot read the keyboard here: the browser workshop's Python has no "
+            "keyboard input. Assign the value in the cell instead, e.g. name = \"Ada\" where "
+            "the code says name = input(\"Name? \")")
 
-    def __init__(self, name: str, emit: Callable[[Output], None]) -> None:
-        self.name, self.emit = name, emit
+
+class _NoInput:
+    """sys.stdin for a cell: reading it (input(), sys.stdin.readline()) says why it cannot."""
+
+    def readline(self, size: int = -1) -> str:
+        raise RuntimeError(NO_INPUT)
+
+    read = readline
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:  # input() then reads through readline, which says why not
+        raise OSError("no keyboard input in the browser workshop")
+
+
+class Printed:
+    """What a cell prints to stdout and stderr, sent through `emit` in order, coalesced and cut.
+
+    Each write goes out at once while a cell prints a little; a flood of writes (more than
+    BURST in quick succession) is sent as a few messages a second (every EVERY seconds, or
+    CHUNK characters), so the page is not sent a message per line. Past HEAD characters the
+    text is held back: the last TAIL characters are sent when the cell ends (or before its next
+    display or error), after a note `{"type": "hidden", "lines", "chars", "final", "head",
+    "tail"}` counting what was left out (sent as it grows while the cell runs, then final).
+    """
+
+    HEAD, TAIL, CHUNK, EVERY, BURST = 100_000, 20_000, 64_000, 0.05, 200
+
+    def __init__(self, emit: Callable[[Output], None]) -> None:
+        self.emit = emit
+        self.shown = 0                         # characters sent so far
+        self.waiting: list[tuple[str, str]] = []  # (stream name, text) not yet sent
+        self.waiting_chars = 0
+        self.sent_at = 0.0                     # when the last message went
+        self.tokens = float(self.BURST)        # writes that may still go out at once
+        # past HEAD, the latest text is held back: its pieces, and where each stream's run of
+        # pieces starts (a flood is one run: its pieces are joined at C speed, not looped over)
+        self.tail: list[str] = []
+        self.tail_runs: list[tuple[int, str]] = []
+        self.tail_chars = 0
+        self.hidden_lines = self.hidden_chars = 0  # dropped between the head and the tail
+        self.noted_at = 0.0
+        self.cut = False        # past HEAD
+        self.line_start = True  # the text so far ends a line
+
+    def write(self, name: str, text: str) -> None:
+        if self.cut:
+            if not self.tail_runs or self.tail_runs[-1][1] != name:
+                self.tail_runs.append((len(self.tail), name))
+            self.tail.append(text)
+            self.tail_chars += len(text)
+            if self.tail_chars > 2 * self.TAIL:
+                self._drop(self.tail_chars - self.TAIL)
+            return
+        room = self.HEAD - self.shown - self.waiting_chars
+        if len(text) > room:  # the head ends here, at a line's end where it can
+            end = text.rfind("\n", 0, room) + 1
+            if not end and not self.line_start:  # end the head's last line, if this ends it
+                end = text.find("\n", 0, room + 1000) + 1 or room
+            self._wait(name, text[:end])
+            self.flush()
+            self.cut = True
+            if end < len(text):
+                self.write(name, text[end:])
+            return
+        self._wait(name, text)
+        now = time.monotonic()
+        self.tokens = min(self.BURST, self.tokens + (now - self.sent_at) * self.BURST)
+        if self.tokens >= 1 or now - self.sent_at >= self.EVERY or self.waiting_chars >= self.CHUNK:
+            self.tokens -= 1
+            self.flush(now)
+
+    def _wait(self, name: str, text: str) -> None:
+        if self.waiting and self.waiting[-1][0] == name:
+            self.waiting[-1] = (name, self.waiting[-1][1] + text)
+        else:
+            self.waiting.append((name, text))
+        self.waiting_chars += len(text)
+        if text:
+            self.line_start = text.endswith("\n")
+
+    def flush(self, now: float | None = None) -> None:
+        """Send the text waiting to go (not the held-back tail)."""
+        for name, text in self.waiting:
+            if text:
+                self.emit({"type": "stream", "name": name, "text": text})
+                self.shown += len(text)
+        self.waiting, self.waiting_chars = [], 0
+        self.sent_at = time.monotonic() if now is None else now
+
+    def _drop(self, chars: int) -> None:
+        """Forget the oldest `chars` characters of the tail (counted as hidden)."""
+        runs = self._runs()
+        while chars > 0:
+            name, text = runs[0]
+            cut = text[:chars]
+            self.hidden_lines += cut.count("\n")
+            self.hidden_chars += len(cut)
+            self.tail_chars -= len(cut)
+            chars -= len(cut)
+            if len(cut) == len(text):
+                runs.pop(0)
+            else:
+                runs[0] = (name, text[len(cut):])
+        self.tail = [text for _, text in runs]
+        self.tail_runs = [(k, name) for k, (name, _) in enumerate(runs)]
+        now = time.monotonic()
+        if now - self.noted_at >= 0.25:  # the note counts what is held back, as it grows
+            self.noted_at = now
+            held = "".join(self.tail)
+            self._note(self.hidden_lines + held.count("\n"), self.hidden_chars + len(held),
+                       final=False)
+
+    def _note(self, lines: int, chars: int, final: bool) -> None:
+        self.emit({"type": "hidden", "lines": lines, "chars": chars, "final": final,
+                   "head": self.HEAD, "tail": self.TAIL})
+
+    def end(self) -> None:
+        """Send everything: the waiting text, then (past the head) the note and the tail,
+        which starts at a line's start where it can."""
+        self.flush()
+        if not self.tail:
+            return
+        if self.tail_chars > self.TAIL:
+            self._drop(self.tail_chars - self.TAIL)
+        held = "".join(self.tail)
+        newline = held.find("\n") + 1
+        if self.hidden_chars and 0 < newline < len(held):  # start it at a line's start
+            self._drop(newline)
+        self._note(self.hidden_lines, self.hidden_chars, final=True)
+        for name, text in self._runs():
+            self._wait(name, text)
+        self.tail, self.tail_runs, self.tail_chars = [], [], 0
+        self.hidden_lines = self.hidden_chars = 0
+        self.flush()
+
+    def _runs(self) -> list[tuple[str, str]]:
+        """The tail as (stream name, text), one per run of one stream's pieces."""
+        ends = [start for start, _ in self.tail_runs[1:]] + [len(self.tail)]
+        return [(name, "".join(self.tail[start:end]))
+                for (start, name), end in zip(self.tail_runs, ends)]
+
+
+class _Stream:
+    """sys.stdout / sys.stderr for a cell, writing into its Printed."""
+
+    def __init__(self, name: str, printed: Printed) -> None:
+        self.name, self.printed = name, printed
 
     def write(self, text: str) -> int:
         if text:
-            self.emit({"type": "stream", "name": self.name, "text": text})
+            self.printed.write(self.name, text)
         return len(text)
 
     def flush(self) -> None:
-        pass
+        if not self.printed.cut:
+            self.printed.flush()
 
     def isatty(self) -> bool:
         return False
@@ -138,11 +292,17 @@ class Kernel:
         self.emit = emit
         self.namespace: dict[str, Any] = {"__name__": "__main__", "display": self.display}
         self.count = 0
+        self.printed: Printed | None = None  # the running cell's printed text
 
     def display(self, *objects: Any) -> None:
         """Show each object as Jupyter's display() does."""
         for obj in objects:
-            self.emit({"type": "display", "data": mime_bundle(obj)})
+            self._send({"type": "display", "data": mime_bundle(obj)})
+
+    def _send(self, output: Output) -> None:  # after the text printed before it
+        if self.printed is not None:
+            self.printed.end()
+        self.emit(output)
 
     def run(self, code: str, name: str = CELL) -> bool:
         """Run one cell (`name`, e.g. "<cell 3>", names it in tracebacks); True if it finished
@@ -150,8 +310,10 @@ class Kernel:
         self.count += 1
         # the cell's lines, for tracebacks (as IPython keeps them)
         linecache.cache[name] = (len(code), None, code.splitlines(keepends=True), name)
-        stdout, stderr = sys.stdout, sys.stderr
-        sys.stdout, sys.stderr = _Stream("stdout", self.emit), _Stream("stderr", self.emit)
+        streams = sys.stdin, sys.stdout, sys.stderr
+        self.printed = printed = Printed(self.emit)
+        sys.stdin = _NoInput()
+        sys.stdout, sys.stderr = _Stream("stdout", printed), _Stream("stderr", printed)
         try:
             tree = ast.parse(code, name, "exec")
             last = tree.body[-1] if tree.body else None
@@ -176,7 +338,9 @@ class Kernel:
             self._error(e)
             return False
         finally:
-            sys.stdout, sys.stderr = stdout, stderr
+            sys.stdin, sys.stdout, sys.stderr = streams
+            printed.end()
+            self.printed = None
 
     def _error(self, e: BaseException, note: str | None = None) -> None:
         frames = traceback.extract_tb(e.__traceback__)
@@ -188,6 +352,6 @@ class Kernel:
                          "Python's own library hidden: the lines above are yours)\n")
         if note:
             lines.append(note + "\n")
-        self.emit({"type": "error", "ename": type(e).__name__, "evalue": str(e),
+        self._send({"type": "error", "ename": type(e).__name__, "evalue": str(e),
                    "traceback": ("Traceback (most recent call last):\n" if keep else "")
                    + "".join(lines)})

@@ -11,8 +11,17 @@
 // `?run=all` runs every cell in order, then sets document.documentElement.dataset.state to
 // "done" (or "error", dataset.failed naming the cell). Each cell's hidden <textarea> holds
 // its code: set its value and send it an "input" event to change the code from a script.
+//
+// A damaged copy of the site (a file missing, cut short, changed, or served with the wrong
+// type: the worker checks them against manifest.json) or a Python that has not started within
+// START_BOUND seconds (`?start-timeout=SECONDS` sets it) sets dataset.state to "error", the
+// status line naming the file or what the start was waiting for, and what to do. A page
+// whose Viz.js cannot draw its graphs says so, and Run all ends in "error", not "done".
 import { makeEditor, setCode } from "./editor.js";
-import { checkScrolling, pre, show, verdictOf, VERDICT_WORDS, watchScrolling } from "./outputs.js";
+import {
+  checkScrolling, COPY_AGAIN, fetchChecked, flushText, forgetText, pre, readManifest, show,
+  SiteFileError, verdictOf, VERDICT_WORDS, vizUnavailable, watchScrolling,
+} from "./outputs.js";
 
 const lesson = JSON.parse(document.getElementById("lesson").textContent);
 const root = document.documentElement;
@@ -22,6 +31,9 @@ const cells = [];  // in page order: {id, number, source, textarea, view, out, e
 const byId = new Map();
 const isolated = typeof SharedArrayBuffer === "function" && self.crossOriginIsolated === true;
 const interrupt = isolated ? new Int32Array(new SharedArrayBuffer(4)) : null;
+const served = location.protocol !== "file:";  // from a file, the boot script has said why not
+const asked = Number(new URLSearchParams(location.search).get("start-timeout"));
+const START_BOUND = asked > 0 ? asked : 120;  // seconds
 
 let worker = null;
 let generation = 0;  // messages of an ended worker are ignored
@@ -33,8 +45,12 @@ const queue = [];    // [{cell, resolve}]
 const ranOk = new Set();  // cells run without error in this Python
 const drawing = new Map();  // cell id -> graphs still being drawn (a cell is done after them)
 let loadStarted = 0;
+let waitingFor = "";   // what the start of Python waits for, as the worker last said
+let damaged = null;    // a file the page needs (not Python) that the worker found damaged
+let resetting = false; // Reset lesson's restart is under way
+let saidLong = false;  // the status said the start is taking long
 
-root.dataset.state = "loading";  // the page's script runs (the boot script's watch ends)
+if (served) root.dataset.state = "loading";  // the page's script runs (the boot script's watch ends)
 
 function setStatus(text, state) {
   statusLine.textContent = text;
@@ -79,6 +95,7 @@ function setBadge(cell, text, kind, verdict = false) {
 }
 
 function clearCell(cell) {
+  forgetText(cell.out);
   cell.out.replaceChildren();
   delete cell.element.dataset.state;
   delete cell.element.dataset.verdict;
@@ -244,8 +261,10 @@ function pump() {
   worker.postMessage({ type: "run", cell: cell.id, name: `<cell ${cell.number}>`, code: code(cell) });
 }
 
-function finish(cellId, ok, seconds) {
+// `undrawn`: why a graph of the cell was not drawn (the cell is then in error), or null.
+function finish(cellId, ok, seconds, undrawn = null) {
   if (!running || running.cell.id !== cellId) return;
+  if (undrawn) ok = false;
   const entry = running;
   const cell = entry.cell;
   running = null;
@@ -264,10 +283,11 @@ function finish(cellId, ok, seconds) {
     cell.element.dataset.verdict = verdict;
     setBadge(cell, VERDICT_WORDS[verdict], verdict, true);
   } else {
-    setBadge(cell, ok ? `✓ ran (${seconds.toFixed(2)} s)` : "! error (see below)", ok ? "ok" : "error");
+    setBadge(cell, ok ? `✓ ran (${seconds.toFixed(2)} s)` : undrawn ? "! graph not drawn (see below)"
+      : "! error (see below)", ok ? "ok" : "error");
   }
   if (!ok) cancelAll(`not run: cell [${cell.number}] above ${entry.stopping ? "was stopped" : "stopped with an error"}`);
-  const how = entry.stopping ? "was stopped" : ok ? "ran" : "stopped with an error";
+  const how = entry.stopping ? "was stopped" : ok ? "ran" : undrawn ? `could not draw its graph: ${undrawn};` : "stopped with an error";
   setStatus(`Cell [${cell.number}] ${how} (${seconds.toFixed(2)} s)${verdict ? `: the checker says ${VERDICT_WORDS[verdict]}` : ""}`
     + (queue.length ? "; next in the queue…" : ""), ok ? "ready" : "error");
   entry.resolve(ok);
@@ -319,6 +339,8 @@ function startWorker(why) {
   ranOk.clear();
   const mine = ++generation;
   loadStarted = performance.now();
+  saidLong = false;
+  waitingFor = why;
   setStatus(why, "loading");
   worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
   if (interrupt) worker.postMessage({ type: "interrupt", buffer: interrupt });
@@ -326,30 +348,70 @@ function startWorker(why) {
   worker.onerror = (event) => {
     if (mine !== generation) return;
     event.preventDefault();
-    fail(event.message || "the worker that runs Python could not start");
+    workerFailed(event.message, mine);
   };
   showQueue();
 }
 
-function fail(why) {
+// The worker's script did not run (a browser says no more than that): check its files.
+async function workerFailed(message, mine) {
+  waitingFor = "the check of worker.js and outputs.js against manifest.json";
+  let why = message || "the worker that runs Python (worker.js) could not start";
+  let file = false;
+  try {
+    const manifest = await readManifest();
+    for (const path of ["worker.js", "outputs.js"]) await fetchChecked(path, manifest);
+  } catch (error) {
+    if (error instanceof SiteFileError) [why, file] = [error.message, true];
+  }
+  if (mine === generation) fail(why, file);
+}
+
+// `file`: the reason is a file of the site (missing, damaged, wrongly served), named in `why`.
+function fail(why, file = false) {
   failed = true;
   ready = false;
-  setStatus(`Python could not start: ${why}. Try reloading the page; use a recent Chrome, Edge, `
-    + "Firefox or Safari; if it persists, the site's pyodide/ folder may be incomplete.", "failed");
+  if (worker) worker.terminate();
+  const what = file ? "Try reloading the page once (a download cut short); if it says the same, "
+    + "the site's copy is damaged: copy it again, as above."
+    : `Try reloading the page; use a recent Chrome, Edge, Firefox or Safari; if it persists, ${COPY_AGAIN}.`;
+  setStatus(`Python could not start: ${why}. ${what}`, "failed");
   root.dataset.state = "error";
   cancelAll("not run: Python could not start (see the status line)");
 }
 
+// The page's own files the worker found damaged (Viz.js, the editor): Python starts, the
+// page says what is wrong, and its state is "error" (a graph would not be drawn).
+function siteDamaged(text, paths) {
+  if (paths.some((p) => p.startsWith("viz/"))) vizUnavailable(text);
+  if (damaged) return;  // (said at the first start; a restart finds the same)
+  damaged = `the site is damaged: ${text}`;
+  const note = document.createElement("p");
+  note.className = "served";
+  note.setAttribute("role", "alert");
+  note.textContent = `This copy of the site is damaged: ${text}. Cells run, but what needs these files does not work.`;
+  document.querySelector("main").before(note);
+  root.dataset.state = "error";
+  setStatus(`${waitingFor} (But ${damaged}.)`, "loading");
+}
+
 function receive(m) {
   if (m.type === "progress") {
-    setStatus(m.text, "loading");
+    waitingFor = m.text;
+    setStatus(m.text + (damaged ? ` (But ${damaged}.)` : ""), "loading");
   } else if (m.type === "failed") {
-    fail(m.text);
+    fail(m.text, m.file);
+  } else if (m.type === "checked") {
+    root.dataset.checked = m.hashedBy;  // how the site's files were hashed
+  } else if (m.type === "damaged") {
+    siteDamaged(m.text, m.paths);
   } else if (m.type === "ready") {
     ready = m.python;
     const seconds = ((performance.now() - loadStarted) / 1000).toFixed(2);
     if (!root.dataset.ready) root.dataset.ready = (performance.now() / 1000).toFixed(2);  // since the page opened
-    setStatus(`Python ${m.python} ready (${seconds} s)`, "ready");
+    const fresh = resetting ? ": the lesson was reset (a fresh Python: every variable, and every change made to scalargrad, forgotten)" : "";
+    resetting = false;
+    setStatus(`Python ${m.python} ready (${seconds} s)${fresh}` + (damaged ? `. But ${damaged}.` : ""), "ready");
     runAllButton.disabled = false;
     if (root.dataset.state === "loading") {
       root.dataset.state = "ready";
@@ -359,7 +421,7 @@ function receive(m) {
   } else if (m.type === "output") {
     const cell = byId.get(m.cell);
     if (!cell) return;
-    const shown = show(cell.out, m.output);
+    const shown = show(cell.out, m.output);  // (printed text is added at the next frame)
     if (shown instanceof Promise) drawing.set(m.cell, [...(drawing.get(m.cell) || []), shown]);
     if (m.output.type === "error" && m.output.ename === "NameError") {
       const skipped = above(cell);
@@ -369,12 +431,14 @@ function receive(m) {
       }
     }
   } else if (m.type === "done") {
+    const cell = byId.get(m.cell);
+    if (cell) flushText(cell.out);
     const pending = drawing.get(m.cell) || [];
     drawing.delete(m.cell);
     const mine = generation;
-    Promise.all(pending).then(() => { if (mine === generation) finish(m.cell, m.ok, m.seconds); });
-  } else if (m.type === "reset") {
-    setStatus(`Python ${ready} ready: the lesson was reset, every variable forgotten`, "ready");
+    Promise.all(pending).then((undrawn) => {
+      if (mine === generation) finish(m.cell, m.ok, m.seconds, undrawn.find(Boolean) || null);
+    });
   }
 }
 
@@ -393,25 +457,31 @@ async function runAll() {
       return false;
     }
   }
+  if (damaged) {
+    root.dataset.state = "error";
+    setStatus(`Ran every cell (${todo.length}) in order, but ${damaged}`, "error");
+    return false;
+  }
   root.dataset.state = "done";
   setStatus(`Ran every cell (${todo.length}) in order: done`, "ready");
   return true;
 }
 
+// A fresh Python, not a fresh namespace in the same one: what a cell changed outside its
+// variables (a patched Value.__mul__, an imported module's state) must not survive a reset.
 function resetLesson() {
-  if (!confirm("Put every cell back as the lesson gave it, and forget all variables?")) return;
+  if (!confirm("Put every cell back as the lesson gave it, and start a fresh Python (every variable forgotten)?")) return;
   cancelAll("");
   for (const cell of cells) putBack(cell);
-  if (running) {  // a cell that may never end: a fresh Python, not a message queued behind it
+  if (running) {
     buttonToRun(running.cell);
     running.resolve(false);
     running = null;
     stopAll.hidden = true;
-    startWorker("Restarting Python for a fresh lesson…");
-  } else if (ready) {
-    ranOk.clear();
-    worker.postMessage({ type: "reset" });
-  }  // (still loading: its namespace is fresh already)
+  }
+  if (!served || failed) return;
+  resetting = true;
+  startWorker("Restarting Python for a fresh lesson: waiting for the new Python to start…");
 }
 
 function download(name, text, type) {
@@ -457,11 +527,16 @@ buildCells();
 for (const block of document.querySelectorAll(".prose pre")) {
   watchScrolling(block, block.classList.contains("formula") ? "Formula" : "Example");
 }
-startWorker("Loading Python…");
-setInterval(() => {  // a long wait says so
-  if (!ready && !failed && performance.now() - loadStarted > 60000) {
-    setStatus("Still loading Python after a minute: a slow network or a slow computer; it keeps trying (reload if nothing changes).", "loading");
-    loadStarted = performance.now();
+if (served) startWorker("Loading Python: waiting for the worker that runs it (worker.js) to start…");
+setInterval(() => {  // a long wait says so, and a wait past START_BOUND ends
+  if (ready || failed || !worker) return;
+  const waited = (performance.now() - loadStarted) / 1000;
+  if (waited > START_BOUND) {
+    fail(`it did not start within ${START_BOUND} s; it was waiting for: ${waitingFor.replace(/…$/, "")} `
+      + "(a very slow network or computer, or a damaged copy of the site)");
+  } else if (waited > START_BOUND / 2 && !saidLong) {
+    saidLong = true;
+    setStatus(`Still waiting after ${Math.round(waited)} s: ${waitingFor} (the page gives up at ${START_BOUND} s)`, "loading");
   }
-}, 5000);
+}, Math.min(1000, START_BOUND * 250));
 window.scalargradWorkshop = { cells, runCell: (id) => runCell(byId.get(id)), stop };

@@ -2,8 +2,9 @@
 
     DIR/index.html            the lessons, with what the site needs and what it carries
     DIR/NN-name.html          one page per notebook: prose and editable, runnable code cells
-    DIR/lesson.js, editor.js, outputs.js, lesson.css, worker.js
-                              the page's script (Python runs in worker.js)
+    DIR/lesson.js, editor.js, outputs.js, check.js, lesson.css, worker.js
+                              the page's script (Python runs in worker.js; check.js checks
+                              the site's files against manifest.json)
     DIR/editor/               CodeMirror 6 and the Lezer parser (the code cells' editor), from
                               npm, one ES module per package, named by the page's import map
     DIR/pyodide/              Pyodide's core (CPython compiled to WebAssembly), from npm
@@ -56,7 +57,7 @@ PIECES = (
     ("CodeMirror 6 and Lezer (the code editor; each package's own LICENSE is in "
      "LICENCES/editor/)", "MIT", "editor/"),
 )
-SCRIPTS = ("lesson.js", "editor.js", "outputs.js", "worker.js", "lesson.css")
+SCRIPTS = ("lesson.js", "editor.js", "outputs.js", "check.js", "worker.js", "lesson.css")
 # Said at once by a page opened from disk (file://), where a browser runs no Python: a
 # classic inline script (allowed by its hash) runs there even though the modules cannot.
 BOOT = """(function () {

@@ -18,9 +18,10 @@
 // status line naming the file or what the start was waiting for, and what to do. A page
 // whose Viz.js cannot draw its graphs says so, and Run all ends in "error", not "done".
 import { makeEditor, setCode } from "./editor.js";
+import { COPY_AGAIN, fetchChecked, readManifest, SiteFileError } from "./check.js";
 import {
-  checkScrolling, COPY_AGAIN, fetchChecked, flushText, forgetText, pre, readManifest, show,
-  SiteFileError, verdictOf, VERDICT_WORDS, vizUnavailable, watchScrolling,
+  checkScrolling, flushText, forgetText, pre, show, verdictOf, VERDICT_WORDS, vizUnavailable,
+  watchScrolling,
 } from "./outputs.js";
 
 const lesson = JSON.parse(document.getElementById("lesson").textContent);
@@ -355,12 +356,12 @@ function startWorker(why) {
 
 // The worker's script did not run (a browser says no more than that): check its files.
 async function workerFailed(message, mine) {
-  waitingFor = "the check of worker.js and outputs.js against manifest.json";
+  waitingFor = "the check of worker.js, check.js and outputs.js against manifest.json";
   let why = message || "the worker that runs Python (worker.js) could not start";
   let file = false;
   try {
     const manifest = await readManifest();
-    for (const path of ["worker.js", "outputs.js"]) await fetchChecked(path, manifest);
+    for (const path of ["worker.js", "check.js", "outputs.js"]) await fetchChecked(path, manifest);
   } catch (error) {
     if (error instanceof SiteFileError) [why, file] = [error.message, true];
   }

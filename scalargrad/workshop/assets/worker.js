@@ -12,7 +12,7 @@
 // build's manifest.json (present, served with the right type, its size and SHA-256).
 // Without a SharedArrayBuffer (a server without the isolation headers, WebKit) the page stops
 // a cell by ending this worker and starting a new one; Reset lesson does the same.
-import { fetchChecked, HASHED_BY, readManifest, SiteFileError } from "./outputs.js";
+import { fetchChecked, HASHED_BY, readManifest, SiteFileError } from "./check.js";
 
 let py = null;
 let kernel = null;

@@ -2,10 +2,11 @@
 
 Each learner asks for what headless Chromium asked for on a first visit of lesson 1 with
 `?run=all` (FIRST_VISIT: recorded from the server's log, so it includes the Web Worker's
-requests, which the page's DevTools log does not show): the page first, then the other 32
+requests, which the page's DevTools log does not show): the page first, then the other 57
 requests over six keep-alive connections, as a browser's per-host limit allows, each with
-`Accept-Encoding: gzip`. All learners start in the same instant over loopback. Each server
-runs in its own process, a fresh one for each room size:
+`Accept-Encoding: gzip`; the 27 that ask again for a file the learner holds are conditional
+(If-None-Match, If-Modified-Since), as the browser's are. All learners start in the same
+instant over loopback. Each server runs in its own process, a fresh one for each room size:
 
   scalargrad    `python -m scalargrad.workshop serve SITE` (this checkout's server)
   http.server   `python -m http.server` (the standard library's)
@@ -49,22 +50,42 @@ START, END = "<!-- serve-load:start -->", "<!-- serve-load:end -->"
 TIMEOUT = 30.0
 CONNECTIONS = 6  # a browser's connections per host over HTTP/1.1
 
-# Lesson 1's first visit in headless Chromium 156 (method, path), in the order the server
-# saw them; the four HEADs are the worker's check that the site was copied whole.
-FIRST_VISIT = [("GET", "/01-a-program-is-a-graph.html?run=all")] + [
-    ("GET", "/" + p) for p in (
-        "lesson.js lesson.css editor.js outputs.js editor/codemirror-state.js "
-        "editor/codemirror-view.js editor/codemirror-commands.js "
-        "editor/codemirror-language.js editor/lezer-highlight.js "
-        "editor/codemirror-lang-python.js editor/marijn-find-cluster-break.js "
-        "editor/codemirror-streamparser.js editor/style-mod.js editor/lezer-python.js "
-        "editor/lezer-common.js editor/codemirror-autocomplete.js editor/w3c-keyname.js "
-        "editor/crelt.js editor/lezer-lr.js worker.js pyodide/pyodide.mjs").split()] + [
-    ("HEAD", "/pyodide/" + p) for p in
-    ("pyodide.asm.wasm", "pyodide.asm.mjs", "python_stdlib.zip", "pyodide-lock.json")] + [
-    ("GET", "/" + p) for p in (
-        "pyodide/pyodide-lock.json pyodide/python_stdlib.zip pyodide/pyodide.asm.mjs "
-        "pyodide/pyodide.asm.wasm py/scalargrad.zip py/graphviz.whl viz/viz.js").split()]
+# Lesson 1's first visit with `?run=all` in headless Chromium 156 (a fresh profile, run to
+# state done), as `scalargrad-workshop serve` logged it on 2026-12-07: 58 GETs, in the order
+# the server answered them (the order within each step varies from run to run; the requests do
+# not). 31 are new files (200) and 27 ask again for a file the browser already holds: the
+# site is served with `Cache-Control: no-cache`, so each later use of a file is a conditional
+# GET, answered with a bodiless 304. Steps: the page and its modules; the worker (which imports
+# check.js again: a worker has its own module map) and manifest.json; the worker's check of 29
+# files against manifest.json (the 8 it has not seen yet, then the 21 it has); Pyodide loading
+# 4 of its files again; Viz.js again when the first graph is drawn.
+FIRST_VISIT = [("GET", "/" + p) for p in (
+    "01-a-program-is-a-graph.html?run=all lesson.css lesson.js outputs.js check.js editor.js "
+    "editor/codemirror-state.js editor/codemirror-view.js editor/codemirror-commands.js "
+    "editor/codemirror-language.js editor/lezer-highlight.js editor/codemirror-lang-python.js "
+    "editor/lezer-common.js editor/codemirror-autocomplete.js editor/style-mod.js "
+    "editor/codemirror-streamparser.js editor/lezer-python.js "
+    "editor/marijn-find-cluster-break.js editor/w3c-keyname.js editor/crelt.js editor/lezer-lr.js "
+    # the worker
+    "worker.js check.js manifest.json "
+    # its check: the files not yet seen, then the ones the browser holds
+    "py/graphviz.whl py/scalargrad.zip pyodide/pyodide.mjs pyodide/pyodide.asm.mjs "
+    "pyodide/pyodide.asm.wasm pyodide/pyodide-lock.json pyodide/python_stdlib.zip viz/viz.js "
+    "check.js editor/codemirror-autocomplete.js editor/codemirror-commands.js "
+    "editor/codemirror-lang-python.js editor/codemirror-language.js editor/codemirror-state.js "
+    "editor/codemirror-streamparser.js editor/crelt.js editor/codemirror-view.js "
+    "editor/lezer-common.js editor/lezer-highlight.js editor/lezer-python.js editor/lezer-lr.js "
+    "editor/marijn-find-cluster-break.js editor/style-mod.js editor/w3c-keyname.js editor.js "
+    "lesson.css lesson.js outputs.js worker.js "
+    # Pyodide starting, then the first graph
+    "pyodide/pyodide.mjs pyodide/pyodide.asm.wasm pyodide/python_stdlib.zip "
+    "pyodide/pyodide.asm.mjs viz/viz.js").split()]
+# A request for a path asked for earlier is a revalidation: sent once the earlier response is
+# in (as in the browser, whose later step needs the earlier file), with that response's
+# validators, as Chromium sends them. A server that ignores them sends the whole file again.
+# (http.server sends no Cache-Control, so a browser might reuse a copy without asking: the
+# simulation asks anyway, as for the three servers that send `no-cache`.)
+REVALIDATIONS = sum(1 for k, r in enumerate(FIRST_VISIT) if r in FIRST_VISIT[:k])
 
 
 def check_site(site: Path) -> None:
@@ -201,9 +222,17 @@ def server(name: str, site: Path) -> Iterator[int]:
                 proc.wait()
 
 
-def fetch(conn: http.client.HTTPConnection, method: str, path: str) -> int:
-    """One request on a keep-alive connection; the body bytes read (raises on an error)."""
-    conn.request(method, path, headers={"Accept-Encoding": "gzip"})
+def fetch(conn: http.client.HTTPConnection, method: str, path: str,
+          validators: dict[str, str]) -> tuple[int, dict[str, str]]:
+    """One request on a keep-alive connection, conditional on `validators` (the headers of the
+    learner's earlier copy, or none); the body bytes read and this response's validators
+    (raises on an error)."""
+    headers = {"Accept-Encoding": "gzip"}
+    if "ETag" in validators:
+        headers["If-None-Match"] = validators["ETag"]
+    if "Last-Modified" in validators:
+        headers["If-Modified-Since"] = validators["Last-Modified"]
+    conn.request(method, path, headers=headers)
     response = conn.getresponse()
     got = 0
     while True:
@@ -213,34 +242,48 @@ def fetch(conn: http.client.HTTPConnection, method: str, path: str) -> int:
         got += len(chunk)
     if response.status >= 400:
         raise RuntimeError(f"{method} {path}: HTTP {response.status}")
-    return got
+    kept = {name: value for name in ("ETag", "Last-Modified")
+            if (value := response.getheader(name)) is not None}
+    return got, kept or validators
 
 
 def learner(port: int, start: threading.Barrier, result: dict[str, Any]) -> None:
-    """One learner's first visit: the page, then the rest over CONNECTIONS connections."""
+    """One learner's first visit: the page, then the rest over CONNECTIONS connections; a
+    revalidation waits for the earlier response of its path and sends its validators."""
     start.wait()
     began = time.monotonic()
-    todo: queue.SimpleQueue[tuple[str, str]] = queue.SimpleQueue()
-    for request in FIRST_VISIT[1:]:
-        todo.put(request)
+    todo: queue.SimpleQueue[tuple[int, tuple[str, str]]] = queue.SimpleQueue()
+    for k, request in enumerate(FIRST_VISIT[1:], 1):
+        todo.put((k, request))
     result.update(bytes=0, error=None)
     lock = threading.Lock()
+    held: dict[str, dict[str, str]] = {}  # path: the validators of the copy the learner holds
+    answered = {path: threading.Event() for _, path in FIRST_VISIT}
+    first_asked = {path: k for k, (_, path) in reversed(list(enumerate(FIRST_VISIT)))}
+
+    def ask(conn: http.client.HTTPConnection, k: int, method: str, path: str) -> None:
+        validators: dict[str, str] = {}
+        if first_asked[path] < k:
+            if not answered[path].wait(TIMEOUT):
+                raise TimeoutError(f"{path} was not answered, so it cannot be revalidated")
+            validators = held[path]
+        got, kept = fetch(conn, method, path, validators)
+        with lock:
+            result["bytes"] += got
+            held[path] = kept
+        answered[path].set()
 
     def connection(first: tuple[str, str] | None) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
         try:
             if first is not None:
-                got = fetch(conn, *first)
-                with lock:
-                    result["bytes"] += got
+                ask(conn, 0, *first)
             while result["error"] is None:
                 try:
-                    method, path = todo.get_nowait()
+                    k, (method, path) = todo.get_nowait()
                 except queue.Empty:
                     return
-                got = fetch(conn, method, path)
-                with lock:
-                    result["bytes"] += got
+                ask(conn, k, method, path)
         except Exception as e:  # a timeout, a reset, an error status: the learner gives up
             result["error"] = result["error"] or f"{type(e).__name__}: {e}"
         finally:
@@ -305,7 +348,8 @@ def measure(site: Path, sizes: list[int], names: list[str]) -> dict[str, Any]:
                 "caddy": _version(["caddy", "version"])}
     return {"command": "python -m bench.serve_load", "date": time.strftime("%Y-%m-%d"),
             "seconds": round(time.monotonic() - started), "machine": machine_line,
-            "versions": versions, "requests": len(FIRST_VISIT), "timeout_s": TIMEOUT,
+            "versions": versions, "requests": len(FIRST_VISIT),
+            "revalidations": REVALIDATIONS, "timeout_s": TIMEOUT,
             "connections": CONNECTIONS, "runs": runs}
 
 
@@ -341,8 +385,10 @@ def render(run: dict[str, Any]) -> str:
             f"{run['machine']} {run['versions'].get('nginx') or 'nginx not installed'}; "
             f"caddy {run['versions'].get('caddy') or 'not installed'}.\n\n"
             f"Each learner asks for lesson 1's first visit as Chromium does ({run['requests']} "
-            f"requests: the page, then the rest over {run['connections']} keep-alive "
-            "connections, accepting gzip); all start at once over loopback, the client and the "
+            f"requests, {run.get('revalidations', 0)} of them asking again, with the validators "
+            "it got, for a file it already holds: the page, then the rest over "
+            f"{run['connections']} keep-alive connections, accepting gzip); all start at once "
+            "over loopback, the client and the "
             "server sharing the machine. *Abandoned*: a request not answered within "
             f"{run['timeout_s']:.0f} s (or answered with an error). Times are of the learners "
             "not abandoned: the median learner's and the slowest's, from the first request to "

@@ -209,7 +209,10 @@ def edited_lesson(workshop_url, tmp_path_factory):
         for label in ("⤓ .py", "⤓ .ipynb"):
             driver.find_element("xpath", f'//button[text()="{label}"]').click()
         names = ("03-checking-a-gradient.py", "03-checking-a-gradient.ipynb")
-        _wait(lambda: all((downloads / name).exists() for name in names), (True,), 10)
+        # Chromium makes the file before it has written it (it may read empty for a moment)
+        _wait(lambda: all((downloads / name).is_file() and (downloads / name).stat().st_size
+                          for name in names) and not any(downloads.glob("*.crdownload")),
+              (True,), 10)
         yield {**result, **{Path(name).suffix: (downloads / name).read_text(encoding="utf-8")
                             for name in names if (downloads / name).exists()}}
     finally:

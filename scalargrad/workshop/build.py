@@ -13,8 +13,9 @@
     DIR/LICENCES/             the licence text of every piece, and which piece has which
     DIR/manifest.json         versions, SHA-256 and sizes of everything above
 
-Any static web server can serve the folder (`python3 -m http.server`, or `scalargrad-workshop
-serve DIR`); nothing in it is fetched from another host. A rebuild into DIR replaces only the
+A static web server serves the folder (`scalargrad-workshop serve DIR`, or another that sends
+`.mjs` as JavaScript and `.wasm` as application/wasm: docs/workshop.md gives nginx and Caddy
+configurations); nothing in it is fetched from another host. A rebuild into DIR replaces only the
 files the previous build wrote (its manifest.json lists them) and keeps every other file.
 """
 
@@ -77,7 +78,8 @@ BOOT = """(function () {
       + "the site must be served. In a terminal, in the folder that holds index.html, run "
       + "python3 -m http.server 8000 and open localhost:8000 in the browser (in scalargrad's "
       + "checkout: make serve; with scalargrad installed: scalargrad-workshop serve FOLDER). "
-      + "Any static web server will do.",
+      + "Another static web server will do if it sends .mjs files as JavaScript and .wasm "
+      + "as application/wasm (docs/workshop.md, Serving a room).",
       "Not served: Python cannot start from a file (see above)");
     return;
   }

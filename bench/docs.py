@@ -15,7 +15,8 @@ import json
 import os
 import re
 import sys
-from typing import Callable, Optional
+from pathlib import Path
+from typing import Any, Callable, Optional
 
 from . import report
 from .plan import Group, Row
@@ -127,6 +128,26 @@ def fill(text: str, run: Recorded, where: str) -> str:
 
 def regions(text: str) -> dict[str, str]:
     return {m.group(2): m.group(3) for m in REGION.finditer(text)}
+
+
+def rewrite(doc: Path, recorded: Path, fill_doc: Callable[[str, Any], str], command: str,
+            check: bool) -> int:
+    """`--docs` (check False) or `--check` for a doc whose figures `fill_doc(text, run)` writes
+    from the recorded run in `recorded`: rewrites the doc if it differs, or, for a check,
+    says so and returns 1; `command` is the one that rewrites it."""
+    from scalargrad.files import write_atomic
+
+    run = json.loads(recorded.read_text(encoding="utf-8"))
+    old = doc.read_text(encoding="utf-8")
+    new = fill_doc(old, run)
+    if check:
+        if new != old:
+            print(f"{doc} is not the recorded run ({command})", file=sys.stderr)
+        return int(new != old)
+    if new != old:
+        write_atomic(doc, new, f"{command} writes only a regular file")
+        print(f"wrote {doc}")
+    return 0
 
 
 def main(argv: Optional[list[str]] = None) -> int:

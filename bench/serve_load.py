@@ -434,20 +434,10 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"measure and write nothing: exit 1 if {DOC} is not {RECORDED}")
     args = parser.parse_args(argv)
     if args.docs or args.check:
-        from scalargrad.files import write_atomic
+        from .docs import rewrite
 
-        run = json.loads((ROOT / RECORDED).read_text(encoding="utf-8"))
-        old = (ROOT / DOC).read_text(encoding="utf-8")
-        new = fill(old, run)
-        if args.check:
-            if new != old:
-                print(f"{DOC} is not the recorded run (python -m bench.serve_load --docs)",
-                      file=sys.stderr)
-            return int(new != old)
-        if new != old:
-            write_atomic(ROOT / DOC, new, "bench.serve_load writes only a regular file")
-            print(f"wrote {DOC}")
-        return 0
+        return rewrite(ROOT / DOC, ROOT / RECORDED, fill, "python -m bench.serve_load --docs",
+                       args.check)
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as tmp:
         site = args.site
         if site is None:

@@ -31,7 +31,7 @@ from typing import Any
 
 from scalargrad.files import write_atomic
 
-from .docs import REGION
+from .docs import REGION, rewrite
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDED = Path("bench") / "site.json"
@@ -205,18 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     doc = ROOT / DOC
     if args.docs or args.check:
-        run = json.loads((ROOT / RECORDED).read_text(encoding="utf-8"))
-        old = doc.read_text(encoding="utf-8")
-        new = fill(old, run)
-        if args.check:
-            if new != old:
-                print(f"{DOC} is not the recorded run (python -m bench.site --docs)",
-                      file=sys.stderr)
-            return int(new != old)
-        if new != old:
-            write_atomic(doc, new, "bench.site writes only a regular file")
-            print(f"wrote {DOC}")
-        return 0
+        return rewrite(doc, ROOT / RECORDED, fill, "python -m bench.site --docs", args.check)
     run = measure(args.repeats)
     print(render(run))
     if args.json:

@@ -4,7 +4,6 @@ the workshop site served for the browser tests; hypothesis settings for CI."""
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -53,11 +52,8 @@ def workshop_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def workshop_url(workshop_site: Path) -> Iterator[str]:
-    """The workshop site served on 127.0.0.1 (any static server would do)."""
-    from scalargrad.workshop.cli import serve
+    """The workshop site served on 127.0.0.1 by `scalargrad-workshop serve`'s server."""
+    from served import served
 
-    server = serve(workshop_site, 0, quiet=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with served(workshop_site) as url:
+        yield url

@@ -18,18 +18,18 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
+from served import served
 
 from scalargrad.workshop import build as build_module
 from scalargrad.workshop import fetch
 from scalargrad.workshop.build import BuildError, build
-from scalargrad.workshop.cli import main, serve
+from scalargrad.workshop.cli import main
 
 TEACHERS = {"notes.txt": b"my plan for Tuesday\n", "mine/slides.md": b"# slides\n",
             "pyodide/why.txt": b"a note beside Python\n"}
@@ -332,20 +332,14 @@ def test_a_hostile_notebook_name_puts_no_attribute_in_the_index(hostile_site: Pa
 def test_the_links_to_a_hostile_named_lesson_work(hostile_site: Path) -> None:
     """Served by a static server, every link of the index and the next/previous links of
     the lessons reach a page (200), the hostile-named lesson's page among them."""
-    server = serve(hostile_site, 0, quiet=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}/"
-    try:
+    with served(hostile_site) as url:
         index = _Elements((hostile_site / "index.html").read_text(encoding="utf-8"))
         second = _Elements((hostile_site / "02-plain.html").read_text(encoding="utf-8"))
         hrefs = [h for h, _ in index.links + second.links if h.endswith(".html")]
         answers = {}
         for href in hrefs:
-            with urllib.request.urlopen(urllib.parse.urljoin(base, href), timeout=10) as r:
+            with urllib.request.urlopen(urllib.parse.urljoin(url + "/", href), timeout=10) as r:
                 answers[urllib.parse.unquote(href)] = r.status
-    finally:
-        server.shutdown()
-        server.server_close()
     assert answers == {"01-say \"hi\" <b> & café.html": 200, "02-plain.html": 200,
                        "index.html": 200}
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
+from served import served
 
 STATE = ("return [document.documentElement.dataset.state, "
          "document.getElementById('status').textContent]")
@@ -87,13 +88,8 @@ def sites(workshop_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 @pytest.fixture(scope="module")
 def url(sites: Path) -> Iterator[str]:
-    from scalargrad.workshop.cli import serve
-
-    server = serve(sites, 0, quiet=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with served(sites) as address:
+        yield address
 
 
 def _settle(browser: Any, address: str, seconds: float = 30) -> tuple[str, str, float]:

@@ -14,12 +14,12 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
 from browser import OFFLINE, close, open_chromium
+from served import served
 
 from scalargrad.workshop.lessons import notebooks_folder, read_lessons
 
@@ -49,13 +49,8 @@ def driver():
 @pytest.fixture(scope="module")
 def isolated_url(workshop_site):
     """The site served with the two cross-origin isolation headers."""
-    from scalargrad.workshop.cli import serve
-
-    server = serve(workshop_site, 0, quiet=True, isolate=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with served(workshop_site, isolate=True) as url:
+        yield url
 
 
 class Page:
@@ -426,21 +421,14 @@ def test_a_python_that_cannot_load_says_why_and_what_to_try(driver, workshop_sit
     """A site copied without Python's WebAssembly file (a copy cut short)."""
     import shutil
 
-    from scalargrad.workshop.cli import serve
-
     broken = tmp_path / "site"
     shutil.copytree(workshop_site, broken)
     (broken / "pyodide" / "pyodide.asm.wasm").unlink()
-    server = serve(broken, 0, quiet=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        Page(driver, f"http://127.0.0.1:{server.server_address[1]}", wait=False)
+    with served(broken) as url:
+        Page(driver, url, wait=False)
         status = driver.find_element("id", "status")
         assert _wait(lambda: status.get_attribute("data-state"), ("failed",), 60) == "failed"
         assert "Python could not start" in status.text and "Try reloading" in status.text
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_a_lesson_can_be_done_with_the_keyboard_alone(driver, workshop_url):
